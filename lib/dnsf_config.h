@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dnsf_config — the YAML configuration, loaded once at startup with libcyaml and validated whole.
+ *
+ * Contract: dnsf_config_load() either returns 0 with *cfg fully populated (every key has its
+ * documented default, every number range-checked, every cross-reference resolved, every named
+ * file readable), or returns -1 with a single line in `err` naming the file, the key and, where
+ * libcyaml reports it, the line — nothing else is touched. Relative file paths in the config
+ * are resolved against the directory of the config file. The struct is plain data (no heap);
+ * workers read it only through the engine, which is built from it once and swapped whole.
+ * docs/configuration.md documents every key; keep the two in step.
+ */
+#ifndef DNSF_CONFIG_H
+#define DNSF_CONFIG_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "dnsf_pkt.h"
+
+#define DNSF_MAX_PORTS    8
+#define DNSF_MAX_PAIRS    4
+#define DNSF_MAX_WORKERS  16
+#define DNSF_MAX_EAL_ARGS 32
+#define DNSF_NAME_MAX     32
+#define DNSF_DEVICE_MAX   512
+#define DNSF_PATH_MAX     1024
+#define DNSF_ERR_MAX      512
+
+enum dnsf_mode { DNSF_MODE_INLINE = 0, DNSF_MODE_MONITOR };
+
+/* What to do with a packet. PASS/DROP are also used for malformed/fragment policy. */
+enum dnsf_action {
+	DNSF_ACT_PASS = 0,
+	DNSF_ACT_DROP,
+	DNSF_ACT_REFUSE, /* answer the client with REFUSED/NXDOMAIN built from its query */
+	DNSF_ACT_LOG,    /* pass, but record the detection */
+	DNSF_ACT__COUNT
+};
+const char *dnsf_action_name(enum dnsf_action a);
+
+/* How the rule score and the model score combine into a tunnel verdict. */
+enum dnsf_combine {
+	DNSF_COMBINE_EITHER = 0, /* tunnel if either says so */
+	DNSF_COMBINE_BOTH,       /* tunnel only if both say so */
+	DNSF_COMBINE_RULES,      /* rules only (model, if any, is scored and logged) */
+	DNSF_COMBINE_MODEL,      /* model only */
+};
+
+struct dnsf_port_cfg {
+	char name[DNSF_NAME_MAX];
+	char device[DNSF_DEVICE_MAX]; /* PCI address or vdev string, e.g. "net_af_packet0,iface=v0" */
+};
+
+struct dnsf_pair_cfg {
+	uint8_t inside;  /* index into ports[]: the client side */
+	uint8_t outside; /* index into ports[]: the resolver side */
+};
+
+/* Thresholds of the transparent rule scorer (see docs/detection.md). */
+struct dnsf_rules_cfg {
+	uint32_t threshold;         /* score at which a flow is a tunnel (default 100) */
+	uint32_t subdomain_len;     /* subdomain chars that count as long (default 24) */
+	uint32_t label_len;         /* label chars that count as long (default 40) */
+	uint32_t entropy_milli;     /* subdomain entropy, bits/char x1000, that counts (default 3500) */
+	uint32_t flow_distinct;     /* distinct subdomains per flow before it counts (default 24) */
+	uint32_t flow_info_bytes;   /* distinct-subdomain bytes per flow that count (default 1024) */
+	uint32_t domain_distinct;   /* distinct subdomains per registered domain (default 200) */
+	uint32_t domain_info_bytes; /* distinct-subdomain bytes per registered domain (default 8192) */
+};
+
+struct dnsf_detect_cfg {
+	uint8_t enabled;                /* default 1 */
+	uint8_t action;                 /* enum dnsf_action: drop (default), refuse, log */
+	uint8_t refuse_rcode;           /* DNSF_RCODE_REFUSED (default) or DNSF_RCODE_NXDOMAIN */
+	char psl[DNSF_PATH_MAX];        /* public suffix list (default Debian's publicsuffix) */
+	uint32_t flow_entries;          /* per worker, power of two (default 262144) */
+	uint32_t domain_entries;        /* per worker, power of two (default 65536) */
+	uint32_t hold_seconds;          /* verdict cache hold time (default 300) */
+	uint32_t event_interval_seconds; /* min seconds between events of one flow (default 10) */
+	struct dnsf_rules_cfg rules;
+};
+
+struct dnsf_model_cfg {
+	char path[DNSF_PATH_MAX]; /* "" = no model */
+	int32_t threshold;        /* model score (0..1000) at which a query is a tunnel (default 500) */
+	uint8_t combine;          /* enum dnsf_combine (default either) */
+	uint8_t required;         /* 1: a model that fails to load stops startup (default 1) */
+};
+
+struct dnsf_config {
+	char path[DNSF_PATH_MAX]; /* the file this was loaded from */
+
+	char eal_args[DNSF_MAX_EAL_ARGS][DNSF_DEVICE_MAX]; /* extra EAL arguments, verbatim */
+	uint8_t n_eal_args;
+
+	struct dnsf_port_cfg ports[DNSF_MAX_PORTS];
+	uint8_t n_ports;
+	struct dnsf_pair_cfg pairs[DNSF_MAX_PAIRS];
+	uint8_t n_pairs;
+
+	uint8_t mode; /* enum dnsf_mode, default inline */
+
+	uint16_t worker_lcores[DNSF_MAX_WORKERS]; /* default: [1] */
+	uint8_t n_workers;
+	uint16_t rx_queues; /* per port; 0 = one per worker (default 0) */
+	uint16_t burst;     /* default 32, 1..512 */
+	uint32_t tx_drain_us; /* flush partial TX bursts after this long (default 100) */
+
+	uint32_t mbufs;      /* mempool size (default 8191) */
+	uint32_t mbuf_cache; /* per-lcore mempool cache (default 256) */
+	uint16_t rx_desc, tx_desc; /* default 1024 each */
+	uint32_t event_ring; /* worker->control event ring size, power of two (default 4096) */
+
+	struct dnsf_pkt_cfg pkt; /* dns.ports (default [53]), dns.tcp (default true) */
+	uint8_t malformed_action; /* DNSF_ACT_PASS or DNSF_ACT_DROP (default drop) */
+	uint8_t fragment_action;  /* non-first fragments on DNS flows: pass (default) or drop */
+
+	char allowlist[DNSF_PATH_MAX]; /* "" = none */
+	char denylist[DNSF_PATH_MAX];  /* "" = none */
+	char event_log[DNSF_PATH_MAX]; /* "" = off, "-" = stdout */
+	uint8_t telemetry;             /* default 1 */
+
+	struct dnsf_detect_cfg detect;
+	struct dnsf_model_cfg model;
+};
+
+/* Fill every field with its documented default (no ports, no pairs). */
+void dnsf_config_defaults(struct dnsf_config *cfg);
+
+/* Load and validate `path`. Returns 0, or -1 with a one-line message in err. */
+int dnsf_config_load(const char *path, struct dnsf_config *cfg, char *err, size_t errlen);
+
+/* Index of a port by name, or -1. */
+int dnsf_config_port_index(const struct dnsf_config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dnsf_engine — the per-packet decision, shared by the dataplane, the replay, the trainer, the
+ * evaluator and the benchmarks (one implementation, no train/serve skew).
+ *
+ * Two objects:
+ *  - struct dnsf_engine: read-only after dnsf_engine_create(); built by the control side from a
+ *    validated config (allow/deny lists, public suffix list, model, thresholds). Workers only
+ *    read it. A new engine is built whole and swapped (RCU), never patched under a worker.
+ *  - struct dnsf_worker: one per worker lcore, written only by that lcore: flow and domain tables,
+ *    counters. No locks, no atomics other than relaxed counter stores.
+ *
+ * dnsf_worker_process() decides one frame: it parses, looks up lists and flow state, scores, and
+ * returns the action. For DNSF_ACT_REFUSE it has rewritten the frame in place into the answer
+ * to send back out of the port the query came in on (v->out_len bytes). When v->has_event is set,
+ * *ev holds an event for the control core. `now_us` is packet time in microseconds (pcap
+ * timestamps in replay, TSC-derived live) so replays are deterministic.
+ */
+#ifndef DNSF_ENGINE_H
+#define DNSF_ENGINE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "dnsf_config.h"
+#include "dnsf_event.h"
+#include "dnsf_pkt.h"
+#include "dnsf_stats.h"
+
+struct dnsf_engine;
+struct dnsf_worker_state; /* flow/domain tables, private to the detection modules */
+
+struct dnsf_verdict {
+	uint8_t action;    /* enum dnsf_action the dataplane carries out: PASS, DROP, REFUSE */
+	uint8_t would;     /* the blocking action decided before monitor/log turned it into PASS */
+	uint8_t reason;    /* enum dnsf_reason */
+	uint8_t cls;       /* enum dnsf_pkt_class */
+	uint8_t has_event; /* *ev was filled */
+	uint16_t out_len;  /* REFUSE: length of the rewritten frame */
+	int32_t score;       /* rule score, -1 when not scored */
+	int32_t model_score; /* model score, -1 when no model */
+};
+
+struct dnsf_worker {
+	const struct dnsf_engine *eng;  /* read-only, owned by control */
+	struct dnsf_worker_state *st;   /* owned and written by this worker only */
+	struct dnsf_worker_stats stats; /* written by this worker, read by control (relaxed) */
+	uint16_t id;
+};
+
+int dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char *err,
+		       size_t errlen);
+void dnsf_engine_free(struct dnsf_engine *eng);
+const struct dnsf_config *dnsf_engine_config(const struct dnsf_engine *eng);
+
+/* Allocates the worker's tables (sizes from the config). Returns 0 or -1 with err. */
+int dnsf_worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint16_t id, char *err,
+		     size_t errlen);
+void dnsf_worker_fini(struct dnsf_worker *w);
+
+/* Decide one frame. `room` is the writable size of the frame buffer (>= len). */
+void dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
+			 uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev);
+
+#endif
