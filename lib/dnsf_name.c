@@ -44,7 +44,7 @@ dnsf_name_chain(uint64_t right, const char *label, unsigned len)
 
 void
 dnsf_name_suffix_hashes(const char *qname, const uint8_t *label_off, const uint8_t *label_len,
-			unsigned nlabels, uint64_t *h)
+                        unsigned nlabels, uint64_t *h)
 {
 	h[nlabels] = DNSF_NAME_ROOT_HASH;
 	for (unsigned i = nlabels; i-- > 0;)
