@@ -9,6 +9,11 @@
  * are resolved against the directory of the config file. The struct is plain data (no heap);
  * workers read it only through the engine, which is built from it once and swapped whole.
  * docs/configuration.md documents every key; keep the two in step.
+ *
+ * dnsf_config_load() accepts a file without ports or pairs (replay mode builds its own ports);
+ * a live run must also pass dnsf_config_validate_live(). Every error line has the form
+ * "<file>: <key path>: <what is wrong> (line L, column C)"; key paths look like
+ * "detection.rules.threshold" or "ports[1].name" (indexes count from 0).
  */
 #ifndef DNSF_CONFIG_H
 #define DNSF_CONFIG_H
@@ -26,6 +31,10 @@
 #define DNSF_DEVICE_MAX   512
 #define DNSF_PATH_MAX     1024
 #define DNSF_ERR_MAX      512
+/* Highest lcore id a config may name: Debian's DPDK 22.11 is built with RTE_MAX_LCORE 128. */
+#define DNSF_MAX_LCORE_ID 127
+/* Largest config file read (bounds the memory a hostile file can make us use). */
+#define DNSF_CONFIG_MAX_BYTES (1024 * 1024)
 
 enum dnsf_mode { DNSF_MODE_INLINE = 0, DNSF_MODE_MONITOR };
 
@@ -49,7 +58,8 @@ enum dnsf_combine {
 
 struct dnsf_port_cfg {
 	char name[DNSF_NAME_MAX];
-	char device[DNSF_DEVICE_MAX]; /* PCI address or vdev string, e.g. "net_af_packet0,iface=v0" */
+	char device[DNSF_DEVICE_MAX]; /* PCI address or vdev string, e.g. "net_af_packet0,iface=v0"
+	                               */
 };
 
 struct dnsf_pair_cfg {
@@ -59,33 +69,34 @@ struct dnsf_pair_cfg {
 
 /* Thresholds of the transparent rule scorer (see docs/detection.md). */
 struct dnsf_rules_cfg {
-	uint32_t threshold;         /* score at which a flow is a tunnel (default 100) */
-	uint32_t subdomain_len;     /* subdomain chars that count as long (default 24) */
-	uint32_t label_len;         /* label chars that count as long (default 40) */
-	uint32_t entropy_milli;     /* subdomain entropy, bits/char x1000, that counts (default 3500) */
-	uint32_t flow_distinct;     /* distinct subdomains per flow before it counts (default 24) */
-	uint32_t flow_info_bytes;   /* distinct-subdomain bytes per flow that count (default 1024) */
-	uint32_t domain_distinct;   /* distinct subdomains per registered domain (default 200) */
-	uint32_t domain_info_bytes; /* distinct-subdomain bytes per registered domain (default 8192) */
+	uint32_t threshold;     /* score at which a flow is a tunnel (default 100) */
+	uint32_t subdomain_len; /* subdomain chars that count as long (default 24) */
+	uint32_t label_len;     /* label chars that count as long (default 40) */
+	uint32_t entropy_milli; /* subdomain entropy, bits/char x1000, that counts (default 3500) */
+	uint32_t flow_distinct; /* distinct subdomains per flow before it counts (default 24) */
+	uint32_t flow_info_bytes; /* distinct-subdomain bytes per flow that count (default 1024) */
+	uint32_t domain_distinct; /* distinct subdomains per registered domain (default 200) */
+	uint32_t
+	    domain_info_bytes; /* distinct-subdomain bytes per registered domain (default 8192) */
 };
 
 struct dnsf_detect_cfg {
-	uint8_t enabled;                /* default 1 */
-	uint8_t action;                 /* enum dnsf_action: drop (default), refuse, log */
-	uint8_t refuse_rcode;           /* DNSF_RCODE_REFUSED (default) or DNSF_RCODE_NXDOMAIN */
-	char psl[DNSF_PATH_MAX];        /* public suffix list (default Debian's publicsuffix) */
-	uint32_t flow_entries;          /* per worker, power of two (default 262144) */
-	uint32_t domain_entries;        /* per worker, power of two (default 65536) */
-	uint32_t hold_seconds;          /* verdict cache hold time (default 300) */
+	uint8_t enabled;                 /* default 1 */
+	uint8_t action;                  /* enum dnsf_action: drop (default), refuse, log */
+	uint8_t refuse_rcode;            /* DNSF_RCODE_REFUSED (default) or DNSF_RCODE_NXDOMAIN */
+	char psl[DNSF_PATH_MAX];         /* public suffix list (default Debian's publicsuffix) */
+	uint32_t flow_entries;           /* per worker, power of two (default 262144) */
+	uint32_t domain_entries;         /* per worker, power of two (default 65536) */
+	uint32_t hold_seconds;           /* verdict cache hold time (default 300) */
 	uint32_t event_interval_seconds; /* min seconds between events of one flow (default 10) */
 	struct dnsf_rules_cfg rules;
 };
 
 struct dnsf_model_cfg {
 	char path[DNSF_PATH_MAX]; /* "" = no model */
-	int32_t threshold;        /* model score (0..1000) at which a query is a tunnel (default 500) */
-	uint8_t combine;          /* enum dnsf_combine (default either) */
-	uint8_t required;         /* 1: a model that fails to load stops startup (default 1) */
+	int32_t threshold; /* model score (0..1000) at which a query is a tunnel (default 500) */
+	uint8_t combine;   /* enum dnsf_combine (default either) */
+	uint8_t required;  /* 1: a model that fails to load stops startup (default 1) */
 };
 
 struct dnsf_config {
@@ -103,16 +114,17 @@ struct dnsf_config {
 
 	uint16_t worker_lcores[DNSF_MAX_WORKERS]; /* default: [1] */
 	uint8_t n_workers;
-	uint16_t rx_queues; /* per port; 0 = one per worker (default 0) */
-	uint16_t burst;     /* default 32, 1..512 */
-	uint32_t tx_drain_us; /* flush partial TX bursts after this long (default 100) */
+	uint16_t control_lcore; /* main lcore: control, telemetry, event log (default 0) */
+	uint16_t rx_queues;     /* per port; 0 = one per worker (default 0) */
+	uint16_t burst;         /* default 32, 1..512 */
+	uint32_t tx_drain_us;   /* flush partial TX bursts after this long (default 100) */
 
-	uint32_t mbufs;      /* mempool size (default 8191) */
-	uint32_t mbuf_cache; /* per-lcore mempool cache (default 256) */
+	uint32_t mbufs;            /* mempool size (default 8191) */
+	uint32_t mbuf_cache;       /* per-lcore mempool cache (default 256) */
 	uint16_t rx_desc, tx_desc; /* default 1024 each */
 	uint32_t event_ring; /* worker->control event ring size, power of two (default 4096) */
 
-	struct dnsf_pkt_cfg pkt; /* dns.ports (default [53]), dns.tcp (default true) */
+	struct dnsf_pkt_cfg pkt;  /* dns.ports (default [53]), dns.tcp (default true) */
 	uint8_t malformed_action; /* DNSF_ACT_PASS or DNSF_ACT_DROP (default drop) */
 	uint8_t fragment_action;  /* non-first fragments on DNS flows: pass (default) or drop */
 
@@ -131,7 +143,25 @@ void dnsf_config_defaults(struct dnsf_config *cfg);
 /* Load and validate `path`. Returns 0, or -1 with a one-line message in err. */
 int dnsf_config_load(const char *path, struct dnsf_config *cfg, char *err, size_t errlen);
 
+/* The checks only a live run needs: at least one port and one pair. Returns 0, or -1 with a
+ * one-line message in err. */
+int dnsf_config_validate_live(const struct dnsf_config *cfg, char *err, size_t errlen);
+
 /* Index of a port by name, or -1. */
 int dnsf_config_port_index(const struct dnsf_config *cfg, const char *name);
+
+/* RX queues per port: rx_queues, or one per worker when rx_queues is 0. */
+unsigned dnsf_config_rx_queues(const struct dnsf_config *cfg);
+
+/* Mbufs a run with `n_ports` ports needs at least: every RX and TX descriptor of every queue
+ * full (n_ports x (rx_queues x rx_desc + workers x tx_desc), one TX queue per worker), plus a
+ * burst and a mempool cache per worker. dnsf_config_load() checks mempool.mbufs against this
+ * with the configured ports (two when there are none, as in a replay); a replay that creates
+ * more ports checks again with its own count. */
+uint64_t dnsf_config_mbufs_needed(const struct dnsf_config *cfg, unsigned n_ports);
+
+/* Names as written in the YAML (for logs and /dnsfence/config). */
+const char *dnsf_mode_name(enum dnsf_mode m);
+const char *dnsf_combine_name(enum dnsf_combine c);
 
 #endif
