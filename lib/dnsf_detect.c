@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <string.h>
+
+#include "dnsf_detect.h"
+
+static uint32_t
+or_default(uint32_t v, uint32_t def)
+{
+	return v ? v : def;
+}
+
+void
+dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_cfg *dc,
+                        const struct dnsf_model_cfg *mc)
+{
+	memset(p, 0, sizeof(*p));
+	p->enabled = dc->enabled;
+	p->rules = dc->rules;
+	/* A zero threshold from a hand-built config would flag everything: use the defaults. */
+	p->rules.threshold = or_default(dc->rules.threshold, 100);
+	p->rules.subdomain_len = or_default(dc->rules.subdomain_len, 24);
+	p->rules.label_len = or_default(dc->rules.label_len, 40);
+	p->rules.entropy_milli = or_default(dc->rules.entropy_milli, 3500);
+	p->rules.flow_distinct = or_default(dc->rules.flow_distinct, 24);
+	p->rules.flow_info_bytes = or_default(dc->rules.flow_info_bytes, 1024);
+	p->rules.domain_distinct = or_default(dc->rules.domain_distinct, 200);
+	p->rules.domain_info_bytes = or_default(dc->rules.domain_info_bytes, 8192);
+	p->susp_points = DNSF_DETECT_SUSP_POINTS;
+	p->bigram_milli = DNSF_DETECT_BIGRAM_MILLI;
+	p->flow_window_s = DNSF_DETECT_FLOW_WINDOW_S;
+	p->domain_window_s = DNSF_DETECT_DOMAIN_WINDOW_S;
+	p->hold_s = dc->hold_seconds;
+	p->event_interval_s = dc->event_interval_seconds;
+	p->flow_entries = dc->flow_entries;
+	p->domain_entries = dc->domain_entries;
+	if (mc != NULL) {
+		p->model_threshold = mc->threshold;
+		p->combine = mc->combine;
+	}
+}
+
+int
+dnsf_detect_init(struct dnsf_detect *d, const struct dnsf_detect_params *p, char *err,
+                 size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	if (dnsf_tab_init(&d->flows, p->flow_entries) != 0) {
+		snprintf(err, errlen,
+		         "detection.flow_entries: %u is not a power of two >= %u or out of memory",
+		         p->flow_entries, DNSF_TAB_WAYS);
+		return -1;
+	}
+	if (dnsf_tab_init(&d->doms, p->domain_entries) != 0) {
+		dnsf_tab_fini(&d->flows);
+		snprintf(
+		    err, errlen,
+		    "detection.domain_entries: %u is not a power of two >= %u or out of memory",
+		    p->domain_entries, DNSF_TAB_WAYS);
+		return -1;
+	}
+	return 0;
+}
+
+void
+dnsf_detect_fini(struct dnsf_detect *d)
+{
+	dnsf_tab_fini(&d->flows);
+	dnsf_tab_fini(&d->doms);
+}
+
+static inline int32_t
+ratio_points(uint32_t value, uint32_t threshold, int32_t full, int32_t cap)
+{
+	uint64_t v = (uint64_t)value * (uint32_t)full / (threshold ? threshold : 1);
+	return v > (uint64_t)cap ? cap : (int32_t)v;
+}
+
+int32_t
+dnsf_rules_query_points(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
+                        uint32_t *evidence)
+{
+	const struct dnsf_rules_cfg *r = &p->rules;
+	const int nothex = !(q->fit & DNSF_FIT_HEX);
+	int32_t pts = 0;
+	uint32_t ev = 0;
+
+	if (q->sub_len >= r->subdomain_len) {
+		pts += DNSF_PT_SUB_LONG;
+		ev |= DNSF_EV_SUB_LONG;
+		if (q->sub_len >= 2 * r->subdomain_len)
+			pts += DNSF_PT_SUB_VLONG;
+		if (q->sub_len >= 4 * r->subdomain_len)
+			pts += DNSF_PT_SUB_HUGE;
+	}
+	if (q->sub_max_label >= r->label_len) {
+		pts += DNSF_PT_LABEL_LONG;
+		ev |= DNSF_EV_LABEL_LONG;
+	}
+	/* Hex hashes (CDN objects, ad frames, AV look-ups) are everyday names: a hex subdomain
+	 * earns length points only, so a hex tunnel is caught by length and volume. Short
+	 * strings cannot show high entropy or a telling alphabet. */
+	if (nothex && q->sub_chars >= 16) {
+		if (q->entropy_milli >= r->entropy_milli) {
+			pts += DNSF_PT_ENTROPY;
+			ev |= DNSF_EV_ENTROPY;
+		}
+		if (q->fit & (DNSF_FIT_BASE32 | DNSF_FIT_BASE64)) {
+			pts += DNSF_PT_ALPHABET;
+			ev |= DNSF_EV_ALPHABET;
+		}
+	}
+	if (nothex && q->sub_chars >= 12 && q->bigram_milli >= p->bigram_milli) {
+		pts += DNSF_PT_BIGRAM;
+		ev |= DNSF_EV_BIGRAM;
+	}
+	if (q->fit & DNSF_FIT_BINARY) {
+		pts += DNSF_PT_BINARY;
+		ev |= DNSF_EV_BINARY;
+	}
+	if (dnsf_rrclass_is_rare(q->rrclass)) {
+		pts += DNSF_PT_RARE_TYPE;
+		ev |= DNSF_EV_RARE_TYPE;
+	}
+	if (evidence != NULL)
+		*evidence |= ev;
+	return pts > DNSF_PT_QUERY_CAP ? DNSF_PT_QUERY_CAP : pts;
+}
+
+int32_t
+dnsf_rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
+                 const struct dnsf_flow_view *fv, const struct dnsf_dom_view *dv,
+                 struct dnsf_rule_parts *parts)
+{
+	const struct dnsf_rules_cfg *r = &p->rules;
+	struct dnsf_rule_parts x = {0};
+	int32_t a;
+
+	x.q = dnsf_rules_query_points(p, q, &x.evidence);
+
+	/* Flow: information volume and count of distinct suspicious subdomains. */
+	a = ratio_points(fv->susp_info, r->flow_info_bytes, DNSF_PT_FLOW_INFO, DNSF_PT_FLOW_INFO);
+	if (a >= DNSF_PT_FLOW_INFO / 4)
+		x.evidence |= DNSF_EV_FLOW_INFO;
+	x.flow += a;
+	a = ratio_points(fv->susp_distinct, r->flow_distinct, DNSF_PT_FLOW_DIST, DNSF_PT_FLOW_DIST);
+	if (a >= DNSF_PT_FLOW_DIST / 4)
+		x.evidence |= DNSF_EV_FLOW_DIST;
+	x.flow += a;
+	if (fv->distinct >= 4 * r->flow_distinct) {
+		x.flow += DNSF_PT_FLOW_MANY;
+		x.evidence |= DNSF_EV_FLOW_MANY;
+	}
+	if (x.flow > DNSF_PT_CTX_CAP)
+		x.flow = DNSF_PT_CTX_CAP;
+
+	/* Registered domain across clients: same measures, larger thresholds. */
+	a = ratio_points(dv->susp_info, r->domain_info_bytes, DNSF_PT_DOM_INFO, DNSF_PT_DOM_INFO);
+	if (a >= DNSF_PT_DOM_INFO / 4)
+		x.evidence |= DNSF_EV_DOM_INFO;
+	x.dom += a;
+	a = ratio_points(dv->susp_distinct, r->domain_distinct, DNSF_PT_DOM_DIST, DNSF_PT_DOM_DIST);
+	if (a >= DNSF_PT_DOM_DIST / 4)
+		x.evidence |= DNSF_EV_DOM_DIST;
+	x.dom += a;
+	if (x.dom > DNSF_PT_CTX_CAP)
+		x.dom = DNSF_PT_CTX_CAP;
+
+	if (q->is_response && q->txtnull_max >= 200) {
+		x.resp += DNSF_PT_BIG_ANSWER;
+		x.evidence |= DNSF_EV_BIG_ANSWER;
+	}
+	if (fv->queries >= 8 && fv->rare_pm >= 500) {
+		x.resp += DNSF_PT_FLOW_RARE;
+		x.evidence |= DNSF_EV_FLOW_RARE;
+	}
+	if (parts != NULL)
+		*parts = x;
+	/* For one client the flow and domain parts see the same names: count the stronger. */
+	return x.q + (x.flow > x.dom ? x.flow : x.dom) + x.resp;
+}
+
+static void
+rate_limit_event(const struct dnsf_detect_params *p, struct dnsf_flow *f, uint32_t now_s,
+                 struct dnsf_detect_out *out)
+{
+	/* last_event_s holds second + 1 so that 0 means "never". */
+	if (f != NULL &&
+	    (f->last_event_s == 0 || now_s + 1 - f->last_event_s >= p->event_interval_s)) {
+		f->last_event_s = now_s + 1;
+		out->emit = 1;
+	} else {
+		out->suppressed = 1;
+	}
+}
+
+void
+dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
+                   const struct dnsf_detect_in *in, struct dnsf_detect_out *out)
+{
+	const struct dnsf_pkt *pkt = in->pkt;
+	const struct dnsf_dns_msg *m = &pkt->dns;
+	const uint64_t now_us = in->now_us;
+	const uint32_t now_s = (uint32_t)(now_us / 1000000);
+	const unsigned split = in->split <= m->nlabels ? in->split : m->nlabels;
+	const uint64_t reg_hash = in->h[split];
+	struct dnsf_flow *f;
+	struct dnsf_dom *dm;
+	struct dnsf_flow_view fv = {0};
+	struct dnsf_dom_view dv = {0};
+	uint64_t key;
+	uint32_t check;
+	int created, rules_hit, model_hit, tunnel;
+
+	out->tunnel = 0;
+	out->reason = DNSF_R_NONE;
+	out->scope = DNSF_SCOPE_NONE;
+	out->new_verdict = 0;
+	out->emit = 0;
+	out->suppressed = 0;
+	out->scored = 0;
+	out->suspicious = 0;
+	out->score = -1;
+	out->model_score = -1;
+	if (!p->enabled)
+		return;
+
+	dnsf_flow_key(dnsf_pkt_client_addr(pkt), reg_hash, &key, &check);
+	f = (struct dnsf_flow *)dnsf_tab_get(&d->flows, key, check, now_us, &created);
+	dnsf_dom_key(reg_hash, &key, &check);
+	dm = (struct dnsf_dom *)dnsf_tab_get(&d->doms, key, check, now_us, &created);
+
+	/* Verdict cache: the rest of a caught flow (queries and answers) goes cheaply. */
+	if ((f != NULL && f->hold_until_s > now_s) || (dm != NULL && dm->hold_until_s > now_s)) {
+		out->tunnel = 1;
+		out->reason = DNSF_R_VERDICT_CACHE;
+		out->scope =
+		    (f != NULL && f->hold_until_s > now_s) ? DNSF_SCOPE_FLOW : DNSF_SCOPE_DOMAIN;
+		d->cache_hits++;
+		if (f != NULL)
+			f->last_us = now_us;
+		if (dm != NULL)
+			dm->last_us = now_us;
+		rate_limit_event(p, f, now_s, out);
+		return;
+	}
+
+	dnsf_qfeat_compute(m, split, in->dns, in->dns_len, in->h[0], &out->q);
+	out->suspicious = dnsf_rules_query_points(p, &out->q, NULL) >= (int32_t)p->susp_points;
+	if (f != NULL) {
+		if (pkt->is_query)
+			dnsf_flow_on_query(f, &out->q, out->suspicious, now_us, p->flow_window_s);
+		else
+			dnsf_flow_on_response(f, &out->q);
+		f->last_us = now_us;
+		dnsf_flow_view(f, now_us, p->flow_window_s, &fv);
+	} else {
+		d->no_state++;
+	}
+	if (dm != NULL) {
+		if (pkt->is_query)
+			dnsf_dom_on_query(dm, &out->q, out->suspicious, now_us, p->domain_window_s);
+		dm->last_us = now_us;
+		dnsf_dom_view(dm, now_us, p->domain_window_s, &dv);
+	}
+
+	d->scored++;
+	out->scored = 1;
+	out->score = dnsf_rules_score(p, &out->q, &fv, &dv, &out->parts);
+	dnsf_feat_fill(&out->q, &fv, &dv, &out->feat);
+	out->feat.v[DNSF_F_Q_POINTS] = out->parts.q;
+	out->feat.v[DNSF_F_FLOW_POINTS] = out->parts.flow;
+	out->feat.v[DNSF_F_DOM_POINTS] = out->parts.dom;
+	out->feat.v[DNSF_F_RESP_POINTS] = out->parts.resp;
+
+	rules_hit = out->score >= (int32_t)p->rules.threshold;
+	model_hit = 0;
+	if (p->model != NULL && p->model_score != NULL) {
+		int32_t vec[DNSF_F_VEC_COUNT];
+		dnsf_feat_vector(&out->feat, vec);
+		out->model_score = p->model_score(p->model, vec);
+		model_hit = out->model_score >= p->model_threshold;
+		switch (p->combine) {
+		case DNSF_COMBINE_BOTH:
+			tunnel = rules_hit && model_hit;
+			break;
+		case DNSF_COMBINE_RULES:
+			tunnel = rules_hit;
+			break;
+		case DNSF_COMBINE_MODEL:
+			tunnel = model_hit;
+			break;
+		default:
+			tunnel = rules_hit || model_hit;
+			break;
+		}
+	} else {
+		tunnel = rules_hit;
+	}
+	d->rules_hits += (uint64_t)rules_hit;
+	d->model_hits += (uint64_t)model_hit;
+	if (!tunnel)
+		return;
+
+	out->tunnel = 1;
+	out->reason = rules_hit ? DNSF_R_RULES : DNSF_R_MODEL;
+	out->scope = DNSF_SCOPE_FLOW;
+	if (p->hold_s > 0) {
+		if (f != NULL) {
+			f->hold_until_s = now_s + p->hold_s;
+			out->new_verdict = 1;
+			d->flow_verdicts++;
+		}
+		/* Domain-wide evidence alone (without this client's flow part) is enough: then
+		 * every client of the registered domain is cut, also ones we have not seen yet. */
+		if (dm != NULL && rules_hit &&
+		    out->parts.q + out->parts.dom + out->parts.resp >=
+		        (int32_t)p->rules.threshold) {
+			dm->hold_until_s = now_s + p->hold_s;
+			out->scope = DNSF_SCOPE_DOMAIN;
+			out->new_verdict = 1;
+			d->dom_verdicts++;
+		}
+	}
+	rate_limit_event(p, f, now_s, out);
+}
+
+static void
+add_feat(struct dnsf_event *ev, const struct dnsf_detect_out *out, unsigned id)
+{
+	for (unsigned i = 0; i < ev->n_feat; i++)
+		if (ev->feat[i].id == id)
+			return;
+	if (ev->n_feat >= DNSF_EVENT_MAX_FEAT)
+		return;
+	ev->feat[ev->n_feat].id = (uint8_t)id;
+	ev->feat[ev->n_feat].value = out->feat.v[id];
+	ev->n_feat++;
+}
+
+void
+dnsf_detect_fill_event(const struct dnsf_detect_out *out, struct dnsf_event *ev)
+{
+	static const struct {
+		uint32_t ev;
+		uint8_t feat;
+	} why[] = {
+	    {DNSF_EV_SUB_LONG, DNSF_F_SUB_LEN},
+	    {DNSF_EV_LABEL_LONG, DNSF_F_SUB_MAX_LABEL},
+	    {DNSF_EV_ENTROPY, DNSF_F_ENTROPY},
+	    {DNSF_EV_BINARY, DNSF_F_OTHER_PM},
+	    {DNSF_EV_BIGRAM, DNSF_F_BIGRAM},
+	    {DNSF_EV_RARE_TYPE, DNSF_F_TYPE_RARE},
+	    {DNSF_EV_FLOW_INFO, DNSF_F_FLOW_SUSP_INFO},
+	    {DNSF_EV_FLOW_DIST, DNSF_F_FLOW_SUSP_DISTINCT},
+	    {DNSF_EV_FLOW_MANY, DNSF_F_FLOW_DISTINCT},
+	    {DNSF_EV_DOM_INFO, DNSF_F_DOM_SUSP_INFO},
+	    {DNSF_EV_DOM_DIST, DNSF_F_DOM_SUSP_DISTINCT},
+	    {DNSF_EV_BIG_ANSWER, DNSF_F_TXTNULL_MAX},
+	    {DNSF_EV_FLOW_RARE, DNSF_F_FLOW_RARE_PM},
+	};
+
+	ev->score = out->score;
+	ev->model_score = out->model_score;
+	ev->n_feat = 0;
+	if (!out->scored)
+		return;
+	add_feat(ev, out, DNSF_F_Q_POINTS);
+	add_feat(ev, out, DNSF_F_FLOW_POINTS);
+	add_feat(ev, out, DNSF_F_DOM_POINTS);
+	if (out->parts.resp)
+		add_feat(ev, out, DNSF_F_RESP_POINTS);
+	if (out->parts.evidence & DNSF_EV_ALPHABET)
+		add_feat(ev, out,
+		         (out->q.fit & DNSF_FIT_BASE64) ? DNSF_F_FIT_BASE64 : DNSF_F_FIT_BASE32);
+	for (unsigned i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (out->parts.evidence & why[i].ev)
+			add_feat(ev, out, why[i].feat);
+	/* Context worth having in every event, as room allows. */
+	add_feat(ev, out, DNSF_F_SUB_LEN);
+	add_feat(ev, out, DNSF_F_ENTROPY);
+	add_feat(ev, out, DNSF_F_FLOW_SUSP_INFO);
+	add_feat(ev, out, DNSF_F_FLOW_QUERIES);
+	add_feat(ev, out, DNSF_F_FLOW_RATE);
+}

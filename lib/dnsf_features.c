@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "dnsf_bigram.h"
+#include "dnsf_features.h"
+#include "dnsf_name.h"
+
+/* Character classes of the subdomain alphabet tests (names arrive lower-cased). */
+enum {
+	C_LETTER = 1,
+	C_DIGIT = 2,
+	C_HEXL = 4,  /* a-f */
+	C_B32D = 8,  /* 0-7 */
+	C_HYPH = 16, /* '-' '_' */
+	C_B64S = 32, /* '+' '/' '=' */
+	C_LDH = C_LETTER | C_DIGIT | C_HYPH
+};
+
+static const uint8_t cclass[256] = {
+    ['a' ... 'f'] = C_LETTER | C_HEXL,
+    ['g' ... 'z'] = C_LETTER,
+    ['0' ... '7'] = C_DIGIT | C_B32D,
+    ['8' ... '9'] = C_DIGIT,
+    ['-'] = C_HYPH,
+    ['_'] = C_HYPH,
+    ['+'] = C_B64S,
+    ['/'] = C_B64S,
+    ['='] = C_B64S, /* every other byte: 0, outside the host-name alphabet */
+};
+
+/* Upper-case letters of labels [from, to) read from the wire. Returns -1 when a label is not
+ * where the presentation offsets say (a compression pointer inside the question name). */
+static int
+wire_upper(const struct dnsf_dns_msg *m, unsigned from, unsigned to, const uint8_t *wire,
+           size_t wire_len)
+{
+	size_t end = (size_t)m->qname_wire_off + m->qname_wire_len;
+	int n = 0;
+
+	if (end > wire_len)
+		end = wire_len;
+	for (unsigned i = from; i < to; i++) {
+		size_t lo = (size_t)m->qname_wire_off + m->label_off[i];
+		size_t hi = lo + 1 + m->label_len[i];
+		if (hi > end || wire[lo] != m->label_len[i])
+			return -1;
+		for (size_t k = lo + 1; k < hi; k++)
+			n += (wire[k] >= 'A' && wire[k] <= 'Z');
+	}
+	return n;
+}
+
+void
+dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                   size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
+{
+	uint8_t cnt[256];
+	unsigned chars = 0, digits = 0, hyph = 0, other = 0, letters = 0;
+	unsigned maxl = 0, sub_maxl = 0;
+	unsigned or_cls = 0, nonb64 = 0;
+	int hex = 1, b32 = 1, b64 = 1;
+	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
+	int sub_upper = -1, reg_upper;
+
+	if (split > m->nlabels)
+		split = m->nlabels;
+	memset(q, 0, sizeof(*q));
+	q->name_hash = name_hash;
+	q->qname_len = m->qname_len;
+	q->nlabels = m->nlabels;
+	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
+	q->is_response = m->qr;
+	q->rcode = m->rcode;
+	q->edns_udp = m->has_opt ? m->udp_size : 0;
+	if (m->qr) {
+		q->ancount = m->ancount;
+		q->rdata_total = m->rdata_total;
+		q->txtnull_max = m->txtnull_max;
+	}
+	for (unsigned i = 0; i < m->nlabels; i++)
+		if (m->label_len[i] > maxl)
+			maxl = m->label_len[i];
+	q->max_label = (uint16_t)maxl;
+	if (split == 0)
+		return;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (unsigned i = 0; i < split; i++) {
+		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
+		unsigned len = m->label_len[i];
+		unsigned prev = DNSF_BG_NSYM;
+
+		if (len > sub_maxl)
+			sub_maxl = len;
+		for (unsigned k = 0; k < len; k++) {
+			uint8_t c = s[k];
+			unsigned cl = cclass[c];
+			unsigned sym = dnsf_bigram_sym[c];
+
+			cnt[c]++;
+			or_cls |= cl;
+			nonb64 += cl == 0;
+			hex &= (cl & (C_DIGIT | C_HEXL)) != 0;
+			b32 &= (cl & (C_B32D | C_LETTER)) != 0;
+			b64 &= cl != 0;
+			letters += (cl & C_LETTER) != 0;
+			digits += (cl & C_DIGIT) != 0;
+			hyph += (cl & C_HYPH) != 0;
+			other += (cl & C_LDH) == 0;
+			if (prev != DNSF_BG_NSYM) {
+				bg_sum += dnsf_bigram_cost[prev][sym];
+				bg_n++;
+			}
+			prev = sym;
+		}
+		chars += len;
+	}
+	/* Entropy: log2 N - sum(c log2 c) / N, each distinct byte counted once (reset as we go). */
+	for (unsigned i = 0; i < split; i++) {
+		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
+		for (unsigned k = 0; k < m->label_len[i]; k++) {
+			if (cnt[s[k]] != 0) {
+				ent_sum += dnsf_nlog2n_milli[cnt[s[k]]];
+				cnt[s[k]] = 0;
+			}
+		}
+	}
+	q->sub_labels = (uint16_t)split;
+	q->sub_chars = (uint16_t)chars;
+	q->sub_len = (uint16_t)(m->label_off[split - 1] + m->label_len[split - 1]);
+	q->sub_max_label = (uint16_t)sub_maxl;
+	if (chars == 0)
+		return;
+	q->entropy_milli = (uint16_t)((dnsf_nlog2n_milli[chars] - ent_sum) / chars);
+	q->digit_pm = (uint16_t)(digits * 1000 / chars);
+	q->hyphen_pm = (uint16_t)(hyph * 1000 / chars);
+	q->other_pm = (uint16_t)(other * 1000 / chars);
+	/* 1/16 bit per unit -> millibits. */
+	q->bigram_milli = bg_n ? (uint16_t)(bg_sum * 1000 / (DNSF_BG_UNIT * bg_n)) : 0;
+
+	if (wire != NULL)
+		sub_upper = wire_upper(m, 0, split, wire, wire_len);
+	if (sub_upper < 0) {
+		/* Case unknown per part: attribute the whole name's upper case to the subdomain. */
+		sub_upper = m->qname_upper < chars ? m->qname_upper : (int)chars;
+		reg_upper = 0;
+	} else {
+		reg_upper = (int)m->qname_upper - sub_upper;
+	}
+	/* A resolver randomising case (draft-vixie-dnsext-dns0x20) touches the registered domain
+	 * too; an encoder only touches its payload. */
+	int mixed = reg_upper <= 0 && sub_upper > 0 && (unsigned)sub_upper < letters;
+	if (reg_upper <= 0)
+		q->upper_pm = (uint16_t)((unsigned)sub_upper * 1000 / chars);
+
+	const int both = digits > 0 && letters > 0;
+	if (hex && both)
+		q->fit |= DNSF_FIT_HEX;
+	if (b32 && both && !mixed)
+		q->fit |= DNSF_FIT_BASE32;
+	if (b64 && ((or_cls & C_B64S) || mixed))
+		q->fit |= DNSF_FIT_BASE64;
+	if (nonb64)
+		q->fit |= DNSF_FIT_BINARY;
+}
+
+/* ---- feature list ---- */
+
+enum { TR_LIN = 0, TR_LOG = 1 };
+
+static const char *const feat_names[DNSF_F__COUNT] = {
+#define DNSF_X_NAME(id, name, tr, max) [DNSF_F_##id] = name,
+    DNSF_FEATURES_VEC(DNSF_X_NAME)
+#undef DNSF_X_NAME
+#define DNSF_X_NAME2(id, name) [DNSF_F_##id] = name,
+        DNSF_FEATURES_EXTRA(DNSF_X_NAME2)
+#undef DNSF_X_NAME2
+};
+
+static const uint8_t feat_tr[DNSF_F_VEC_COUNT] = {
+#define DNSF_X_TR(id, name, tr, max) [DNSF_F_##id] = TR_##tr,
+    DNSF_FEATURES_VEC(DNSF_X_TR)
+#undef DNSF_X_TR
+};
+
+static const uint32_t feat_max[DNSF_F_VEC_COUNT] = {
+#define DNSF_X_MAX(id, name, tr, max) [DNSF_F_##id] = max,
+    DNSF_FEATURES_VEC(DNSF_X_MAX)
+#undef DNSF_X_MAX
+};
+
+const char *
+dnsf_feat_name(unsigned id)
+{
+	return id < DNSF_F__COUNT ? feat_names[id] : "?";
+}
+
+int
+dnsf_feat_id_of(const char *name)
+{
+	for (unsigned i = 0; i < DNSF_F__COUNT; i++)
+		if (strcmp(feat_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint64_t
+dnsf_feat_schema_hash(void)
+{
+	uint64_t h = dnsf_hash_bytes("dnsfence-features", 17, DNSF_FEAT_NORM_VERSION);
+
+	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
+		uint32_t spec[2] = {feat_tr[i], feat_max[i]};
+		h = dnsf_hash_bytes(feat_names[i], (unsigned)strlen(feat_names[i]), h);
+		h = dnsf_hash_bytes(spec, sizeof(spec), h);
+	}
+	return h;
+}
+
+uint32_t
+dnsf_log2_q8(uint32_t x)
+{
+	if (x == 0)
+		return 0;
+	unsigned n = 31u - (unsigned)__builtin_clz(x);
+	/* The 8 bits after the leading one: linear interpolation between powers of two. */
+	uint32_t frac = n >= 8 ? (x >> (n - 8)) & 0xff : (x << (8 - n)) & 0xff;
+	return (n << 8) | frac;
+}
+
+static inline int32_t
+sat(uint64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
+void
+dnsf_feat_fill(const struct dnsf_qfeat *q, const struct dnsf_flow_view *fv,
+               const struct dnsf_dom_view *dv, struct dnsf_feat *f)
+{
+	int32_t *v = f->v;
+	const unsigned rc = q->rrclass;
+
+	v[DNSF_F_QNAME_LEN] = q->qname_len;
+	v[DNSF_F_LABELS] = q->nlabels;
+	v[DNSF_F_MAX_LABEL] = q->max_label;
+	v[DNSF_F_SUB_LEN] = q->sub_len;
+	v[DNSF_F_SUB_LABELS] = q->sub_labels;
+	v[DNSF_F_SUB_MAX_LABEL] = q->sub_max_label;
+	v[DNSF_F_ENTROPY] = q->entropy_milli;
+	v[DNSF_F_DIGIT_PM] = q->digit_pm;
+	v[DNSF_F_UPPER_PM] = q->upper_pm;
+	v[DNSF_F_HYPHEN_PM] = q->hyphen_pm;
+	v[DNSF_F_OTHER_PM] = q->other_pm;
+	v[DNSF_F_FIT_HEX] = (q->fit & DNSF_FIT_HEX) != 0;
+	v[DNSF_F_FIT_BASE32] = (q->fit & DNSF_FIT_BASE32) != 0;
+	v[DNSF_F_FIT_BASE64] = (q->fit & DNSF_FIT_BASE64) != 0;
+	v[DNSF_F_FIT_BINARY] = (q->fit & DNSF_FIT_BINARY) != 0;
+	v[DNSF_F_BIGRAM] = q->bigram_milli;
+	v[DNSF_F_TYPE_ADDR] = rc == DNSF_RRC_ADDR || rc == DNSF_RRC_HTTPS;
+	v[DNSF_F_TYPE_RARE] = dnsf_rrclass_is_rare(rc);
+	v[DNSF_F_TYPE_NAME] = rc == DNSF_RRC_CNAME || rc == DNSF_RRC_MX || rc == DNSF_RRC_SRV ||
+	                      rc == DNSF_RRC_NS || rc == DNSF_RRC_PTR;
+	v[DNSF_F_EDNS_UDP] = q->edns_udp;
+	v[DNSF_F_IS_RESPONSE] = q->is_response;
+	v[DNSF_F_RCODE] = q->rcode;
+	v[DNSF_F_ANCOUNT] = q->ancount;
+	v[DNSF_F_RDATA_BYTES] = sat(q->rdata_total);
+	v[DNSF_F_TXTNULL_MAX] = q->txtnull_max;
+	v[DNSF_F_FLOW_QUERIES] = sat(fv->queries);
+	v[DNSF_F_FLOW_AGE_S] = sat(fv->age_s);
+	v[DNSF_F_FLOW_RATE] = sat(fv->rate_x128);
+	v[DNSF_F_FLOW_DISTINCT] = sat(fv->distinct);
+	v[DNSF_F_FLOW_INFO] = sat(fv->info);
+	v[DNSF_F_FLOW_SUSP_DISTINCT] = sat(fv->susp_distinct);
+	v[DNSF_F_FLOW_SUSP_INFO] = sat(fv->susp_info);
+	v[DNSF_F_FLOW_RARE_PM] = sat(fv->rare_pm);
+	v[DNSF_F_FLOW_NX_PM] = sat(fv->nx_pm);
+	v[DNSF_F_FLOW_RDATA] = sat(fv->rdata);
+	v[DNSF_F_DOM_DISTINCT] = sat(dv->distinct);
+	v[DNSF_F_DOM_INFO] = sat(dv->info);
+	v[DNSF_F_DOM_SUSP_DISTINCT] = sat(dv->susp_distinct);
+	v[DNSF_F_DOM_SUSP_INFO] = sat(dv->susp_info);
+}
+
+void
+dnsf_feat_vector(const struct dnsf_feat *f, int32_t *out)
+{
+	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
+		int64_t x = f->v[i] < 0 ? 0 : f->v[i];
+		int64_t r;
+		if (feat_tr[i] == TR_LIN) {
+			r = x * DNSF_FEAT_ONE / feat_max[i];
+		} else {
+			uint32_t xx = x >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)x;
+			r = (int64_t)dnsf_log2_q8(xx + 1) * DNSF_FEAT_ONE /
+			    dnsf_log2_q8(feat_max[i] + 1);
+		}
+		out[i] = (int32_t)(r > DNSF_FEAT_ONE ? DNSF_FEAT_ONE : r);
+	}
+}

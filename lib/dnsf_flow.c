@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsf_bigram.h"
+#include "dnsf_flow.h"
+
+int
+dnsf_tab_init(struct dnsf_tab *t, uint32_t entries)
+{
+	memset(t, 0, sizeof(*t));
+	if (entries < DNSF_TAB_WAYS || (entries & (entries - 1)) != 0)
+		return -1;
+	t->ent = aligned_alloc(64, (size_t)entries * sizeof(struct dnsf_tab_ent));
+	if (t->ent == NULL)
+		return -1;
+	t->entries = entries;
+	t->bucket_mask = entries / DNSF_TAB_WAYS - 1;
+	dnsf_tab_clear(t);
+	return 0;
+}
+
+void
+dnsf_tab_fini(struct dnsf_tab *t)
+{
+	free(t->ent);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+dnsf_tab_clear(struct dnsf_tab *t)
+{
+	/* Touches every page now, at startup, not on the fast path. */
+	memset(t->ent, 0, dnsf_tab_bytes(t));
+	t->used = 0;
+}
+
+struct dnsf_tab_ent *
+dnsf_tab_find(struct dnsf_tab *t, uint64_t key, uint32_t check)
+{
+	struct dnsf_tab_ent *b = dnsf_tab_bucket(t, key);
+
+	for (unsigned i = 0; i < DNSF_TAB_WAYS; i++)
+		if (b[i].key == key && b[i].check == check)
+			return &b[i];
+	return NULL;
+}
+
+struct dnsf_tab_ent *
+dnsf_tab_get(struct dnsf_tab *t, uint64_t key, uint32_t check, uint64_t now_us, int *created)
+{
+	struct dnsf_tab_ent *b = dnsf_tab_bucket(t, key);
+	struct dnsf_tab_ent *victim = NULL;
+	const uint32_t now_s = (uint32_t)(now_us / 1000000);
+
+	t->lookups++;
+	*created = 0;
+	for (unsigned i = 0; i < DNSF_TAB_WAYS; i++) {
+		struct dnsf_tab_ent *e = &b[i];
+		if (e->key == key && e->check == check) {
+			t->hits++;
+			return e;
+		}
+		if (e->check == 0) {
+			if (victim == NULL || victim->check != 0)
+				victim = e; /* a free slot beats any eviction */
+			continue;
+		}
+		if (e->hold_until_s > now_s)
+			continue; /* a running verdict is never evicted */
+		if (victim == NULL || (victim->check != 0 && e->last_us < victim->last_us))
+			victim = e;
+	}
+	if (victim == NULL) {
+		t->no_room++;
+		return NULL;
+	}
+	if (victim->check != 0)
+		t->evictions++;
+	else
+		t->used++;
+	t->inserts++;
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	victim->check = check;
+	victim->last_us = now_us;
+	*created = 1;
+	return victim;
+}
+
+uint32_t
+dnsf_lc_est32(uint32_t bits)
+{
+	return (dnsf_lc32_x16[__builtin_popcount(bits)] + 8) / 16;
+}
+
+uint32_t
+dnsf_lc_est64(uint64_t bits)
+{
+	return (dnsf_lc64_x16[__builtin_popcountll(bits)] + 8) / 16;
+}
+
+/* Information counted once per newly set bit, scaled up by estimate/bits for the collisions
+ * that hid some distinct names (same mean length assumed). */
+static uint32_t
+info_est32(uint32_t info, uint32_t bits)
+{
+	unsigned n = (unsigned)__builtin_popcount(bits);
+	return n ? (uint32_t)((uint64_t)info * dnsf_lc32_x16[n] / (16u * n)) : 0;
+}
+
+static uint32_t
+info_est64(uint32_t info, uint64_t bits)
+{
+	unsigned n = (unsigned)__builtin_popcountll(bits);
+	return n ? (uint32_t)((uint64_t)info * dnsf_lc64_x16[n] / (16u * n)) : 0;
+}
+
+static inline uint16_t
+sat16(uint32_t v)
+{
+	return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+}
+
+static inline uint8_t
+sat8(uint32_t v)
+{
+	return v > UINT8_MAX ? UINT8_MAX : (uint8_t)v;
+}
+
+static inline uint16_t
+window_of(uint64_t now_us, uint32_t win_s)
+{
+	return (uint16_t)(now_us / 1000000 / win_s);
+}
+
+/* Rate half-life 8 s, as tau = 8 / ln 2 s; each query adds ln2 / 8 q/s (x128 = 11.09). */
+#define RATE_TAU_US 11541560u
+#define RATE_ADD    11u
+
+static uint16_t
+rate_update(uint32_t r, uint64_t dt_us)
+{
+	if (dt_us < 500000) {
+		/* Within 1/16 half-life the linear decay is accurate; rounding keeps equilibrium.
+		 */
+		r -= (uint32_t)(((uint64_t)r * dt_us + RATE_TAU_US / 2) / RATE_TAU_US);
+	} else {
+		uint64_t k = dt_us / 500000; /* sixteenths of a half-life */
+		if (k >= 16 * 16)
+			r = 0;
+		else
+			r = (uint32_t)(((uint64_t)r * dnsf_exp2_neg16[k & 15]) >> 16) >> (k >> 4);
+	}
+	return sat16(r + RATE_ADD);
+}
+
+static void
+flow_roll(struct dnsf_flow *f, uint16_t w)
+{
+	if (f->win == w)
+		return;
+	if ((uint16_t)(w - f->win) == 1) {
+		f->prev_info = sat16(info_est32(f->info, f->all_bits));
+		f->prev_susp_info = sat16(info_est32(f->susp_info, f->susp_bits));
+		f->prev_distinct = sat8(dnsf_lc_est32(f->all_bits));
+		f->prev_susp_distinct = sat8(dnsf_lc_est32(f->susp_bits));
+	} else {
+		f->prev_info = f->prev_susp_info = 0;
+		f->prev_distinct = f->prev_susp_distinct = 0;
+	}
+	f->info = f->susp_info = 0;
+	f->all_bits = f->susp_bits = 0;
+	f->win = w;
+}
+
+static void
+flow_halve(struct dnsf_flow *f)
+{
+	f->queries >>= 1;
+	f->rare >>= 1;
+	f->responses >>= 1;
+	f->nx >>= 1;
+	f->rdata_16 >>= 1;
+}
+
+void
+dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious, uint64_t now_us,
+                   uint32_t win_s)
+{
+	const uint32_t now_s = (uint32_t)(now_us / 1000000);
+
+	if (f->first_s == 0) {
+		f->first_s = now_s;
+		f->win = window_of(now_us, win_s);
+	}
+	flow_roll(f, window_of(now_us, win_s));
+	if (q->sub_len > 0) {
+		const uint32_t bit = UINT32_C(1) << ((q->name_hash >> 40) & 31);
+		if (!(f->all_bits & bit)) {
+			f->all_bits |= bit;
+			f->info = sat16((uint32_t)f->info + q->sub_len);
+		}
+		if (suspicious && !(f->susp_bits & bit)) {
+			f->susp_bits |= bit;
+			f->susp_info = sat16((uint32_t)f->susp_info + q->sub_len);
+		}
+	}
+	if (f->queries == UINT16_MAX)
+		flow_halve(f);
+	f->queries++;
+	f->rare += (uint16_t)dnsf_rrclass_is_rare(q->rrclass);
+	f->rate = rate_update(f->rate, now_us > f->last_us ? now_us - f->last_us : 0);
+	f->last_us = now_us;
+}
+
+void
+dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q)
+{
+	if (f->responses == UINT16_MAX)
+		flow_halve(f);
+	f->responses++;
+	f->nx += q->rcode == DNSF_RCODE_NXDOMAIN;
+	f->rdata_16 = sat16(f->rdata_16 + q->rdata_total / 16);
+}
+
+void
+dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious, uint64_t now_us,
+                  uint32_t win_s)
+{
+	const uint16_t w = window_of(now_us, win_s);
+
+	if (d->queries == 0)
+		d->win = w;
+	if (d->win != w) {
+		if ((uint16_t)(w - d->win) == 1) {
+			d->prev_info = info_est64(d->info, d->all_bits);
+			d->prev_susp_info = info_est64(d->susp_info, d->susp_bits);
+			d->prev_distinct = sat16(dnsf_lc_est64(d->all_bits));
+			d->prev_susp_distinct = sat16(dnsf_lc_est64(d->susp_bits));
+		} else {
+			d->prev_info = d->prev_susp_info = 0;
+			d->prev_distinct = d->prev_susp_distinct = 0;
+		}
+		d->info = d->susp_info = 0;
+		d->all_bits = d->susp_bits = 0;
+		d->win = w;
+	}
+	if (q->sub_len > 0) {
+		const uint64_t bit = UINT64_C(1) << ((q->name_hash >> 48) & 63);
+		if (!(d->all_bits & bit)) {
+			d->all_bits |= bit;
+			d->info += q->sub_len;
+		}
+		if (suspicious && !(d->susp_bits & bit)) {
+			d->susp_bits |= bit;
+			d->susp_info += q->sub_len;
+		}
+	}
+	if (d->queries < UINT16_MAX)
+		d->queries++;
+	d->last_us = now_us;
+}
+
+/* Weight of the previous window: the share of the sliding W-second span it still covers,
+ * in 1/1024. `cur` is the window now; entries not rolled yet are handled by the callers. */
+static uint32_t
+prev_weight(uint64_t now_us, uint32_t win_s)
+{
+	const uint64_t span_us = (uint64_t)win_s * 1000000;
+	const uint64_t into = now_us % span_us;
+	return (uint32_t)((span_us - into) * 1024 / span_us);
+}
+
+void
+dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struct dnsf_flow_view *v)
+{
+	const uint16_t w = window_of(now_us, win_s);
+	const uint32_t pw = prev_weight(now_us, win_s);
+	uint32_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
+
+	if (f->win == w) {
+		cd = dnsf_lc_est32(f->all_bits);
+		ci = info_est32(f->info, f->all_bits);
+		csd = dnsf_lc_est32(f->susp_bits);
+		csi = info_est32(f->susp_info, f->susp_bits);
+		pd = f->prev_distinct;
+		pi = f->prev_info;
+		psd = f->prev_susp_distinct;
+		psi = f->prev_susp_info;
+	} else if ((uint16_t)(w - f->win) == 1) {
+		pd = dnsf_lc_est32(f->all_bits);
+		pi = info_est32(f->info, f->all_bits);
+		psd = dnsf_lc_est32(f->susp_bits);
+		psi = info_est32(f->susp_info, f->susp_bits);
+	}
+	v->distinct = cd + (pd * pw >> 10);
+	v->info = ci + (pi * pw >> 10);
+	v->susp_distinct = csd + (psd * pw >> 10);
+	v->susp_info = csi + (psi * pw >> 10);
+	v->queries = f->queries;
+	v->age_s = (uint32_t)(f->last_us / 1000000) - f->first_s;
+	if (f->first_s == 0 || v->age_s > (uint32_t)(now_us / 1000000))
+		v->age_s = 0;
+	v->rate_x128 = f->rate;
+	v->rare_pm = f->queries ? (uint32_t)f->rare * 1000 / f->queries : 0;
+	v->nx_pm = f->responses ? (uint32_t)f->nx * 1000 / f->responses : 0;
+	v->rdata = (uint32_t)f->rdata_16 * 16;
+}
+
+void
+dnsf_dom_view(const struct dnsf_dom *d, uint64_t now_us, uint32_t win_s, struct dnsf_dom_view *v)
+{
+	const uint16_t w = window_of(now_us, win_s);
+	const uint32_t pw = prev_weight(now_us, win_s);
+	uint64_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
+
+	if (d->win == w) {
+		cd = dnsf_lc_est64(d->all_bits);
+		ci = info_est64(d->info, d->all_bits);
+		csd = dnsf_lc_est64(d->susp_bits);
+		csi = info_est64(d->susp_info, d->susp_bits);
+		pd = d->prev_distinct;
+		pi = d->prev_info;
+		psd = d->prev_susp_distinct;
+		psi = d->prev_susp_info;
+	} else if ((uint16_t)(w - d->win) == 1) {
+		pd = dnsf_lc_est64(d->all_bits);
+		pi = info_est64(d->info, d->all_bits);
+		psd = dnsf_lc_est64(d->susp_bits);
+		psi = info_est64(d->susp_info, d->susp_bits);
+	}
+	v->distinct = (uint32_t)(cd + (pd * pw >> 10));
+	v->info = (uint32_t)(ci + (pi * pw >> 10));
+	v->susp_distinct = (uint32_t)(csd + (psd * pw >> 10));
+	v->susp_info = (uint32_t)(csi + (psi * pw >> 10));
+}

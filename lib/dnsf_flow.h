@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dnsf_flow — per-worker state of the detector: a flow table keyed by (client address,
+ * registered domain) and a domain table keyed by registered domain.
+ *
+ * Contract:
+ *  - A table is allocated once (dnsf_tab_init) and never grows: its memory is exactly
+ *    entries x 64 bytes (one cache line per entry), entries a power of two >= DNSF_TAB_WAYS.
+ *  - Entries sit in buckets of DNSF_TAB_WAYS (4 x 64 B = 256 B, four adjacent lines that
+ *    dnsf_tab_prefetch() pulls in ahead of a burst). Look-up and insert are O(1): the bucket
+ *    of a key is fixed, a new key takes a free slot or evicts the least recently seen entry of
+ *    the bucket. Entries whose verdict hold is still running are never evicted (a flood of
+ *    random sources must not wash a caught tunnel out of the table); when a whole bucket is
+ *    held, dnsf_tab_get() returns NULL and counts no_room.
+ *  - One owner (a worker lcore): no locks, no atomics. Counters are plain fields the owner
+ *    writes; a control thread may read them racily (monotonic u64, torn reads impossible on
+ *    64-bit targets).
+ *  - Keys: a 64-bit hash of the key material chooses the bucket and is stored whole; a second,
+ *    independent 32-bit hash ("check", low bit forced to 1 to mark the slot used) must match
+ *    too. Two different flows share state only if both hashes collide: ~2^-95 per pair with
+ *    our non-cryptographic fixed-seed hashes. Someone who can choose names to collide gains
+ *    nothing but merging two of his own flows (names are hashed with the client address).
+ *
+ * Windows: distinct/information counters are kept per window of W seconds (aligned to the
+ * epoch) plus the previous window's totals; a reading is cur + prev * (time left in the
+ * window / W), a sliding estimate over the last W seconds that ages with no per-packet cost.
+ */
+#ifndef DNSF_FLOW_H
+#define DNSF_FLOW_H
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dnsf_features.h"
+
+#define DNSF_TAB_WAYS 4
+
+/* The common head of every entry: the table reads only these fields. */
+struct dnsf_tab_ent {
+	uint64_t key;          /* 0 with check 0: free slot */
+	uint64_t last_us;      /* last packet time: LRU order */
+	uint32_t check;        /* second hash, bit 0 set */
+	uint32_t hold_until_s; /* verdict hold: tunnel until this second (0: none) */
+	uint8_t body[40];
+};
+static_assert(sizeof(struct dnsf_tab_ent) == 64, "one cache line per entry");
+
+/* A (client, registered domain) flow. Written only by the owning worker. */
+struct dnsf_flow {
+	uint64_t key;
+	uint64_t last_us;
+	uint32_t check;
+	uint32_t hold_until_s;
+	uint32_t first_s;      /* first packet, seconds since the epoch */
+	uint32_t last_event_s; /* last event emitted for this flow (rate limit) */
+	uint32_t all_bits;     /* linear-counting bitmap of all subdomains, this window */
+	uint32_t susp_bits;    /* ... of suspicious subdomains, this window */
+	uint16_t info;         /* bytes of subdomains newly seen this window (saturating) */
+	uint16_t susp_info;    /* ... of suspicious ones */
+	uint16_t prev_info;    /* previous window's estimates */
+	uint16_t prev_susp_info;
+	uint8_t prev_distinct; /* previous window's distinct estimates (saturating) */
+	uint8_t prev_susp_distinct;
+	uint16_t win;       /* window number (low 16 bits) the counters above belong to */
+	uint16_t queries;   /* the next four are halved together when queries saturates, */
+	uint16_t rare;      /* so their ratios survive: queries of TXT/NULL/unusual types */
+	uint16_t responses; /* responses seen */
+	uint16_t nx;        /* NXDOMAIN responses */
+	uint16_t rate;      /* decayed query rate, queries/s x 128 (half-life 8 s) */
+	uint16_t rdata_16;  /* response RDATA bytes / 16 (halved with queries) */
+};
+static_assert(sizeof(struct dnsf_flow) == 64, "flow entry must be one cache line");
+
+/* A registered domain, across the clients this worker sees. */
+struct dnsf_dom {
+	uint64_t key;
+	uint64_t last_us;
+	uint32_t check;
+	uint32_t hold_until_s;
+	uint64_t all_bits; /* linear counting, 64 bits: more clients, more names */
+	uint64_t susp_bits;
+	uint32_t info;
+	uint32_t susp_info;
+	uint32_t prev_info;
+	uint32_t prev_susp_info;
+	uint16_t prev_distinct;
+	uint16_t prev_susp_distinct;
+	uint16_t win;
+	uint16_t queries; /* saturating */
+};
+static_assert(sizeof(struct dnsf_dom) == 64, "domain entry must be one cache line");
+
+struct dnsf_tab {
+	struct dnsf_tab_ent *ent; /* entries x 64 B, 64-byte aligned */
+	uint32_t entries;
+	uint32_t bucket_mask;
+	/* Counters, written by the owner. */
+	uint64_t lookups;
+	uint64_t hits;
+	uint64_t inserts;   /* new entries (into a free, expired or evicted slot) */
+	uint64_t evictions; /* live entries replaced (least recently seen of a full bucket) */
+	uint64_t no_room;   /* look-ups that found every slot of the bucket held */
+	uint64_t used;      /* slots in use */
+};
+
+/* Returns 0, or -1 when entries is not a power of two >= DNSF_TAB_WAYS or memory fails. */
+int dnsf_tab_init(struct dnsf_tab *t, uint32_t entries);
+void dnsf_tab_fini(struct dnsf_tab *t);
+void dnsf_tab_clear(struct dnsf_tab *t);
+
+static inline size_t
+dnsf_tab_bytes(const struct dnsf_tab *t)
+{
+	return (size_t)t->entries * sizeof(struct dnsf_tab_ent);
+}
+
+static inline struct dnsf_tab_ent *
+dnsf_tab_bucket(const struct dnsf_tab *t, uint64_t key)
+{
+	return t->ent + (size_t)(key & t->bucket_mask) * DNSF_TAB_WAYS;
+}
+
+/* Pull a key's bucket (4 lines) towards the cache before the burst loop reaches it. */
+static inline void
+dnsf_tab_prefetch(const struct dnsf_tab *t, uint64_t key)
+{
+	const char *b = (const char *)dnsf_tab_bucket(t, key);
+	__builtin_prefetch(b, 1, 3);
+	__builtin_prefetch(b + 64, 1, 3);
+	__builtin_prefetch(b + 128, 1, 3);
+	__builtin_prefetch(b + 192, 1, 3);
+}
+
+/* The entry of (key, check), or NULL. Does not touch LRU order. */
+struct dnsf_tab_ent *dnsf_tab_find(struct dnsf_tab *t, uint64_t key, uint32_t check);
+
+/*
+ * The entry of (key, check), created (zeroed except its head) when absent; *created says
+ * which. NULL only when every slot of the bucket holds a running verdict (no_room).
+ * A new entry gets last_us = now_us; an existing one keeps it (the caller reads the previous
+ * time, e.g. for the rate, then stamps it). now_us decides whether a hold is still running.
+ */
+struct dnsf_tab_ent *dnsf_tab_get(struct dnsf_tab *t, uint64_t key, uint32_t check, uint64_t now_us,
+                                  int *created);
+
+/* ---- keys ---- */
+
+/* Flow key of (client address, registered-domain hash). */
+static inline void dnsf_flow_key(const uint8_t client[16], uint64_t reg_hash, uint64_t *key,
+                                 uint32_t *check);
+/* Domain key of a registered-domain hash. */
+static inline void dnsf_dom_key(uint64_t reg_hash, uint64_t *key, uint32_t *check);
+
+/* ---- window arithmetic and readings ---- */
+
+/* Account one query to a flow / domain: roll the window of win_s seconds if it has passed, set
+ * the subdomain's bit in the distinct bitmaps (the suspicious one too when `suspicious`) and, if
+ * the bit was new, add the subdomain's length to the information counters; update counts and
+ * the decayed rate; stamp last_us. A query without a subdomain counts but adds nothing to the
+ * distinct/information estimates. */
+void dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+                        uint64_t now_us, uint32_t win_s);
+void dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q);
+void dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
+                       uint64_t now_us, uint32_t win_s);
+
+/* Sliding-window readings at now_us (do not modify the entry). */
+void dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s,
+                    struct dnsf_flow_view *v);
+void dnsf_dom_view(const struct dnsf_dom *d, uint64_t now_us, uint32_t win_s,
+                   struct dnsf_dom_view *v);
+
+/* Linear-counting estimate of a bitmap (x16 fixed point in the tables; here whole items). */
+uint32_t dnsf_lc_est32(uint32_t bits);
+uint32_t dnsf_lc_est64(uint64_t bits);
+
+#include "dnsf_name.h"
+
+static inline void
+dnsf_flow_key(const uint8_t client[16], uint64_t reg_hash, uint64_t *key, uint32_t *check)
+{
+	*key = dnsf_hash_bytes(client, 16, reg_hash);
+	*check = (uint32_t)(dnsf_hash_bytes(client, 16, ~reg_hash) >> 32) | 1u;
+}
+
+static inline void
+dnsf_dom_key(uint64_t reg_hash, uint64_t *key, uint32_t *check)
+{
+	/* reg_hash is already a mixed 64-bit hash: use it for the bucket, and a remix as check. */
+	*key = reg_hash;
+	*check = (uint32_t)(dnsf_hash_bytes(&reg_hash, 8, UINT64_C(0x5bd1e9955bd1e995)) >> 32) | 1u;
+}
+
+#endif
