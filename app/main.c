@@ -1,9 +1,609 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Placeholder until the dataplane lands. */
+/*
+ * dnsfence — the DPDK shell around the engine: command line, config and engine first (so any
+ * error is one line and exit status 2 before EAL or a device is touched), then EAL, lcores,
+ * ports, workers, the control loop, and a clean stop.
+ *
+ *   dnsfence -c FILE [--check] [--replay IN --passed OUT [--dropped D]] [--events E]
+ *            [--file-prefix P] [--stats-interval S] [-- EAL args]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring_elem.h>
+
+#include "dnsf_app.h"
+#include "dnsf_eal_args.h"
+
+#ifndef DNSF_VERSION
+#define DNSF_VERSION "unknown"
+#endif
+
+#define EXIT_CONFIG 2
+
+struct dnsf_app g_app;
+static struct dnsf_config g_cfg;
+
+struct cli {
+	const char *config;
+	int check;
+	const char *replay, *passed, *dropped, *events, *file_prefix;
+	unsigned stats_interval;
+	int stats_interval_given;
+	int n_extra;
+	char **extra;
+};
+
+static void
+usage(FILE *out)
 {
-	fprintf(stderr, "dnsfence: not built yet\n");
-	return 1;
+	fprintf(
+	    out,
+	    "usage: dnsfence -c FILE [--check]\n"
+	    "                [--replay IN.pcap --passed OUT.pcap [--dropped D.pcap]]\n"
+	    "                [--events E.jsonl] [--file-prefix P] [--stats-interval S]\n"
+	    "                [-- extra EAL arguments]\n"
+	    "  -c, --config FILE      YAML configuration (docs/configuration.md)\n"
+	    "  --check                validate the configuration and its files, touch no device\n"
+	    "  --replay IN.pcap       run the capture through the dataplane (net_pcap, no NIC)\n"
+	    "  --passed OUT.pcap      replay: where passed packets (and refuse answers) go\n"
+	    "  --dropped D.pcap       replay: where dropped and refused originals go\n"
+	    "  --events E.jsonl       event log (overrides the config's; \"-\" = stdout)\n"
+	    "  --file-prefix P        EAL file prefix (telemetry: dpdk-telemetry.py -f P)\n"
+	    "  --stats-interval S     print a stats line to stderr every S seconds\n"
+	    "  -V, --version          print the version\n");
+}
+
+static int
+parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_cli(int argc, char **argv, struct cli *c)
+{
+	enum { O_CHECK = 256, O_REPLAY, O_PASSED, O_DROPPED, O_EVENTS, O_PREFIX, O_STATS };
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check", no_argument, NULL, O_CHECK},
+	    {"replay", required_argument, NULL, O_REPLAY},
+	    {"passed", required_argument, NULL, O_PASSED},
+	    {"dropped", required_argument, NULL, O_DROPPED},
+	    {"events", required_argument, NULL, O_EVENTS},
+	    {"file-prefix", required_argument, NULL, O_PREFIX},
+	    {"stats-interval", required_argument, NULL, O_STATS},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	int o;
+
+	memset(c, 0, sizeof(*c));
+	c->stats_interval = 1;
+	opterr = 0;
+	/* '+': stop at the first non-option; "--" ends our options, the rest goes to EAL. */
+	while ((o = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			c->config = optarg;
+			break;
+		case O_CHECK:
+			c->check = 1;
+			break;
+		case O_REPLAY:
+			c->replay = optarg;
+			break;
+		case O_PASSED:
+			c->passed = optarg;
+			break;
+		case O_DROPPED:
+			c->dropped = optarg;
+			break;
+		case O_EVENTS:
+			c->events = optarg;
+			break;
+		case O_PREFIX:
+			c->file_prefix = optarg;
+			break;
+		case O_STATS:
+			if (parse_uint(optarg, 1, 86400, &c->stats_interval) != 0) {
+				fprintf(stderr,
+				        "dnsfence: --stats-interval: '%s' is not a number of "
+				        "seconds from 1 to 86400\n",
+				        optarg);
+				return -1;
+			}
+			c->stats_interval_given = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("dnsfence %s\n", DNSF_VERSION);
+			exit(0);
+		default:
+			if (optopt != 0 && optopt < 256)
+				fprintf(stderr,
+				        "dnsfence: option -%c: unknown or missing its value "
+				        "(see --help)\n",
+				        optopt);
+			else
+				fprintf(stderr,
+				        "dnsfence: option %s: unknown or missing its value "
+				        "(see --help)\n",
+				        argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+		fprintf(stderr, "dnsfence: unexpected argument '%s' (EAL arguments go after --)\n",
+		        argv[optind]);
+		return -1;
+	}
+	c->n_extra = argc - optind;
+	c->extra = argv + optind;
+	if (c->config == NULL) {
+		fprintf(stderr, "dnsfence: -c FILE is required (see --help)\n");
+		return -1;
+	}
+	if (c->replay != NULL && c->passed == NULL) {
+		fprintf(stderr, "dnsfence: --replay needs --passed OUT.pcap\n");
+		return -1;
+	}
+	if (c->replay == NULL && (c->passed != NULL || c->dropped != NULL)) {
+		fprintf(stderr, "dnsfence: --passed/--dropped only go with --replay\n");
+		return -1;
+	}
+	if (c->replay != NULL && c->file_prefix != NULL && c->file_prefix[0] == '\0') {
+		fprintf(stderr, "dnsfence: --file-prefix: empty\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The replay input must be a capture libpcap reads (pcap, either byte order and time
+ * precision, or pcapng): checked here so a wrong file is one line, not EAL's log. */
+static int
+check_capture(const char *path, char *err, size_t errlen)
+{
+	static const uint32_t magic[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1,
+	                                 0x0a0d0d0a};
+	FILE *f = fopen(path, "rb");
+	uint32_t m = 0;
+	size_t i;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "--replay: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fread(&m, sizeof(m), 1, f) != 1) {
+		fclose(f);
+		snprintf(err, errlen, "--replay: %s: too short to be a pcap file", path);
+		return -1;
+	}
+	fclose(f);
+	for (i = 0; i < RTE_DIM(magic); i++)
+		if (m == magic[i])
+			return 0;
+	snprintf(err, errlen, "--replay: %s: not a pcap or pcapng file", path);
+	return -1;
+}
+
+static int
+check_writable(const char *what, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&g_app.quit, 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int
+fail(const char *msg)
+{
+	fprintf(stderr, "dnsfence: %s\n", msg);
+	return EXIT_CONFIG;
+}
+
+/* App ports: the replay's net_pcap pair and sink, or the config's ports and pairs. */
+static int
+plan_ports(struct dnsf_app *app, const struct cli *c, char *err, size_t errlen)
+{
+	const struct dnsf_config *cfg = app->cfg;
+	uint16_t i;
+
+	app->sink = DNSF_APP_PORT_NONE;
+	if (app->replay) {
+		struct dnsf_app_port *p = &app->ports[0];
+
+		snprintf(p->name, sizeof(p->name), "replay");
+		snprintf(p->device, sizeof(p->device), "%s", DNSF_REPLAY_DEV);
+		/* One capture holds both directions: passed packets go out on the same port. */
+		p->peer = 0;
+		app->n_ports = 1;
+		if (c->dropped != NULL) {
+			p = &app->ports[1];
+			snprintf(p->name, sizeof(p->name), "dropped");
+			snprintf(p->device, sizeof(p->device), "%s", DNSF_DROPPED_DEV);
+			p->peer = DNSF_APP_PORT_NONE;
+			p->sink = 1;
+			app->sink = 1;
+			app->n_ports = 2;
+		}
+		return 0;
+	}
+	for (i = 0; i < cfg->n_ports; i++) {
+		snprintf(app->ports[i].name, sizeof(app->ports[i].name), "%s", cfg->ports[i].name);
+		snprintf(app->ports[i].device, sizeof(app->ports[i].device), "%s",
+		         cfg->ports[i].device);
+		app->ports[i].peer = DNSF_APP_PORT_NONE;
+	}
+	app->n_ports = cfg->n_ports;
+	for (i = 0; i < cfg->n_pairs; i++) {
+		uint8_t a = cfg->pairs[i].inside, b = cfg->pairs[i].outside;
+
+		if (a >= cfg->n_ports || b >= cfg->n_ports) {
+			snprintf(err, errlen, "%s: pairs[%u] names a port that does not exist",
+			         cfg->path, i);
+			return -1;
+		}
+		app->ports[a].peer = b;
+		app->ports[b].peer = a;
+	}
+	for (i = 0; i < app->n_ports; i++)
+		if (app->ports[i].peer == DNSF_APP_PORT_NONE)
+			fprintf(stderr, "dnsfence: port %s is in no pair: it is not polled\n",
+			        app->ports[i].name);
+	return 0;
+}
+
+struct init_arg {
+	struct dnsf_lcore *lc;
+	char err[DNSF_ERR_MAX];
+	int rc;
+};
+
+/* Runs on the worker's own lcore, so its tables are first touched on its NUMA node. */
+static int
+worker_init_remote(void *arg)
+{
+	struct init_arg *ia = arg;
+
+	ia->rc = dnsf_worker_init(&ia->lc->w, g_app.eng, ia->lc->idx, ia->err, sizeof(ia->err));
+	return 0;
+}
+
+static int
+setup_lcores(struct dnsf_app *app, char *err, size_t errlen)
+{
+	const struct dnsf_config *cfg = app->cfg;
+	const unsigned main_lcore = rte_get_main_lcore();
+	struct init_arg ia[DNSF_MAX_WORKERS];
+	uint16_t i;
+
+	app->n_workers = app->replay ? 1 : cfg->n_workers;
+	for (i = 0; i < app->n_workers; i++) {
+		const unsigned id = cfg->worker_lcores[i];
+		struct dnsf_lcore *lc;
+		char name[RTE_RING_NAMESIZE];
+		int socket;
+
+		if (id >= RTE_MAX_LCORE || !rte_lcore_is_enabled(id) || id == main_lcore) {
+			snprintf(err, errlen,
+			         "%s: worker lcore %u is %s (EAL lcores come from the config's "
+			         "workers and control lcore unless its eal list sets -l)",
+			         cfg->path, id,
+			         id == main_lcore ? "the main (control) lcore"
+			                          : "not enabled in EAL");
+			return -1;
+		}
+		socket = (int)rte_lcore_to_socket_id(id);
+		lc = rte_zmalloc_socket("dnsf_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE, socket);
+		if (lc == NULL)
+			lc = rte_zmalloc("dnsf_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE);
+		if (lc == NULL) {
+			snprintf(err, errlen, "out of EAL memory for worker state (raise -m)");
+			return -1;
+		}
+		lc->lcore_id = (uint16_t)id;
+		lc->idx = i;
+		snprintf(name, sizeof(name), "dnsf_ev%u", i);
+		/* Events are copied into the ring slots: no allocation on the fast path. */
+		lc->ev_ring = rte_ring_create_elem(name, sizeof(struct dnsf_event), cfg->event_ring,
+		                                   socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (lc->ev_ring == NULL) {
+			snprintf(err, errlen,
+			         "cannot create the event ring of %" PRIu32
+			         " events for lcore %u: %s "
+			         "(raise -m or lower event_ring)",
+			         cfg->event_ring, id, rte_strerror(rte_errno));
+			rte_free(lc);
+			return -1;
+		}
+		app->lc[i] = lc;
+	}
+	for (i = 0; i < app->n_workers; i++) {
+		ia[i].lc = app->lc[i];
+		ia[i].rc = -1;
+		ia[i].err[0] = '\0';
+		if (rte_eal_remote_launch(worker_init_remote, &ia[i], app->lc[i]->lcore_id) != 0) {
+			snprintf(err, errlen, "cannot launch on lcore %u", app->lc[i]->lcore_id);
+			rte_eal_mp_wait_lcore();
+			return -1;
+		}
+	}
+	rte_eal_mp_wait_lcore();
+	for (i = 0; i < app->n_workers; i++) {
+		if (ia[i].rc != 0) {
+			snprintf(err, errlen, "worker on lcore %u: %s", app->lc[i]->lcore_id,
+			         ia[i].err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+tx_error_cb(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+{
+	struct dnsf_txctx *t = userdata;
+	uint16_t i;
+
+	for (i = 0; i < count; i++)
+		rte_pktmbuf_free(unsent[i]);
+	if (t->sink)
+		DNSF_STAT_ADD(&t->lc->app, capture_failed, count);
+	else
+		DNSF_STAT_ADD(&t->lc->w.stats, tx_full_dropped, count);
+}
+
+static int
+setup_tx_buffers(struct dnsf_app *app, char *err, size_t errlen)
+{
+	uint16_t w, d;
+
+	for (w = 0; w < app->n_workers; w++) {
+		struct dnsf_lcore *lc = app->lc[w];
+		int socket = (int)rte_lcore_to_socket_id(lc->lcore_id);
+
+		lc->pool = app->pools[socket];
+		for (d = 0; lc->pool == NULL && d < RTE_MAX_NUMA_NODES; d++)
+			lc->pool = app->pools[d];
+		for (d = 0; d < app->n_ports; d++) {
+			struct rte_eth_dev_tx_buffer *b;
+
+			if (app->monitor)
+				continue; /* never transmits */
+			b = rte_zmalloc_socket("dnsf_txb", RTE_ETH_TX_BUFFER_SIZE(app->cfg->burst),
+			                       0, socket);
+			if (b == NULL || rte_eth_tx_buffer_init(b, app->cfg->burst) != 0) {
+				snprintf(err, errlen,
+				         "out of EAL memory for TX buffers (raise -m)");
+				return -1;
+			}
+			lc->txctx[d].lc = lc;
+			lc->txctx[d].sink = app->ports[d].sink;
+			rte_eth_tx_buffer_set_err_callback(b, tx_error_cb, &lc->txctx[d]);
+			lc->txb[d] = b;
+		}
+	}
+	return 0;
+}
+
+static int
+open_event_log(struct dnsf_app *app, const struct cli *c, char *err, size_t errlen)
+{
+	const char *path = c->events != NULL ? c->events : app->cfg->event_log;
+
+	app->event_log_path = path;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	if (strcmp(path, "-") == 0) {
+		app->evlog = stdout;
+		return 0;
+	}
+	/* A replay writes a fresh result file; a live appliance appends across restarts. */
+	app->evlog = fopen(path, app->replay ? "w" : "a");
+	if (app->evlog == NULL) {
+		snprintf(err, errlen, "%s: event log %s: %s",
+		         c->events ? "--events" : app->cfg->path, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run(struct cli *c)
+{
+	struct dnsf_app *app = &g_app;
+	struct dnsf_eal_opts eo;
+	struct dnsf_eal_argv ea;
+	char *eal_argv[DNSF_EAL_MAX_ARGS + 1];
+	char err[4096];
+	struct dnsf_worker probe;
+	uint16_t i;
+	int rc;
+
+	/* 1. Everything that can be wrong with the config, before EAL. */
+	if (dnsf_config_load(c->config, &g_cfg, err, sizeof(err)) != 0)
+		return fail(err);
+	app->cfg = &g_cfg;
+	app->replay = c->replay != NULL;
+	app->monitor = g_cfg.mode == DNSF_MODE_MONITOR;
+	if (!app->replay && (!c->check || g_cfg.n_ports > 0) &&
+	    dnsf_config_validate_live(&g_cfg, err, sizeof(err)) != 0)
+		return fail(err);
+	if (dnsf_engine_create(&g_cfg, &app->eng, err, sizeof(err)) != 0)
+		return fail(err);
+	/* Table sizes too big for this machine show up here rather than after EAL. */
+	if (dnsf_worker_init(&probe, app->eng, 0, err, sizeof(err)) != 0)
+		return fail(err);
+	dnsf_worker_fini(&probe);
+	if (app->replay) {
+		if (check_capture(c->replay, err, sizeof(err)) != 0)
+			return fail(err);
+	}
+	if (c->check) {
+		printf("dnsfence: %s: configuration is valid\n", c->config);
+		return 0;
+	}
+	if (app->replay) {
+		if (check_writable("--passed", c->passed, err, sizeof(err)) != 0 ||
+		    (c->dropped != NULL &&
+		     check_writable("--dropped", c->dropped, err, sizeof(err)) != 0))
+			return fail(err);
+	}
+	if (plan_ports(app, c, err, sizeof(err)) != 0)
+		return fail(err);
+	if (open_event_log(app, c, err, sizeof(err)) != 0)
+		return fail(err);
+
+	memset(&eo, 0, sizeof(eo));
+	eo.replay = app->replay;
+	eo.in_pcap = c->replay;
+	eo.passed_pcap = c->passed;
+	eo.dropped_pcap = c->dropped;
+	eo.file_prefix = c->file_prefix;
+	eo.n_extra = c->n_extra;
+	eo.extra = c->extra;
+	eo.pid = (long)getpid();
+	if (dnsf_eal_args_build(&g_cfg, &eo, &ea, err, sizeof(err)) != 0)
+		return fail(err);
+
+	/* 2. EAL. */
+	app->stats_interval_s = c->stats_interval;
+	app->verbose_stats = (uint8_t)c->stats_interval_given;
+	pthread_mutex_init(&app->tel_lock, NULL);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rte_openlog_stream(stderr); /* stdout carries our JSON lines only */
+	memcpy(eal_argv, ea.argv, sizeof(eal_argv));
+	if (rte_eal_init(ea.argc, eal_argv) < 0) {
+		size_t off = 0;
+		int k;
+
+		err[0] = '\0';
+		for (k = 1; k < ea.argc && off < sizeof(err); k++)
+			off += (size_t)snprintf(err + off, sizeof(err) - off, " %s", ea.argv[k]);
+		fprintf(stderr, "dnsfence: EAL initialisation failed: %s (EAL arguments:%s)\n",
+		        rte_strerror(rte_errno), err);
+		return EXIT_CONFIG;
+	}
+	app->tsc_hz = rte_get_tsc_hz();
+	app->tsc0 = rte_rdtsc();
+	app->wall0_us = app->start_us = wall_us();
+	app->ts_off = -1;
+	if (app->replay && rte_mbuf_dyn_rx_timestamp_register(&app->ts_off, &app->ts_flag) != 0)
+		app->ts_off = -1; /* then TSC time, still counted */
+
+	/* 3. Lcores and workers, then ports (an error here still touches no port). */
+	rc = setup_lcores(app, err, sizeof(err));
+	if (rc == 0)
+		rc = dnsf_ports_resolve(app, err, sizeof(err));
+	if (rc == 0)
+		rc = dnsf_ports_setup(app, err, sizeof(err));
+	if (rc == 0)
+		rc = setup_tx_buffers(app, err, sizeof(err));
+	if (rc == 0 && g_cfg.telemetry)
+		rc = dnsf_telemetry_register(app, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "dnsfence: %s\n", err);
+		dnsf_ports_shutdown(app);
+		rte_eal_cleanup();
+		return EXIT_CONFIG;
+	}
+	dnsf_ports_assign(app);
+	pthread_mutex_lock(&app->tel_lock);
+	app->tel_ready = 1;
+	pthread_mutex_unlock(&app->tel_lock);
+
+	/* 4. Run. */
+	for (i = 0; i < app->n_workers; i++)
+		rte_eal_remote_launch(dnsf_worker_main, app->lc[i], app->lc[i]->lcore_id);
+	dnsf_control_run(app);
+
+	/* 5. Stop: workers have flushed; let the ports finish, keep what telemetry may ask. */
+	dnsf_ports_tx_settle(app);
+	if (app->replay) {
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(app->ports[0].port_id, &st) == 0)
+			app->replay_rx_nombuf = st.rx_nombuf;
+	}
+	dnsf_ports_shutdown(app);
+	if (app->replay)
+		dnsf_control_print_summary(app, stdout);
+	else
+		dnsf_control_print_final(app, stdout);
+	if (app->evlog != NULL && app->evlog != stdout)
+		fclose(app->evlog);
+	app->evlog = NULL;
+
+	pthread_mutex_lock(&app->tel_lock);
+	app->tel_ready = 0;
+	pthread_mutex_unlock(&app->tel_lock);
+	for (i = 0; i < app->n_workers; i++)
+		dnsf_worker_fini(&app->lc[i]->w);
+	dnsf_engine_free(app->eng);
+	app->eng = NULL;
+	dnsf_eal_args_free(&ea);
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+
+	if (parse_cli(argc, argv, &c) != 0)
+		return EXIT_CONFIG;
+	return run(&c);
 }

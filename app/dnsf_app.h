@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dnsf_app — state of the dnsfence process (the thin DPDK shell around lib/dnsf_engine).
+ *
+ * Threads and ownership (docs/architecture.md has the picture):
+ *  - main thread, before launch: builds everything below; nothing is written by it afterwards
+ *    except the fields marked "control".
+ *  - worker lcores: each owns one struct dnsf_lcore and is the only writer of it after launch
+ *    (counters with relaxed atomic stores, the heartbeat, its TX buffers, its event ring producer).
+ *  - control (the main lcore after launch): drains event rings, writes the event log, runs the
+ *    watchdog, keeps the recent-events ring for telemetry, stops everything at the end.
+ *  - telemetry thread (DPDK's): reads worker counters with relaxed loads, and control state under
+ *    app.tel_lock (never a lock a worker takes).
+ * There is one process-wide struct dnsf_app (g_app): DPDK 22.11 telemetry callbacks take no
+ * user argument.
+ */
+#ifndef DNSF_APP_H
+#define DNSF_APP_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_config.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "dnsf_config.h"
+#include "dnsf_engine.h"
+#include "dnsf_event.h"
+#include "dnsf_stats.h"
+
+/* Counters that belong to the shell rather than the engine: the verdicts it carried out and
+ * the cases it handled itself. Same rules as DNSF_WORKER_COUNTERS (snake_case, owner writes). */
+#define DNSF_APP_COUNTERS(X)                                                                       \
+	X(verdict_pass,                                                                            \
+	  "frames the engine passed (forwarded to the paired port; freed in monitor "              \
+	  "mode)")                                                                                 \
+	X(verdict_drop, "frames the engine dropped")                                               \
+	X(verdict_refuse,                                                                          \
+	  "queries answered with a synthesized REFUSED/NXDOMAIN, sent back out of "                \
+	  "the port they came in on")                                                              \
+	X(multiseg, "multi-segment frames copied into a linear buffer to be decided")              \
+	X(oversize_passed, "frames longer than the linear buffer (16 KiB), passed undecided")      \
+	X(refuse_failed, "refuse answers that could not be sent (no mbuf); the query was dropped") \
+	X(capture_written, "replay: dropped and refused originals written to the --dropped file")  \
+	X(capture_failed, "replay: originals not written to the --dropped file (no mbuf)")
+
+struct dnsf_app_stats {
+#define DNSF_X_FIELD(name, help) uint64_t name;
+	DNSF_APP_COUNTERS(DNSF_X_FIELD)
+#undef DNSF_X_FIELD
+};
+
+static inline void
+dnsf_app_stats_snapshot(const struct dnsf_app_stats *src, struct dnsf_app_stats *dst)
+{
+#define DNSF_X_LOAD(name, help) dst->name = __atomic_load_n(&src->name, __ATOMIC_RELAXED);
+	DNSF_APP_COUNTERS(DNSF_X_LOAD)
+#undef DNSF_X_LOAD
+}
+
+static inline void
+dnsf_app_stats_accumulate(struct dnsf_app_stats *sum, const struct dnsf_app_stats *add)
+{
+#define DNSF_X_SUM(name, help) sum->name += add->name;
+	DNSF_APP_COUNTERS(DNSF_X_SUM)
+#undef DNSF_X_SUM
+}
+
+#define DNSF_APP_MAX_PORTS  (DNSF_MAX_PORTS + 1) /* + the replay --dropped sink */
+#define DNSF_APP_MAX_RXQ    128                  /* (port, queue) pairs one worker polls */
+#define DNSF_APP_MAX_BURST  512
+#define DNSF_APP_LINEAR_MAX (16 * 1024) /* multi-segment frames up to this are decided */
+#define DNSF_APP_RECENT     256         /* events kept for /dnsfence/events */
+#define DNSF_APP_PORT_NONE  UINT16_MAX
+
+/* One port as the app uses it. Written by the main thread before launch, then read-only. */
+struct dnsf_app_port {
+	char name[DNSF_NAME_MAX];     /* config name ("replay"/"dropped" in replay mode) */
+	char device[DNSF_DEVICE_MAX]; /* DPDK device string */
+	uint16_t port_id;             /* DPDK port id */
+	uint16_t peer;                /* app port index passed packets go to; NONE: not polled */
+	uint16_t nb_rxq, nb_txq;
+	int socket;
+	uint8_t sink;    /* replay --dropped capture: TX only, never polled */
+	uint8_t rss;     /* RSS configured over nb_rxq > 1 queues */
+	uint8_t started; /* dev_start succeeded (so stop/close is needed) */
+};
+
+struct dnsf_rxq {
+	uint16_t port_id; /* DPDK port id */
+	uint16_t queue;
+	uint16_t app_port; /* index into app.ports */
+};
+
+struct dnsf_lcore;
+
+/* TX error callback context: who to count an unsent packet against. */
+struct dnsf_txctx {
+	struct dnsf_lcore *lc;
+	uint8_t sink;
+};
+
+/* Per-worker state. Written only by its worker lcore once launched (setup fields before). */
+struct dnsf_lcore {
+	struct dnsf_worker w;      /* engine worker; w.stats written here, read by anyone */
+	struct dnsf_app_stats app; /* shell counters, same discipline */
+	uint64_t heartbeat;        /* bumped every loop; read by the control watchdog */
+	uint8_t done;              /* worker left its loop (replay end or quit); set last */
+	uint16_t lcore_id;         /* setup */
+	uint16_t idx;              /* worker index = its TX queue on every port (setup) */
+	uint16_t n_rxq;            /* setup */
+	struct dnsf_rxq rxq[DNSF_APP_MAX_RXQ];                 /* setup */
+	struct rte_eth_dev_tx_buffer *txb[DNSF_APP_MAX_PORTS]; /* per destination app port */
+	struct dnsf_txctx txctx[DNSF_APP_MAX_PORTS];
+	struct rte_ring *ev_ring; /* SP/SC, elements are struct dnsf_event; worker -> control */
+	struct rte_mempool *pool; /* for copies (refuse answers of multi-seg frames, capture) */
+	struct dnsf_event ev;     /* scratch the engine fills */
+	uint8_t linear[DNSF_APP_LINEAR_MAX]; /* multi-segment frames, made linear */
+	uint8_t orig[DNSF_APP_LINEAR_MAX];   /* replay: the frame before a refuse rewrote it */
+} __rte_cache_aligned;
+
+/* Watchdog view of one worker (control writes, telemetry reads under tel_lock). */
+struct dnsf_watch {
+	uint64_t last_hb;
+	uint64_t last_change_tsc;
+	uint8_t stalled;
+};
+
+struct dnsf_app {
+	/* Setup (main thread before launch, then read-only). */
+	const struct dnsf_config *cfg;
+	struct dnsf_engine *eng;
+	uint8_t replay;
+	uint8_t monitor;
+	uint8_t verbose_stats; /* --stats-interval given: print a stats line each interval */
+	unsigned stats_interval_s;
+	struct dnsf_app_port ports[DNSF_APP_MAX_PORTS];
+	uint16_t n_ports;
+	uint16_t sink; /* app port index of the --dropped capture, or DNSF_APP_PORT_NONE */
+	struct dnsf_lcore *lc[DNSF_MAX_WORKERS];
+	uint16_t n_workers;
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+	int ts_off;                      /* RX timestamp dynfield offset, -1 when none */
+	uint64_t ts_flag;                /* RX timestamp dynflag */
+	uint64_t tsc_hz, tsc0, wall0_us; /* live time: wall0_us + (tsc - tsc0) / hz */
+	uint64_t start_us;               /* wall time at start, for uptime */
+	const char *event_log_path;      /* NULL or "" = none, "-" = stdout */
+
+	/* Every thread: set by the signal handler or control, read with relaxed loads. */
+	volatile int quit;
+
+	/* Control-owned. */
+	FILE *evlog;
+	uint64_t events_written;   /* lines written to the event log (or drained, without one) */
+	uint64_t event_log_errors; /* lines that could not be formatted or written */
+	pthread_mutex_t tel_lock;  /* guards recent[], watch[], ports while stopping */
+	struct dnsf_event recent[DNSF_APP_RECENT];
+	unsigned recent_head; /* next slot to write */
+	unsigned recent_n;
+	struct dnsf_watch watch[DNSF_MAX_WORKERS];
+	uint16_t stalled_workers;
+	uint64_t replay_rx_nombuf; /* replay port's rx_nombuf, read before it is closed */
+	uint8_t ports_closed;      /* telemetry must not touch ports any more */
+	uint8_t tel_ready;         /* telemetry commands may read app state */
+};
+
+extern struct dnsf_app g_app;
+
+/* Live time in microseconds since the epoch from the TSC. */
+static inline uint64_t
+dnsf_app_now_us(const struct dnsf_app *app, uint64_t tsc)
+{
+	uint64_t d = tsc - app->tsc0;
+
+	return app->wall0_us + (d / app->tsc_hz) * 1000000u +
+	       (d % app->tsc_hz) * 1000000u / app->tsc_hz;
+}
+
+/* dnsf_worker_loop.c */
+int dnsf_worker_main(void *arg);
+
+/* dnsf_ports.c: EAL is up. Returns 0 or -1 with a one-line message. */
+int dnsf_ports_resolve(struct dnsf_app *app, char *err, size_t errlen);
+int dnsf_ports_setup(struct dnsf_app *app, char *err, size_t errlen);
+void dnsf_ports_assign(struct dnsf_app *app);
+void dnsf_ports_shutdown(struct dnsf_app *app);
+int dnsf_ports_tx_settle(struct dnsf_app *app);
+
+/* dnsf_control.c */
+void dnsf_control_run(struct dnsf_app *app);
+void dnsf_control_totals(const struct dnsf_app *app, struct dnsf_worker_stats *ws,
+                         struct dnsf_app_stats *as);
+void dnsf_control_print_final(const struct dnsf_app *app, FILE *out);
+void dnsf_control_print_summary(const struct dnsf_app *app, FILE *out);
+
+/* dnsf_telemetry.c */
+int dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen);
+
+#endif

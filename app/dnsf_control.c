@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control core (the main lcore once workers run): drains the workers' event rings into the
+ * event log and the recent-events ring, watches worker heartbeats, prints periodic and final
+ * statistics, and decides when a run is over (signal, or the end of a replay).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_ring_elem.h>
+
+#include "dnsf_app.h"
+
+#define TICK_US        5000 /* control loop period */
+#define STALL_SECONDS  1    /* a heartbeat that has not moved this long is a stalled worker */
+#define DRAIN_BATCH    32
+#define EVENT_LINE_MAX 8192
+
+void
+dnsf_control_totals(const struct dnsf_app *app, struct dnsf_worker_stats *ws,
+                    struct dnsf_app_stats *as)
+{
+	uint16_t i;
+
+	memset(ws, 0, sizeof(*ws));
+	memset(as, 0, sizeof(*as));
+	for (i = 0; i < app->n_workers; i++) {
+		struct dnsf_worker_stats w;
+		struct dnsf_app_stats a;
+
+		dnsf_stats_snapshot(&app->lc[i]->w.stats, &w);
+		dnsf_app_stats_snapshot(&app->lc[i]->app, &a);
+		dnsf_stats_accumulate(ws, &w);
+		dnsf_app_stats_accumulate(as, &a);
+	}
+}
+
+static void
+write_event(struct dnsf_app *app, const struct dnsf_event *ev)
+{
+	static char line[EVENT_LINE_MAX];
+
+	pthread_mutex_lock(&app->tel_lock);
+	app->recent[app->recent_head] = *ev;
+	app->recent_head = (app->recent_head + 1) % DNSF_APP_RECENT;
+	if (app->recent_n < DNSF_APP_RECENT)
+		app->recent_n++;
+	app->events_written++; /* with recent[], so /dnsfence/events numbers them right */
+	pthread_mutex_unlock(&app->tel_lock);
+
+	if (app->evlog == NULL)
+		return;
+	if (dnsf_event_to_json(ev, line, sizeof(line)) < 0 || fputs(line, app->evlog) == EOF ||
+	    fputc('\n', app->evlog) == EOF)
+		app->event_log_errors++;
+}
+
+/* Returns the number of events drained. */
+static unsigned
+drain_events(struct dnsf_app *app)
+{
+	struct dnsf_event evs[DRAIN_BATCH];
+	unsigned total = 0;
+	uint16_t w;
+
+	for (w = 0; w < app->n_workers; w++) {
+		unsigned n, i;
+
+		/* Bounded per tick so a flood of events cannot starve the rest of control. */
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(app->lc[w]->ev_ring, evs, sizeof(evs[0]),
+			                                   DRAIN_BATCH, NULL);
+			for (i = 0; i < n; i++)
+				write_event(app, &evs[i]);
+			total += n;
+		} while (n == DRAIN_BATCH && total < 64 * DRAIN_BATCH);
+	}
+	if (total > 0 && app->evlog != NULL && fflush(app->evlog) != 0)
+		app->event_log_errors++;
+	return total;
+}
+
+static void
+watchdog(struct dnsf_app *app, uint64_t tsc)
+{
+	const uint64_t limit = STALL_SECONDS * app->tsc_hz;
+	uint16_t w, stalled = 0;
+
+	pthread_mutex_lock(&app->tel_lock);
+	for (w = 0; w < app->n_workers; w++) {
+		struct dnsf_watch *wd = &app->watch[w];
+		const struct dnsf_lcore *lc = app->lc[w];
+		uint64_t hb = __atomic_load_n(&lc->heartbeat, __ATOMIC_RELAXED);
+
+		if (hb != wd->last_hb || __atomic_load_n(&lc->done, __ATOMIC_ACQUIRE)) {
+			if (wd->stalled)
+				fprintf(stderr,
+				        "dnsfence: watchdog: worker on lcore %u is running again\n",
+				        lc->lcore_id);
+			wd->last_hb = hb;
+			wd->last_change_tsc = tsc;
+			wd->stalled = 0;
+			continue;
+		}
+		if (tsc - wd->last_change_tsc > limit) {
+			if (!wd->stalled)
+				fprintf(stderr,
+				        "dnsfence: watchdog: worker on lcore %u has not polled for "
+				        "over %d s (heartbeat %" PRIu64 ")\n",
+				        lc->lcore_id, STALL_SECONDS, hb);
+			wd->stalled = 1;
+		}
+		stalled += wd->stalled;
+	}
+	app->stalled_workers = stalled;
+	pthread_mutex_unlock(&app->tel_lock);
+}
+
+static void
+print_counters(FILE *out, const struct dnsf_worker_stats *ws, const struct dnsf_app_stats *as)
+{
+#define DNSF_X_PRINT(name, help) fprintf(out, ",\"" #name "\":%" PRIu64, ws->name);
+	DNSF_WORKER_COUNTERS(DNSF_X_PRINT)
+#undef DNSF_X_PRINT
+#define DNSF_X_PRINT(name, help) fprintf(out, ",\"" #name "\":%" PRIu64, as->name);
+	DNSF_APP_COUNTERS(DNSF_X_PRINT)
+#undef DNSF_X_PRINT
+}
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Live: one JSON line with every counter. */
+void
+dnsf_control_print_final(const struct dnsf_app *app, FILE *out)
+{
+	struct dnsf_worker_stats ws;
+	struct dnsf_app_stats as;
+
+	dnsf_control_totals(app, &ws, &as);
+	fprintf(out, "{\"uptime_s\":%" PRIu64 ",\"mode\":\"%s\",\"workers\":%u",
+	        (wall_us() - app->start_us) / 1000000u, dnsf_mode_name(app->cfg->mode),
+	        app->n_workers);
+	print_counters(out, &ws, &as);
+	fprintf(out, ",\"events_written\":%" PRIu64 ",\"event_log_errors\":%" PRIu64 "}\n",
+	        app->events_written, app->event_log_errors);
+	fflush(out);
+}
+
+/* Replay: the one-line summary (documented keys first, then the shell's loss counters). */
+void
+dnsf_control_print_summary(const struct dnsf_app *app, FILE *out)
+{
+	struct dnsf_worker_stats ws;
+	struct dnsf_app_stats as;
+
+	dnsf_control_totals(app, &ws, &as);
+	fprintf(out,
+	        "{\"packets_in\":%" PRIu64 ",\"passed\":%" PRIu64 ",\"dropped\":%" PRIu64
+	        ",\"refused\":%" PRIu64 ",\"dns_queries\":%" PRIu64 ",\"dns_responses\":%" PRIu64
+	        ",\"malformed\":%" PRIu64 ",\"non_dns\":%" PRIu64 ",\"fragments\":%" PRIu64
+	        ",\"allowlisted\":%" PRIu64 ",\"denylisted\":%" PRIu64
+	        ",\"tunnel_detected\":%" PRIu64 ",\"would_drop\":%" PRIu64 ",\"events\":%" PRIu64
+	        ",\"events_lost\":%" PRIu64 ",\"tx_full_dropped\":%" PRIu64
+	        ",\"rx_nombuf\":%" PRIu64 "}\n",
+	        ws.rx_packets, as.verdict_pass, as.verdict_drop, as.verdict_refuse, ws.dns_queries,
+	        ws.dns_responses, ws.malformed, ws.non_dns, ws.fragments, ws.allowlisted,
+	        ws.denylisted, ws.tunnel_detected, ws.would_drop, app->events_written,
+	        ws.events_lost, ws.tx_full_dropped, app->replay_rx_nombuf);
+	fflush(out);
+}
+
+static void
+print_periodic(const struct dnsf_app *app)
+{
+	struct dnsf_worker_stats ws;
+	struct dnsf_app_stats as;
+
+	dnsf_control_totals(app, &ws, &as);
+	fprintf(stderr, "{\"stats\":1,\"ts_us\":%" PRIu64 ",\"stalled_workers\":%u", wall_us(),
+	        app->stalled_workers);
+	print_counters(stderr, &ws, &as);
+	fprintf(stderr, "}\n");
+}
+
+static int
+all_done(const struct dnsf_app *app)
+{
+	uint16_t w;
+
+	for (w = 0; w < app->n_workers; w++)
+		if (!__atomic_load_n(&app->lc[w]->done, __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
+}
+
+/* Runs on the main lcore while the workers run; returns once they have all stopped. */
+void
+dnsf_control_run(struct dnsf_app *app)
+{
+	const uint64_t interval = (uint64_t)app->stats_interval_s * app->tsc_hz;
+	uint64_t last_stats = rte_rdtsc();
+	uint16_t w;
+
+	for (w = 0; w < app->n_workers; w++) {
+		app->watch[w].last_hb = 0;
+		app->watch[w].last_change_tsc = last_stats;
+	}
+	for (;;) {
+		uint64_t tsc;
+
+		drain_events(app);
+		if (__atomic_load_n(&app->quit, __ATOMIC_RELAXED) || all_done(app))
+			break;
+		tsc = rte_rdtsc();
+		watchdog(app, tsc);
+		if (interval > 0 && tsc - last_stats >= interval) {
+			last_stats = tsc;
+			if (app->verbose_stats)
+				print_periodic(app);
+		}
+		usleep(TICK_US);
+	}
+	__atomic_store_n(&app->quit, 1, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	/* Workers are gone: what they queued last is still in the rings. */
+	while (drain_events(app) > 0)
+		;
+	pthread_mutex_lock(&app->tel_lock);
+	app->stalled_workers = 0;
+	pthread_mutex_unlock(&app->tel_lock);
+}

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Telemetry commands (/dnsfence/...), served by DPDK's telemetry thread.
+ *
+ * Rules this file keeps (NOTES.md, and what 22.11 does when they are broken):
+ *  - keys only [A-Za-z0-9_/] (others are silently dropped): counter names come from the
+ *    X-macros, port names are sanitized;
+ *  - one reply is at most 16 KiB, and entries past that are silently dropped: replies that grow
+ *    with the number of workers or events estimate their size and stay under a budget;
+ *  - string values are at most 127 characters (longer ones are cut);
+ *  - an array cannot hold dicts (it comes out empty), so lists of objects are dicts keyed by a
+ *    number;
+ *  - the callbacks never take a lock a worker takes: worker counters are read with relaxed
+ *    loads, control state under app->tel_lock (control and telemetry only).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "dnsf_app.h"
+
+#ifndef DNSF_VERSION
+#define DNSF_VERSION "unknown"
+#endif
+
+/* Replies are cut by DPDK at 16 KiB: keep ours below, with room for the envelope. */
+#define TEL_BUDGET 15000
+
+static struct dnsf_app *tapp;
+
+/* Approximate JSON size of "key": value, with separators. */
+static size_t
+est_u64(const char *key, uint64_t v)
+{
+	char b[24];
+
+	return strlen(key) + 6 + (size_t)snprintf(b, sizeof(b), "%" PRIu64, v);
+}
+
+static size_t
+est_str(const char *key, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= RTE_TEL_MAX_STRING_LEN)
+		n = RTE_TEL_MAX_STRING_LEN - 1;
+	/* Escaping can double a character; names are mostly plain, but be safe. */
+	return strlen(key) + 8 + 2 * n;
+}
+
+/* Telemetry keys accept [A-Za-z0-9_/] only. */
+static void
+sanitize_key(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < len; i++) {
+		char c = in[i];
+
+		out[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '_')
+		             ? c
+		             : '_';
+	}
+	out[i] = '\0';
+}
+
+static uint64_t
+now_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int
+not_ready(struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "starting", 1);
+	return 0;
+}
+
+static void
+add_counters(struct rte_tel_data *d, const struct dnsf_worker_stats *ws,
+             const struct dnsf_app_stats *as)
+{
+#define DNSF_X_ADD(name, help) rte_tel_data_add_dict_u64(d, #name, ws->name);
+	DNSF_WORKER_COUNTERS(DNSF_X_ADD)
+#undef DNSF_X_ADD
+#define DNSF_X_ADD(name, help) rte_tel_data_add_dict_u64(d, #name, as->name);
+	DNSF_APP_COUNTERS(DNSF_X_ADD)
+#undef DNSF_X_ADD
+}
+
+static size_t
+est_counters(const struct dnsf_worker_stats *ws, const struct dnsf_app_stats *as)
+{
+	size_t n = 0;
+
+#define DNSF_X_EST(name, help) n += est_u64(#name, ws->name);
+	DNSF_WORKER_COUNTERS(DNSF_X_EST)
+#undef DNSF_X_EST
+#define DNSF_X_EST(name, help) n += est_u64(#name, as->name);
+	DNSF_APP_COUNTERS(DNSF_X_EST)
+#undef DNSF_X_EST
+	return n;
+}
+
+/* /dnsfence/stats: totals over all workers. */
+static int
+impl_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dnsf_worker_stats ws;
+	struct dnsf_app_stats as;
+
+	(void)cmd;
+	(void)params;
+	dnsf_control_totals(tapp, &ws, &as);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "uptime_s", (now_wall_us() - tapp->start_us) / 1000000u);
+	rte_tel_data_add_dict_string(d, "mode", dnsf_mode_name(tapp->cfg->mode));
+	rte_tel_data_add_dict_u64(d, "workers", tapp->n_workers);
+	rte_tel_data_add_dict_u64(d, "stalled_workers", tapp->stalled_workers);
+	rte_tel_data_add_dict_u64(d, "replay", tapp->replay);
+	add_counters(d, &ws, &as);
+	rte_tel_data_add_dict_u64(d, "events_written", tapp->events_written);
+	rte_tel_data_add_dict_u64(d, "event_log_errors", tapp->event_log_errors);
+	return 0;
+}
+
+static const char *const compact_keys[] = {
+    "rx_packets",    "tx_packets", "dropped_packets", "would_drop",      "dns_queries",
+    "dns_responses", "malformed",  "tunnel_detected", "tx_full_dropped", "events_lost",
+};
+
+static void
+add_compact(struct rte_tel_data *d, const struct dnsf_worker_stats *ws)
+{
+	size_t k;
+
+	for (k = 0; k < RTE_DIM(compact_keys); k++) {
+#define DNSF_X_PICK(name, help)                                                                    \
+	if (strcmp(compact_keys[k], #name) == 0)                                                   \
+		rte_tel_data_add_dict_u64(d, #name, ws->name);
+		DNSF_WORKER_COUNTERS(DNSF_X_PICK)
+#undef DNSF_X_PICK
+	}
+}
+
+static void
+add_lcore_header(struct rte_tel_data *d, uint16_t w, const struct dnsf_watch *wd)
+{
+	const struct dnsf_lcore *lc = tapp->lc[w];
+
+	rte_tel_data_add_dict_u64(d, "worker", w);
+	rte_tel_data_add_dict_u64(d, "lcore", lc->lcore_id);
+	rte_tel_data_add_dict_u64(d, "rx_queues", lc->n_rxq);
+	rte_tel_data_add_dict_u64(d, "heartbeat",
+	                          __atomic_load_n(&lc->heartbeat, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "stalled", wd->stalled);
+}
+
+/*
+ * /dnsfence/lcores: a dict per worker keyed by lcore id. When all counters of all workers would
+ * not fit in one reply, each worker carries a compact set and "compact" is 1;
+ * /dnsfence/lcores,<lcore id> always returns every counter of that one worker.
+ */
+static int
+impl_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dnsf_worker_stats ws[DNSF_MAX_WORKERS];
+	struct dnsf_app_stats as[DNSF_MAX_WORKERS];
+	struct dnsf_watch wd[DNSF_MAX_WORKERS];
+	size_t total = 0;
+	int compact = 0, want = -1;
+	uint16_t w;
+
+	(void)cmd;
+	if (params != NULL && *params != '\0') {
+		char *end;
+		long v = strtol(params, &end, 10);
+
+		if (*end != '\0' || v < 0 || v >= RTE_MAX_LCORE)
+			return -EINVAL;
+		want = (int)v;
+	}
+	memcpy(wd, tapp->watch, sizeof(wd));
+	for (w = 0; w < tapp->n_workers; w++) {
+		dnsf_stats_snapshot(&tapp->lc[w]->w.stats, &ws[w]);
+		dnsf_app_stats_snapshot(&tapp->lc[w]->app, &as[w]);
+		total += 16 + 120 + est_counters(&ws[w], &as[w]);
+	}
+	rte_tel_data_start_dict(d);
+	if (want >= 0) {
+		for (w = 0; w < tapp->n_workers; w++) {
+			if (tapp->lc[w]->lcore_id != want)
+				continue;
+			add_lcore_header(d, w, &wd[w]);
+			add_counters(d, &ws[w], &as[w]);
+			return 0;
+		}
+		return -EINVAL;
+	}
+	compact = total > TEL_BUDGET;
+	rte_tel_data_add_dict_u64(d, "compact", (uint64_t)compact);
+	for (w = 0; w < tapp->n_workers; w++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char key[16];
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		add_lcore_header(c, w, &wd[w]);
+		if (compact)
+			add_compact(c, &ws[w]);
+		else
+			add_counters(c, &ws[w], &as[w]);
+		snprintf(key, sizeof(key), "%u", tapp->lc[w]->lcore_id);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	return 0;
+}
+
+/* /dnsfence/ports: ethdev counters of every port, keyed by the config's port name. */
+static int
+impl_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint16_t i;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < tapp->n_ports && !tapp->ports_closed; i++) {
+		const struct dnsf_app_port *p = &tapp->ports[i];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct rte_eth_stats st;
+		struct rte_eth_link link;
+		char key[DNSF_NAME_MAX];
+
+		if (c == NULL)
+			break;
+		memset(&st, 0, sizeof(st));
+		memset(&link, 0, sizeof(link));
+		rte_eth_stats_get(p->port_id, &st);
+		rte_eth_link_get_nowait(p->port_id, &link);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "name", p->name);
+		rte_tel_data_add_dict_string(c, "device", p->device);
+		rte_tel_data_add_dict_u64(c, "port_id", p->port_id);
+		rte_tel_data_add_dict_u64(c, "link_up", link.link_status == RTE_ETH_LINK_UP);
+		rte_tel_data_add_dict_u64(c, "rx_queues", p->nb_rxq);
+		rte_tel_data_add_dict_u64(c, "tx_queues", p->nb_txq);
+		rte_tel_data_add_dict_u64(c, "rss", p->rss);
+		rte_tel_data_add_dict_u64(c, "ipackets", st.ipackets);
+		rte_tel_data_add_dict_u64(c, "opackets", st.opackets);
+		rte_tel_data_add_dict_u64(c, "ibytes", st.ibytes);
+		rte_tel_data_add_dict_u64(c, "obytes", st.obytes);
+		rte_tel_data_add_dict_u64(c, "imissed", st.imissed);
+		rte_tel_data_add_dict_u64(c, "ierrors", st.ierrors);
+		rte_tel_data_add_dict_u64(c, "oerrors", st.oerrors);
+		rte_tel_data_add_dict_u64(c, "rx_nombuf", st.rx_nombuf);
+		sanitize_key(p->name, key, sizeof(key));
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	return 0;
+}
+
+/* /dnsfence/config: what this process runs with. */
+static int
+impl_config(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dnsf_config *cfg = tapp->cfg;
+	struct rte_tel_data *ports, *pairs, *workers, *lists;
+	uint16_t i;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", DNSF_VERSION);
+	rte_tel_data_add_dict_string(d, "config", cfg->path);
+	rte_tel_data_add_dict_string(d, "mode", dnsf_mode_name(cfg->mode));
+	rte_tel_data_add_dict_u64(d, "replay", tapp->replay);
+	rte_tel_data_add_dict_u64(d, "detection_enabled", cfg->detect.enabled);
+	rte_tel_data_add_dict_string(d, "detection_action", dnsf_action_name(cfg->detect.action));
+	rte_tel_data_add_dict_string(d, "malformed_action",
+	                             dnsf_action_name(cfg->malformed_action));
+	rte_tel_data_add_dict_string(d, "fragment_action", dnsf_action_name(cfg->fragment_action));
+	rte_tel_data_add_dict_u64(d, "control_lcore", cfg->control_lcore);
+	rte_tel_data_add_dict_u64(d, "burst", cfg->burst);
+	rte_tel_data_add_dict_u64(d, "tx_drain_us", cfg->tx_drain_us);
+	rte_tel_data_add_dict_u64(d, "mbufs", cfg->mbufs);
+	rte_tel_data_add_dict_u64(d, "event_ring", cfg->event_ring);
+	rte_tel_data_add_dict_string(d, "event_log",
+	                             tapp->event_log_path ? tapp->event_log_path : "");
+
+	workers = rte_tel_data_alloc();
+	if (workers != NULL) {
+		rte_tel_data_start_array(workers, RTE_TEL_U64_VAL);
+		for (i = 0; i < tapp->n_workers; i++)
+			rte_tel_data_add_array_u64(workers, tapp->lc[i]->lcore_id);
+		if (rte_tel_data_add_dict_container(d, "workers", workers, 0) != 0)
+			rte_tel_data_free(workers);
+	}
+	ports = rte_tel_data_alloc();
+	if (ports != NULL) {
+		rte_tel_data_start_dict(ports);
+		for (i = 0; i < tapp->n_ports; i++) {
+			char key[DNSF_NAME_MAX];
+
+			sanitize_key(tapp->ports[i].name, key, sizeof(key));
+			rte_tel_data_add_dict_string(ports, key, tapp->ports[i].device);
+		}
+		if (rte_tel_data_add_dict_container(d, "ports", ports, 0) != 0)
+			rte_tel_data_free(ports);
+	}
+	pairs = rte_tel_data_alloc();
+	if (pairs != NULL) {
+		rte_tel_data_start_array(pairs, RTE_TEL_STRING_VAL);
+		for (i = 0; i < tapp->n_ports; i++) {
+			const struct dnsf_app_port *p = &tapp->ports[i];
+			char s[2 * DNSF_NAME_MAX + 8];
+
+			/* Each pair once, from its lower index; a replay port pairs with itself. */
+			if (p->sink || p->peer == DNSF_APP_PORT_NONE || p->peer < i)
+				continue;
+			snprintf(s, sizeof(s), "%s<->%s", p->name, tapp->ports[p->peer].name);
+			rte_tel_data_add_array_string(pairs, s);
+		}
+		if (rte_tel_data_add_dict_container(d, "pairs", pairs, 0) != 0)
+			rte_tel_data_free(pairs);
+	}
+	lists = rte_tel_data_alloc();
+	if (lists != NULL) {
+		rte_tel_data_start_dict(lists);
+		rte_tel_data_add_dict_string(lists, "allowlist", cfg->allowlist);
+		rte_tel_data_add_dict_string(lists, "denylist", cfg->denylist);
+		rte_tel_data_add_dict_string(lists, "psl", cfg->detect.psl);
+		rte_tel_data_add_dict_string(lists, "model", cfg->model.path);
+		if (rte_tel_data_add_dict_container(d, "lists", lists, 0) != 0)
+			rte_tel_data_free(lists);
+	}
+	return 0;
+}
+
+static void
+addr_text(uint8_t ipv, const uint8_t *a, char *buf, size_t len)
+{
+	if (ipv == 4)
+		inet_ntop(AF_INET, a, buf, (socklen_t)len);
+	else if (ipv == 6)
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+	else
+		snprintf(buf, len, "%s", "");
+}
+
+/* One event as a flat dict; returns its estimated JSON size (0 when it was not built). */
+static size_t
+event_dict(const struct dnsf_event *ev, struct rte_tel_data *c)
+{
+	char cl[INET6_ADDRSTRLEN], sv[INET6_ADDRSTRLEN], rr[DNSF_RRTYPE_NAME_MAX];
+	const char *rrtype;
+	size_t n = 16;
+	unsigned f;
+
+	addr_text(ev->ip_version, ev->client, cl, sizeof(cl));
+	addr_text(ev->ip_version, ev->server, sv, sizeof(sv));
+	rrtype = dnsf_rrtype_name(ev->qtype, rr, sizeof(rr));
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_u64(c, "ts_us", ev->ts_us);
+	rte_tel_data_add_dict_u64(c, "worker", ev->worker);
+	rte_tel_data_add_dict_string(c, "client", cl);
+	rte_tel_data_add_dict_u64(c, "client_port", ev->client_port);
+	rte_tel_data_add_dict_string(c, "server", sv);
+	rte_tel_data_add_dict_u64(c, "server_port", ev->server_port);
+	rte_tel_data_add_dict_u64(c, "proto", ev->l4_proto);
+	rte_tel_data_add_dict_string(c, "type", ev->is_query ? "query" : "answer");
+	rte_tel_data_add_dict_string(c, "rrtype", rrtype);
+	rte_tel_data_add_dict_string(c, "qname", ev->qname); /* cut at 127 characters */
+	rte_tel_data_add_dict_string(c, "regdomain", ev->regdomain);
+	rte_tel_data_add_dict_string(c, "action", dnsf_action_name(ev->action));
+	rte_tel_data_add_dict_string(c, "would", dnsf_action_name(ev->would));
+	rte_tel_data_add_dict_string(c, "reason", dnsf_reason_name(ev->reason));
+	rte_tel_data_add_dict_int(c, "score", ev->score);
+	rte_tel_data_add_dict_int(c, "model_score", ev->model_score);
+	n += est_u64("ts_us", ev->ts_us) + est_u64("worker", ev->worker) + est_str("client", cl) +
+	     est_u64("client_port", 65535) + est_str("server", sv) + est_u64("server_port", 65535) +
+	     est_u64("proto", 255) + est_str("type", "answer") + est_str("rrtype", rrtype) +
+	     est_str("qname", ev->qname) + est_str("regdomain", ev->regdomain) +
+	     3 * est_str("would", "refuse") + est_str("reason", "verdict_cache") +
+	     2 * est_u64("model_score", 4000000000u);
+	for (f = 0; f < ev->n_feat && f < DNSF_EVENT_MAX_FEAT; f++) {
+		char key[64], raw[56];
+		const char *name = dnsf_feat_name(ev->feat[f].id);
+
+		if (strcmp(name, "?") == 0)
+			snprintf(raw, sizeof(raw), "%u", ev->feat[f].id);
+		else
+			snprintf(raw, sizeof(raw), "%s", name);
+		snprintf(key, sizeof(key), "f_");
+		sanitize_key(raw, key + 2, sizeof(key) - 2);
+		rte_tel_data_add_dict_int(c, key, ev->feat[f].value);
+		n += est_u64(key, 4000000000u);
+	}
+	return n;
+}
+
+/*
+ * /dnsfence/events: the most recent events, newest first, as many as fit in one reply. A dict
+ * keyed by the event's sequence number (count of events since start, from 0), because 22.11
+ * cannot put dicts in an array. /dnsfence/events,<n> returns at most n.
+ */
+static int
+impl_events(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	size_t used = 64;
+	unsigned k, limit = DNSF_APP_RECENT;
+
+	(void)cmd;
+	if (params != NULL && *params != '\0') {
+		char *end;
+		long v = strtol(params, &end, 10);
+
+		if (*end != '\0' || v < 0)
+			return -EINVAL;
+		if ((unsigned long)v < limit)
+			limit = (unsigned)v;
+	}
+	rte_tel_data_start_dict(d);
+	for (k = 0; k < tapp->recent_n && k < limit; k++) {
+		unsigned slot = (tapp->recent_head + DNSF_APP_RECENT - 1 - k) % DNSF_APP_RECENT;
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char key[24];
+		size_t sz;
+
+		if (c == NULL)
+			break;
+		sz = event_dict(&tapp->recent[slot], c) + 24;
+		if (used + sz > TEL_BUDGET) {
+			rte_tel_data_free(c);
+			break;
+		}
+		used += sz;
+		snprintf(key, sizeof(key), "%" PRIu64, tapp->events_written - 1 - k);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
+			rte_tel_data_free(c);
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * /dnsfence/flows: flow and domain table use, from the engine's counters. Without entry expiry,
+ * entries in use = inserts - evictions (capped at the table size) per worker.
+ * TODO: take occupancy from dnsf_worker_flow_stats() once the detection module exports it.
+ */
+static int
+impl_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dnsf_config *cfg = tapp->cfg;
+	uint64_t fi = 0, fe = 0, di = 0, de = 0, fu = 0, du = 0;
+	uint16_t w;
+
+	(void)cmd;
+	(void)params;
+	for (w = 0; w < tapp->n_workers; w++) {
+		struct dnsf_worker_stats s;
+		uint64_t u;
+
+		dnsf_stats_snapshot(&tapp->lc[w]->w.stats, &s);
+		fi += s.flow_inserts;
+		fe += s.flow_evictions;
+		di += s.domain_inserts;
+		de += s.domain_evictions;
+		u = s.flow_inserts >= s.flow_evictions ? s.flow_inserts - s.flow_evictions : 0;
+		fu += u < cfg->detect.flow_entries ? u : cfg->detect.flow_entries;
+		u = s.domain_inserts >= s.domain_evictions ? s.domain_inserts - s.domain_evictions
+		                                           : 0;
+		du += u < cfg->detect.domain_entries ? u : cfg->detect.domain_entries;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", tapp->n_workers);
+	rte_tel_data_add_dict_u64(d, "flow_capacity",
+	                          (uint64_t)cfg->detect.flow_entries * tapp->n_workers);
+	rte_tel_data_add_dict_u64(d, "flows_in_use", fu);
+	rte_tel_data_add_dict_u64(d, "flow_inserts", fi);
+	rte_tel_data_add_dict_u64(d, "flow_evictions", fe);
+	rte_tel_data_add_dict_u64(d, "domain_capacity",
+	                          (uint64_t)cfg->detect.domain_entries * tapp->n_workers);
+	rte_tel_data_add_dict_u64(d, "domains_in_use", du);
+	rte_tel_data_add_dict_u64(d, "domain_inserts", di);
+	rte_tel_data_add_dict_u64(d, "domain_evictions", de);
+	return 0;
+}
+
+/*
+ * /dnsfence/top: top suspicious flows by score and by information volume.
+ * TODO: needs an iterator over the workers' flow tables from the detection module (a snapshot
+ * each worker publishes, so the telemetry thread never reads a table under a worker). Until
+ * then it answers an empty list.
+ */
+static int
+impl_top(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	return 0;
+}
+
+/*
+ * Every command runs under tel_lock: control takes it to publish its state and to retire the
+ * app at exit (tel_ready = 0), so a reply never reads ports being closed or memory being freed.
+ * Workers never take it.
+ */
+#define DNSF_TEL_WRAP(n)                                                                           \
+	static int cb_##n(const char *cmd, const char *params, struct rte_tel_data *d)             \
+	{                                                                                          \
+		int rc;                                                                            \
+                                                                                                   \
+		pthread_mutex_lock(&tapp->tel_lock);                                               \
+		rc = tapp->tel_ready ? impl_##n(cmd, params, d) : not_ready(d);                    \
+		pthread_mutex_unlock(&tapp->tel_lock);                                             \
+		return rc;                                                                         \
+	}
+DNSF_TEL_WRAP(stats)
+DNSF_TEL_WRAP(lcores)
+DNSF_TEL_WRAP(ports)
+DNSF_TEL_WRAP(config)
+DNSF_TEL_WRAP(events)
+DNSF_TEL_WRAP(flows)
+DNSF_TEL_WRAP(top)
+
+int
+dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb cb;
+		const char *help;
+	} cmds[] = {
+	    {"/dnsfence/stats", cb_stats, "dnsfence totals of every counter. No parameters"},
+	    {"/dnsfence/lcores", cb_lcores,
+	     "dnsfence per-worker counters, keyed by lcore. Parameter: an lcore id (optional)"},
+	    {"/dnsfence/ports", cb_ports,
+	     "dnsfence ports: ethdev counters and link. No parameters"},
+	    {"/dnsfence/config", cb_config, "dnsfence running configuration. No parameters"},
+	    {"/dnsfence/events", cb_events,
+	     "dnsfence recent detection events, newest first. Parameter: max count (optional)"},
+	    {"/dnsfence/flows", cb_flows, "dnsfence flow/domain table use. No parameters"},
+	    {"/dnsfence/top", cb_top,
+	     "dnsfence top suspicious flows (not yet available). No parameters"},
+	};
+	size_t i;
+
+	tapp = app;
+	for (i = 0; i < RTE_DIM(cmds); i++) {
+		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].cb, cmds[i].help);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "telemetry command %s not registered: %s",
+			         cmds[i].cmd, strerror(-rc));
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcore loop: RX burst -> engine verdict -> TX buffer (pass to the paired port,
+ * refuse back out of the ingress port) or free (drop; monitor mode frees everything).
+ * Everything it writes is its own struct dnsf_lcore; it takes no lock.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
+#include <rte_ring_elem.h>
+
+#include "dnsf_app.h"
+
+#define PREFETCH_AHEAD 3
+/* Replay end: this many empty polls in a row and this long since the last packet. net_pcap
+ * reads the file synchronously inside rx_burst, so an empty burst means end of file; the
+ * margin only guards against a transient mbuf shortage. */
+#define REPLAY_IDLE_POLLS 1000
+#define REPLAY_IDLE_US    200000
+
+static inline void
+count_sent(struct dnsf_lcore *lc, uint16_t dst, uint16_t n)
+{
+	if (n == 0)
+		return;
+	if (dst == g_app.sink)
+		DNSF_STAT_ADD(&lc->app, capture_written, n);
+	else
+		DNSF_STAT_ADD(&lc->w.stats, tx_packets, n);
+}
+
+static inline void
+tx_to(struct dnsf_lcore *lc, uint16_t dst, struct rte_mbuf *m)
+{
+	uint16_t n = rte_eth_tx_buffer(g_app.ports[dst].port_id, lc->idx, lc->txb[dst], m);
+
+	count_sent(lc, dst, n);
+}
+
+static void
+flush_all(struct dnsf_lcore *lc)
+{
+	uint16_t d;
+
+	for (d = 0; d < g_app.n_ports; d++) {
+		if (lc->txb[d] == NULL || lc->txb[d]->length == 0)
+			continue;
+		count_sent(lc, d,
+		           rte_eth_tx_buffer_flush(g_app.ports[d].port_id, lc->idx, lc->txb[d]));
+	}
+}
+
+/* A copy of `len` bytes of `src` in a fresh mbuf, or NULL. */
+static struct rte_mbuf *
+copy_frame(struct dnsf_lcore *lc, const uint8_t *src, uint32_t len)
+{
+	struct rte_mbuf *c = rte_pktmbuf_alloc(lc->pool);
+	char *d;
+
+	if (c == NULL)
+		return NULL;
+	d = rte_pktmbuf_append(c, (uint16_t)len);
+	if (d == NULL || len > UINT16_MAX) {
+		rte_pktmbuf_free(c);
+		return NULL;
+	}
+	memcpy(d, src, len);
+	return c;
+}
+
+/* Replay --dropped: the original of a dropped or refused frame goes to the capture sink. */
+static inline void
+capture(struct dnsf_lcore *lc, const uint8_t *orig, uint32_t len)
+{
+	struct rte_mbuf *c = copy_frame(lc, orig, len);
+
+	if (c == NULL) {
+		DNSF_STAT_INC(&lc->app, capture_failed);
+		return;
+	}
+	tx_to(lc, g_app.sink, c);
+}
+
+static void
+process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
+              uint64_t now_burst_us)
+{
+	const struct dnsf_app *app = &g_app;
+	const uint16_t peer = app->ports[in_port].peer;
+	const int keep_orig = app->sink != DNSF_APP_PORT_NONE;
+	uint16_t i;
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dnsf_verdict v;
+		uint64_t now = now_burst_us;
+		uint8_t *frame;
+		uint32_t len, room;
+		int linear = 0;
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+
+		/* Replay: packet time from the capture (net_pcap writes microseconds since the
+		 * epoch), so results do not depend on how fast the replay runs. */
+		if (app->replay && app->ts_off >= 0 && (m->ol_flags & app->ts_flag))
+			now = *RTE_MBUF_DYNFIELD(m, app->ts_off, rte_mbuf_timestamp_t *);
+
+		if (likely(m->nb_segs == 1)) {
+			frame = rte_pktmbuf_mtod(m, uint8_t *);
+			len = m->data_len;
+			room = len + rte_pktmbuf_tailroom(m);
+		} else if (m->pkt_len <= DNSF_APP_LINEAR_MAX) {
+			/* The engine reads one flat buffer; chained frames (jumbo) are copied. */
+			len = m->pkt_len;
+			frame = lc->linear;
+			{
+				const void *src = rte_pktmbuf_read(m, 0, len, lc->linear);
+
+				if (src != NULL && src != lc->linear)
+					memcpy(lc->linear, src, len);
+			}
+			room = DNSF_APP_LINEAR_MAX;
+			linear = 1;
+			DNSF_STAT_INC(&lc->app, multiseg);
+		} else {
+			DNSF_STAT_INC(&lc->app, oversize_passed);
+			if (app->monitor)
+				rte_pktmbuf_free(m);
+			else
+				tx_to(lc, peer, m);
+			continue;
+		}
+		if (keep_orig && !linear)
+			memcpy(lc->orig, frame, len);
+
+		dnsf_worker_process(&lc->w, frame, len, room, now, &v, &lc->ev);
+
+		if (v.has_event) {
+			if (rte_ring_sp_enqueue_elem(lc->ev_ring, &lc->ev, sizeof(lc->ev)) == 0)
+				DNSF_STAT_INC(&lc->w.stats, events);
+			else
+				DNSF_STAT_INC(&lc->w.stats, events_lost);
+		}
+
+		if (app->monitor) {
+			/* A mirror/TAP port: decide and count, never transmit. */
+			if (v.action == DNSF_ACT_PASS)
+				DNSF_STAT_INC(&lc->app, verdict_pass);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+
+		switch (v.action) {
+		case DNSF_ACT_DROP:
+			DNSF_STAT_INC(&lc->app, verdict_drop);
+			DNSF_STAT_INC(&lc->w.stats, dropped_packets);
+			if (keep_orig && !linear) {
+				tx_to(lc, app->sink, m); /* untouched by a drop */
+				continue;
+			}
+			if (keep_orig)
+				capture(lc, frame, len);
+			rte_pktmbuf_free(m);
+			break;
+		case DNSF_ACT_REFUSE:
+			DNSF_STAT_INC(&lc->app, verdict_refuse);
+			DNSF_STAT_INC(&lc->w.stats, dropped_packets);
+			if (keep_orig) {
+				if (linear) {
+					/* The chain still holds the original bytes. */
+					struct rte_mbuf *c =
+					    rte_pktmbuf_copy(m, lc->pool, 0, UINT32_MAX);
+
+					if (c != NULL)
+						tx_to(lc, app->sink, c);
+					else
+						DNSF_STAT_INC(&lc->app, capture_failed);
+				} else {
+					capture(lc, lc->orig, len);
+				}
+			}
+			if (v.out_len == 0 || v.out_len > room) {
+				DNSF_STAT_INC(&lc->app, refuse_failed);
+				rte_pktmbuf_free(m);
+				break;
+			}
+			if (linear) {
+				struct rte_mbuf *a = copy_frame(lc, frame, v.out_len);
+
+				rte_pktmbuf_free(m);
+				if (a == NULL) {
+					DNSF_STAT_INC(&lc->app, refuse_failed);
+					break;
+				}
+				m = a;
+			} else {
+				m->data_len = v.out_len;
+				m->pkt_len = v.out_len;
+			}
+			tx_to(lc, in_port, m);
+			break;
+		default: /* PASS (and LOG, which the engine already turned into a pass) */
+			DNSF_STAT_INC(&lc->app, verdict_pass);
+			tx_to(lc, peer, m);
+			break;
+		}
+	}
+}
+
+int
+dnsf_worker_main(void *arg)
+{
+	struct dnsf_lcore *lc = arg;
+	const struct dnsf_app *app = &g_app;
+	struct rte_mbuf *pkts[DNSF_APP_MAX_BURST];
+	const uint16_t burst = app->cfg->burst;
+	uint64_t drain_tsc = app->tsc_hz * app->cfg->tx_drain_us / 1000000u;
+	const uint64_t idle_tsc = app->tsc_hz * REPLAY_IDLE_US / 1000000u;
+	uint64_t last_drain, last_rx;
+	unsigned empty = 0;
+
+	if (drain_tsc == 0)
+		drain_tsc = 1;
+	last_drain = last_rx = rte_rdtsc();
+	while (!__atomic_load_n(&g_app.quit, __ATOMIC_RELAXED)) {
+		const uint64_t tsc = rte_rdtsc();
+		int got = 0;
+		uint16_t r;
+
+		__atomic_store_n(&lc->heartbeat, lc->heartbeat + 1, __ATOMIC_RELAXED);
+		if (tsc - last_drain > drain_tsc) {
+			flush_all(lc);
+			last_drain = tsc;
+		}
+		for (r = 0; r < lc->n_rxq; r++) {
+			const struct dnsf_rxq *q = &lc->rxq[r];
+			uint16_t n = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
+
+			if (n == 0)
+				continue;
+			got = 1;
+			DNSF_STAT_ADD(&lc->w.stats, rx_packets, n);
+			process_burst(lc, q->app_port, pkts, n, dnsf_app_now_us(app, tsc));
+		}
+		if (app->replay) {
+			if (got) {
+				last_rx = tsc;
+				empty = 0;
+			} else if (++empty >= REPLAY_IDLE_POLLS && tsc - last_rx > idle_tsc) {
+				break;
+			}
+		}
+	}
+	flush_all(lc);
+	__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
