@@ -878,7 +878,7 @@ get_u64(struct ctx *c, const char *key, const char *s, uint64_t min, uint64_t ma
 static int
 num_u32(struct ctx *c, const char *key, const char *s, uint32_t min, uint32_t max, uint32_t *dst)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (!s)
 		return 0;
