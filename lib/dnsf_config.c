@@ -197,9 +197,14 @@ vfail_at(struct ctx *c, const char *key, uint32_t line, uint32_t col, const char
 	if (line)
 		snprintf(where, sizeof(where), " (line %" PRIu32 ", column %" PRIu32 ")", line,
 		         col);
-	if (c->err && c->errlen)
-		snprintf(c->err, c->errlen, "%s: %s%s%s%s", c->file, key && *key ? key : "",
-		         key && *key ? ": " : "", msg, where);
+	if (!c->err || !c->errlen)
+		return -1;
+	snprintf(c->err, c->errlen, "%s: %s%s%s%s", c->file, key && *key ? key : "",
+	         key && *key ? ": " : "", msg, where);
+	/* One line, whatever a key, value or file name contained. */
+	for (char *p = c->err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

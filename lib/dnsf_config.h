@@ -9,6 +9,8 @@
  * are resolved against the directory of the config file. The struct is plain data (no heap);
  * workers read it only through the engine, which is built from it once and swapped whole.
  * docs/configuration.md documents every key; keep the two in step.
+ * Writer: dnsf_config_load(), once, on the control side before anything starts. Readers: the app
+ * (EAL, ports, lcores), dnsf_engine_create() and telemetry; nobody writes it afterwards.
  *
  * dnsf_config_load() accepts a file without ports or pairs (replay mode builds its own ports);
  * a live run must also pass dnsf_config_validate_live(). Every error line has the form
@@ -58,8 +60,7 @@ enum dnsf_combine {
 
 struct dnsf_port_cfg {
 	char name[DNSF_NAME_MAX];
-	char device[DNSF_DEVICE_MAX]; /* PCI address or vdev string, e.g. "net_af_packet0,iface=v0"
-	                               */
+	char device[DNSF_DEVICE_MAX]; /* PCI address or vdev, e.g. "net_af_packet0,iface=v0" */
 };
 
 struct dnsf_pair_cfg {
@@ -69,15 +70,14 @@ struct dnsf_pair_cfg {
 
 /* Thresholds of the transparent rule scorer (see docs/detection.md). */
 struct dnsf_rules_cfg {
-	uint32_t threshold;     /* score at which a flow is a tunnel (default 100) */
-	uint32_t subdomain_len; /* subdomain chars that count as long (default 24) */
-	uint32_t label_len;     /* label chars that count as long (default 40) */
-	uint32_t entropy_milli; /* subdomain entropy, bits/char x1000, that counts (default 3500) */
-	uint32_t flow_distinct; /* distinct subdomains per flow before it counts (default 24) */
-	uint32_t flow_info_bytes; /* distinct-subdomain bytes per flow that count (default 1024) */
-	uint32_t domain_distinct; /* distinct subdomains per registered domain (default 200) */
-	uint32_t
-	    domain_info_bytes; /* distinct-subdomain bytes per registered domain (default 8192) */
+	uint32_t threshold;         /* score at which a flow is a tunnel (default 100) */
+	uint32_t subdomain_len;     /* subdomain chars that count as long (default 24) */
+	uint32_t label_len;         /* label chars that count as long (default 40) */
+	uint32_t entropy_milli;     /* subdomain bits/char x1000 that count (default 3500) */
+	uint32_t flow_distinct;     /* distinct subdomains per flow that count (default 24) */
+	uint32_t flow_info_bytes;   /* distinct-subdomain bytes per flow (default 1024) */
+	uint32_t domain_distinct;   /* distinct subdomains per registered domain (default 200) */
+	uint32_t domain_info_bytes; /* distinct-subdomain bytes per reg. domain (default 8192) */
 };
 
 struct dnsf_detect_cfg {

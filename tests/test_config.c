@@ -423,6 +423,8 @@ test_unknown_keys(void **state)
 	             "detection.rules.treshold: unknown key", "line 3", NULL);
 	/* Keys are case-sensitive. */
 	expect_error("Mode: inline\n", "Mode: unknown key", NULL);
+	/* A key with a newline in it still gives a one-line message. */
+	expect_error("\"mo\\nde\": inline\n", "mo?de: unknown key", NULL);
 }
 
 static void
