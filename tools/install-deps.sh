@@ -3,7 +3,7 @@
 # what is missing. Needs root (apt-get).
 set -eu
 PKGS="build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
-libdpdk-dev dpdk-dev dpdk libcyaml-dev libcmocka-dev libpcap-dev
+libdpdk-dev dpdk-dev dpdk libcyaml-dev libyaml-dev libcmocka-dev libpcap-dev
 publicsuffix libpsl-dev psl
 python3 python3-scapy tshark tcpdump dnsutils iproute2 ethtool procps
 unbound iodine dns2tcp dnsperf valgrind"
