@@ -184,10 +184,14 @@ static void
 rate_limit_event(const struct dnsf_detect_params *p, struct dnsf_flow *f, uint32_t now_s,
                  struct dnsf_detect_out *out)
 {
-	/* last_event_s holds second + 1 so that 0 means "never". */
+	/* last_event_s holds (second + 1) mod 2^16 so that 0 means "never"; intervals up to
+	 * 18 hours compare right across the wrap. */
+	uint16_t stamp = (uint16_t)(now_s + 1);
+	if (stamp == 0)
+		stamp = 1;
 	if (f != NULL &&
-	    (f->last_event_s == 0 || now_s + 1 - f->last_event_s >= p->event_interval_s)) {
-		f->last_event_s = now_s + 1;
+	    (f->last_event_s == 0 || (uint16_t)(stamp - f->last_event_s) >= p->event_interval_s)) {
+		f->last_event_s = stamp;
 		out->emit = 1;
 	} else {
 		out->suppressed = 1;
@@ -246,7 +250,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	}
 
 	dnsf_qfeat_compute(m, split, in->dns, in->dns_len, in->h[0], &out->q);
-	out->suspicious = dnsf_rules_query_points(p, &out->q, NULL) >= (int32_t)p->susp_points;
+	const int32_t qpts = dnsf_rules_query_points(p, &out->q, NULL);
+	out->suspicious = qpts >= (int32_t)p->susp_points;
 	if (f != NULL) {
 		if (pkt->is_query)
 			dnsf_flow_on_query(f, &out->q, out->suspicious, now_us, p->flow_window_s);
@@ -259,7 +264,11 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	}
 	if (dm != NULL) {
 		if (pkt->is_query)
-			dnsf_dom_on_query(dm, &out->q, out->suspicious, now_us, p->domain_window_s);
+			/* Across clients only clearly encoded names count (twice the flow bar):
+			 * a big network sends many moderately odd names to the same popular
+			 * domains, each from a client of its own. */
+			dnsf_dom_on_query(dm, &out->q, qpts >= 2 * (int32_t)p->susp_points, now_us,
+			                  p->domain_window_s);
 		dm->last_us = now_us;
 		dnsf_dom_view(dm, now_us, p->domain_window_s, &dv);
 	}

@@ -58,7 +58,8 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	unsigned chars = 0, digits = 0, hyph = 0, other = 0, letters = 0;
 	unsigned maxl = 0, sub_maxl = 0;
 	unsigned or_cls = 0, nonb64 = 0;
-	int hex = 1, b32 = 1, b64 = 1;
+	unsigned hex_chars = 0, hex_maxl = 0, hex_cls = 0;
+	int b32 = 1, b64 = 1;
 	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
 	int sub_upper = -1, reg_upper;
 
@@ -89,6 +90,8 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
 		unsigned len = m->label_len[i];
 		unsigned prev = DNSF_BG_NSYM;
+		int hex = 1;
+		unsigned lcls = 0;
 
 		if (len > sub_maxl)
 			sub_maxl = len;
@@ -99,6 +102,7 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 
 			cnt[c]++;
 			or_cls |= cl;
+			lcls |= cl;
 			nonb64 += cl == 0;
 			hex &= (cl & (C_DIGIT | C_HEXL)) != 0;
 			b32 &= (cl & (C_B32D | C_LETTER)) != 0;
@@ -114,6 +118,12 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 			prev = sym;
 		}
 		chars += len;
+		if (hex) {
+			hex_chars += len;
+			hex_cls |= lcls;
+			if (len > hex_maxl)
+				hex_maxl = len;
+		}
 	}
 	/* Entropy: log2 N - sum(c log2 c) / N, each distinct byte counted once (reset as we go). */
 	for (unsigned i = 0; i < split; i++) {
@@ -153,8 +163,12 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	if (reg_upper <= 0)
 		q->upper_pm = (uint16_t)((unsigned)sub_upper * 1000 / chars);
 
+	/* Hex: the hash-like labels dominate (>= 3/4 of the characters, the longest label among
+	 * them) and hold digits and letters; short words around them ("i.01.mac", "safeframe") do
+	 * not make a hash look like text. */
 	const int both = digits > 0 && letters > 0;
-	if (hex && both)
+	if (hex_chars * 4 >= chars * 3 && hex_maxl == sub_maxl && (hex_cls & C_DIGIT) &&
+	    (hex_cls & C_LETTER))
 		q->fit |= DNSF_FIT_HEX;
 	if (b32 && both && !mixed)
 		q->fit |= DNSF_FIT_BASE32;

@@ -32,7 +32,8 @@
 
 /* Alphabet-fit flags of the subdomain (dnsf_qfeat.fit). */
 enum {
-	DNSF_FIT_HEX = 1,    /* only [0-9a-f] and dots, with at least one digit and one letter */
+	DNSF_FIT_HEX = 1,    /* labels of only [0-9a-f] hold >= 3/4 of the characters and the
+	                        longest label, with at least one digit and one letter */
 	DNSF_FIT_BASE32 = 2, /* only [a-z0-7] (RFC 4648 and iodine's a-z0-5), a digit and a letter,
 	                        no mixed case */
 	DNSF_FIT_BASE64 = 4, /* only the base64/base64url alphabet, and '+', '/', '=' or mixed case

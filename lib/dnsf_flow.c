@@ -162,9 +162,9 @@ flow_roll(struct dnsf_flow *f, uint16_t w)
 		return;
 	if ((uint16_t)(w - f->win) == 1) {
 		f->prev_info = sat16(info_est32(f->info, f->all_bits));
-		f->prev_susp_info = sat16(info_est32(f->susp_info, f->susp_bits));
+		f->prev_susp_info = sat16(info_est64(f->susp_info, f->susp_bits));
 		f->prev_distinct = sat8(dnsf_lc_est32(f->all_bits));
-		f->prev_susp_distinct = sat8(dnsf_lc_est32(f->susp_bits));
+		f->prev_susp_distinct = sat8(dnsf_lc_est64(f->susp_bits));
 	} else {
 		f->prev_info = f->prev_susp_info = 0;
 		f->prev_distinct = f->prev_susp_distinct = 0;
@@ -172,16 +172,6 @@ flow_roll(struct dnsf_flow *f, uint16_t w)
 	f->info = f->susp_info = 0;
 	f->all_bits = f->susp_bits = 0;
 	f->win = w;
-}
-
-static void
-flow_halve(struct dnsf_flow *f)
-{
-	f->queries >>= 1;
-	f->rare >>= 1;
-	f->responses >>= 1;
-	f->nx >>= 1;
-	f->rdata_16 >>= 1;
 }
 
 void
@@ -196,18 +186,22 @@ dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicio
 	}
 	flow_roll(f, window_of(now_us, win_s));
 	if (q->sub_len > 0) {
-		const uint32_t bit = UINT32_C(1) << ((q->name_hash >> 40) & 31);
+		const unsigned pos = (unsigned)(q->name_hash >> 40) & 63;
+		const uint32_t bit = UINT32_C(1) << (pos & 31);
+		const uint64_t sbit = UINT64_C(1) << pos;
 		if (!(f->all_bits & bit)) {
 			f->all_bits |= bit;
 			f->info = sat16((uint32_t)f->info + q->sub_len);
 		}
-		if (suspicious && !(f->susp_bits & bit)) {
-			f->susp_bits |= bit;
+		if (suspicious && !(f->susp_bits & sbit)) {
+			f->susp_bits |= sbit;
 			f->susp_info = sat16((uint32_t)f->susp_info + q->sub_len);
 		}
 	}
-	if (f->queries == UINT16_MAX)
-		flow_halve(f);
+	if (f->queries == UINT16_MAX) {
+		f->queries >>= 1;
+		f->rare >>= 1;
+	}
 	f->queries++;
 	f->rare += (uint16_t)dnsf_rrclass_is_rare(q->rrclass);
 	f->rate = rate_update(f->rate, now_us > f->last_us ? now_us - f->last_us : 0);
@@ -217,8 +211,10 @@ dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicio
 void
 dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q)
 {
-	if (f->responses == UINT16_MAX)
-		flow_halve(f);
+	if (f->responses == UINT8_MAX) {
+		f->responses >>= 1;
+		f->nx >>= 1;
+	}
 	f->responses++;
 	f->nx += q->rcode == DNSF_RCODE_NXDOMAIN;
 	f->rdata_16 = sat16(f->rdata_16 + q->rdata_total / 16);
@@ -282,8 +278,8 @@ dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struc
 	if (f->win == w) {
 		cd = dnsf_lc_est32(f->all_bits);
 		ci = info_est32(f->info, f->all_bits);
-		csd = dnsf_lc_est32(f->susp_bits);
-		csi = info_est32(f->susp_info, f->susp_bits);
+		csd = dnsf_lc_est64(f->susp_bits);
+		csi = info_est64(f->susp_info, f->susp_bits);
 		pd = f->prev_distinct;
 		pi = f->prev_info;
 		psd = f->prev_susp_distinct;
@@ -291,8 +287,8 @@ dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struc
 	} else if ((uint16_t)(w - f->win) == 1) {
 		pd = dnsf_lc_est32(f->all_bits);
 		pi = info_est32(f->info, f->all_bits);
-		psd = dnsf_lc_est32(f->susp_bits);
-		psi = info_est32(f->susp_info, f->susp_bits);
+		psd = dnsf_lc_est64(f->susp_bits);
+		psi = info_est64(f->susp_info, f->susp_bits);
 	}
 	v->distinct = cd + (pd * pw >> 10);
 	v->info = ci + (pi * pw >> 10);

@@ -53,22 +53,23 @@ struct dnsf_flow {
 	uint32_t check;
 	uint32_t hold_until_s;
 	uint32_t first_s;      /* first packet, seconds since the epoch */
-	uint32_t last_event_s; /* last event emitted for this flow (rate limit) */
-	uint32_t all_bits;     /* linear-counting bitmap of all subdomains, this window */
-	uint32_t susp_bits;    /* ... of suspicious subdomains, this window */
+	uint16_t last_event_s; /* (second + 1) mod 2^16 of the last event, 0: never (rate limit) */
+	uint16_t win;          /* window number (low 16 bits) the window counters belong to */
+	uint64_t susp_bits;    /* linear-counting bitmap of suspicious subdomains, this window:
+	                          64 bits, as the information estimate rides on it */
+	uint32_t all_bits;     /* ... of all subdomains, this window */
 	uint16_t info;         /* bytes of subdomains newly seen this window (saturating) */
 	uint16_t susp_info;    /* ... of suspicious ones */
 	uint16_t prev_info;    /* previous window's estimates */
 	uint16_t prev_susp_info;
 	uint8_t prev_distinct; /* previous window's distinct estimates (saturating) */
 	uint8_t prev_susp_distinct;
-	uint16_t win;       /* window number (low 16 bits) the counters above belong to */
-	uint16_t queries;   /* the next four are halved together when queries saturates, */
-	uint16_t rare;      /* so their ratios survive: queries of TXT/NULL/unusual types */
-	uint16_t responses; /* responses seen */
-	uint16_t nx;        /* NXDOMAIN responses */
-	uint16_t rate;      /* decayed query rate, queries/s x 128 (half-life 8 s) */
-	uint16_t rdata_16;  /* response RDATA bytes / 16 (halved with queries) */
+	uint16_t queries;  /* queries and rare are halved together when queries saturates, */
+	uint16_t rare;     /* so their ratio survives: queries of TXT/NULL/unusual types */
+	uint8_t responses; /* responses and nx likewise */
+	uint8_t nx;        /* NXDOMAIN responses */
+	uint16_t rate;     /* decayed query rate, queries/s x 128 (half-life 8 s) */
+	uint16_t rdata_16; /* response RDATA bytes / 16 (saturating) */
 };
 static_assert(sizeof(struct dnsf_flow) == 64, "flow entry must be one cache line");
 
