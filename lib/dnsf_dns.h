@@ -2,15 +2,26 @@
 /*
  * dnsf_dns — parse one DNS message held in a byte buffer.
  *
- * Contract: dnsf_dns_parse() reads at most `len` bytes from `msg`, never writes to it, never
- * allocates, and fills `out` whatever the input: every scalar field is defined, qname is
- * NUL-terminated, label_off/label_len are defined for i < nlabels (not zeroed beyond, so the fast
- * path does not clear 600 bytes per packet). It returns
- * DNSF_DNS_OK or one DNSF_DNS_E_* code naming the first malformation. Compression pointers are
- * followed only backwards and at most DNSF_DNS_MAX_PTRS times per name; a label > 63 octets, a
- * name > 255 octets, a truncated section or a pointer loop is malformed, never an over-read.
- * Only the first question is decoded (qdcount > 1 is legal but rare; qdcount == 0 is allowed for
- * responses such as NOTIMP and then qname_len == 0).
+ * Contract: dnsf_dns_parse() reads at most `len` bytes from `msg` (and never more than 65535, the
+ * largest DNS message), never writes to it, never allocates, and fills `out` whatever the input:
+ * every scalar field is defined, qname is NUL-terminated, label_off/label_len are defined for
+ * i < nlabels (not zeroed beyond, so the fast path does not clear 600 bytes per packet). It
+ * returns DNSF_DNS_OK or one DNSF_DNS_E_* code naming the first malformation; on an error in the
+ * question name the name fields are left empty (nlabels 0, qname ""), other fields keep what was
+ * decoded before the error.
+ * Names: a compression pointer must point into the message body (>= 12) and strictly before the
+ * start of the label run it ends (so every hop goes backwards and loops are impossible), at most
+ * DNSF_DNS_MAX_PTRS per name; labels > 63, the reserved label types 0x40/0x80, names > 255
+ * octets and names running past the end are errors. Owner names of all records are checked the
+ * same way (names inside RDATA are not: RDATA is skipped by RDLENGTH).
+ * Only the first question is decoded (qdcount > 1 is legal but rare; further questions are
+ * checked and skipped; qdcount == 0 is allowed for responses such as NOTIMP and then
+ * qname_len == 0). Every record of answer/authority/additional is walked (at most DNSF_DNS_MAX_RRS
+ * records in all four sections) to find EDNS0 OPT and to sum answer RDATA.
+ * Truncation leniency: in a message with TC=1, and in dnsf_dns_parse_head(), running out of bytes
+ * inside the record sections is not an error (RFC 2181 9 lets a truncated answer stop anywhere;
+ * old servers leave the counts unchanged); out->partial is then 1. A truncated header or
+ * question is always an error.
  */
 #ifndef DNSF_DNS_H
 #define DNSF_DNS_H
@@ -21,7 +32,7 @@
 #define DNSF_DNS_HDR_LEN    12
 #define DNSF_DNS_MAX_NAME   255 /* wire octets, RFC 1035 2.3.4 */
 #define DNSF_DNS_MAX_LABELS 127
-#define DNSF_DNS_MAX_PTRS   16  /* compression pointers followed per name */
+#define DNSF_DNS_MAX_PTRS   16 /* compression pointers followed per name */
 /* Records walked per message; more is treated as malformed (a message of 512..65535 bytes cannot
  * hold more than ~6000 minimal RRs, and no legitimate answer has that many). */
 #define DNSF_DNS_MAX_RRS 1024
@@ -32,7 +43,7 @@ enum dnsf_dns_status {
 	DNSF_DNS_E_TRUNC_QNAME, /* question name runs past the end */
 	DNSF_DNS_E_LABEL_LEN,   /* label > 63 octets or reserved label type (0x40/0x80) */
 	DNSF_DNS_E_NAME_LEN,    /* name > 255 octets */
-	DNSF_DNS_E_PTR_LOOP,    /* pointer not strictly backwards, or too many pointers */
+	DNSF_DNS_E_PTR_LOOP,    /* pointer not strictly backwards / into the header, or too many */
 	DNSF_DNS_E_TRUNC_Q,     /* QTYPE/QCLASS missing */
 	DNSF_DNS_E_TRUNC_RR,    /* answer/authority/additional record runs past the end */
 	DNSF_DNS_E_TOO_MANY_RR, /* section counts exceed DNSF_DNS_MAX_RRS */
@@ -55,16 +66,20 @@ struct dnsf_dns_msg {
 	/* First question. qname_wire_off is the offset of the name in the message (never a pointer
 	 * in a question we accept as first name, but we follow pointers anyway). */
 	uint16_t qname_wire_off;
-	uint16_t qname_wire_len; /* octets the name occupies in place (up to the 0 or the 1st ptr) */
+	/* Octets the name occupies in place, including its terminating 0 or its first 2-byte
+	 * pointer: qname_wire_off + qname_wire_len is the offset of QTYPE. 0 when qdcount == 0. */
+	uint16_t qname_wire_len;
 	uint16_t qtype;
 	uint16_t qclass;
 	uint8_t nlabels;
-	uint8_t qname_len;           /* strlen(qname), 0 for the root */
+	uint8_t qname_len;                      /* strlen(qname), 0 for the root */
 	uint8_t label_off[DNSF_DNS_MAX_LABELS]; /* offset of each label in qname[] (presentation) */
 	uint8_t label_len[DNSF_DNS_MAX_LABELS];
 	/* Lower-cased presentation form without trailing dot ("" for the root). Bytes outside
 	 * [0-9a-z-_] are kept as they are (not escaped): they are features, not text to print.
-	 * A '.' inside a label is kept as '.' too; label_off/label_len stay exact. */
+	 * A '.' inside a label is kept as '.' too; label_off/label_len stay exact. A NUL octet
+	 * inside a label is stored as 0xff so that qname stays a C string (qname_len ==
+	 * strlen(qname)). */
 	char qname[DNSF_DNS_MAX_NAME + 1];
 	/* Count of upper-case letters in the original (pre-lowercasing) qname. */
 	uint8_t qname_upper;
@@ -72,7 +87,8 @@ struct dnsf_dns_msg {
 	/* EDNS0 */
 	uint8_t has_opt;
 	uint8_t do_bit;
-	uint8_t ext_rcode; /* upper 8 bits of the extended rcode */
+	uint8_t ext_rcode;    /* upper 8 bits of the extended rcode */
+	uint8_t edns_version; /* EDNS version from the OPT TTL field (0 today) */
 	uint16_t udp_size;
 
 	/* Answer section summary (responses): tunnels hide data in RDATA. */
@@ -80,8 +96,44 @@ struct dnsf_dns_msg {
 	uint16_t rdata_max;    /* largest single answer RDLENGTH */
 	uint16_t txtnull_max;  /* largest TXT/NULL/PRIVATE-type answer RDLENGTH */
 	uint16_t answer_types; /* bitmask of DNSF_RRCLASS_* seen in answers */
-	uint16_t end_off;      /* offset just past the last parsed record */
+	uint16_t end_off;      /* offset just past the last whole record (or question) walked */
+	/* 1 when the record walk stopped early because the data ran out (TC=1 or parse_head): the
+	 * counts above then cover only the records present. */
+	uint8_t partial;
 };
+
+/* An empty message: every scalar 0, qname "". Kept next to the struct so that a new field is
+ * initialised here too (dnsf_dns_parse and dnsf_pkt_parse use it instead of a memset). */
+static inline void
+dnsf_dns_msg_init(struct dnsf_dns_msg *m)
+{
+	m->id = 0;
+	m->flags = 0;
+	m->qr = 0;
+	m->opcode = 0;
+	m->rcode = 0;
+	m->tc = 0;
+	m->qdcount = m->ancount = m->nscount = m->arcount = 0;
+	m->qname_wire_off = 0;
+	m->qname_wire_len = 0;
+	m->qtype = 0;
+	m->qclass = 0;
+	m->nlabels = 0;
+	m->qname_len = 0;
+	m->qname[0] = '\0';
+	m->qname_upper = 0;
+	m->has_opt = 0;
+	m->do_bit = 0;
+	m->ext_rcode = 0;
+	m->edns_version = 0;
+	m->udp_size = 0;
+	m->rdata_total = 0;
+	m->rdata_max = 0;
+	m->txtnull_max = 0;
+	m->answer_types = 0;
+	m->end_off = 0;
+	m->partial = 0;
+}
 
 /* RR type numbers used by the engine. */
 enum {
@@ -107,8 +159,12 @@ enum {
 	DNSF_T_CAA = 257,
 };
 
-enum { DNSF_RCODE_NOERROR = 0, DNSF_RCODE_SERVFAIL = 2, DNSF_RCODE_NXDOMAIN = 3,
-       DNSF_RCODE_REFUSED = 5 };
+enum {
+	DNSF_RCODE_NOERROR = 0,
+	DNSF_RCODE_SERVFAIL = 2,
+	DNSF_RCODE_NXDOMAIN = 3,
+	DNSF_RCODE_REFUSED = 5
+};
 
 /* Coarse record-type classes: the detector cares whether a type can carry bulk data. */
 enum dnsf_rrclass {
@@ -131,5 +187,10 @@ enum dnsf_rrclass {
 enum dnsf_rrclass dnsf_rrclass_of(uint16_t rrtype);
 
 enum dnsf_dns_status dnsf_dns_parse(const uint8_t *msg, size_t len, struct dnsf_dns_msg *out);
+
+/* The same for the first `len` bytes of a longer message (the first fragment of a fragmented
+ * datagram): the header and the first question must be whole, the record sections may stop
+ * anywhere (out->partial says whether they did). */
+enum dnsf_dns_status dnsf_dns_parse_head(const uint8_t *msg, size_t len, struct dnsf_dns_msg *out);
 
 #endif

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DNS message parser: one pass over the header, the first question and the owner names and
+ * fixed fields of every record. Bounds are checked before every read; see dnsf_dns.h.
+ */
+#include "dnsf_dns.h"
+
+/* Lower-casing table: A-Z -> a-z, NUL -> 0xff (qname must stay a C string), rest unchanged. */
+#define DNSF_LC(c)   ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c) == 0 ? 0xff : (c))
+#define DNSF_LC4(c)  DNSF_LC(c), DNSF_LC((c) + 1), DNSF_LC((c) + 2), DNSF_LC((c) + 3)
+#define DNSF_LC16(c) DNSF_LC4(c), DNSF_LC4((c) + 4), DNSF_LC4((c) + 8), DNSF_LC4((c) + 12)
+#define DNSF_LC64(c) DNSF_LC16(c), DNSF_LC16((c) + 16), DNSF_LC16((c) + 32), DNSF_LC16((c) + 48)
+static const uint8_t dnsf_lower[256] = {DNSF_LC64(0), DNSF_LC64(64), DNSF_LC64(128),
+                                        DNSF_LC64(192)};
+
+#define DNSF_MSG_MAX 65535u
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static const char *const status_names[DNSF_DNS_E__COUNT] = {
+    [DNSF_DNS_OK] = "ok",
+    [DNSF_DNS_E_SHORT] = "short",
+    [DNSF_DNS_E_TRUNC_QNAME] = "trunc_qname",
+    [DNSF_DNS_E_LABEL_LEN] = "label_len",
+    [DNSF_DNS_E_NAME_LEN] = "name_len",
+    [DNSF_DNS_E_PTR_LOOP] = "ptr_loop",
+    [DNSF_DNS_E_TRUNC_Q] = "trunc_q",
+    [DNSF_DNS_E_TRUNC_RR] = "trunc_rr",
+    [DNSF_DNS_E_TOO_MANY_RR] = "too_many_rr",
+    [DNSF_DNS_E_BAD_OPT] = "bad_opt",
+};
+
+const char *
+dnsf_dns_status_name(enum dnsf_dns_status st)
+{
+	if ((unsigned)st >= DNSF_DNS_E__COUNT)
+		return "unknown";
+	return status_names[st];
+}
+
+enum dnsf_rrclass
+dnsf_rrclass_of(uint16_t t)
+{
+	switch (t) {
+	case DNSF_T_A:
+	case DNSF_T_AAAA:
+		return DNSF_RRC_ADDR;
+	case DNSF_T_TXT:
+		return DNSF_RRC_TXT;
+	case DNSF_T_NULL:
+		return DNSF_RRC_NULL;
+	case DNSF_T_CNAME:
+		return DNSF_RRC_CNAME;
+	case DNSF_T_MX:
+		return DNSF_RRC_MX;
+	case DNSF_T_SRV:
+		return DNSF_RRC_SRV;
+	case DNSF_T_KEY:
+	case DNSF_T_DNSKEY:
+		return DNSF_RRC_KEY;
+	case DNSF_T_ANY:
+		return DNSF_RRC_ANY;
+	case DNSF_T_PTR:
+		return DNSF_RRC_PTR;
+	case DNSF_T_NS:
+		return DNSF_RRC_NS;
+	case DNSF_T_SVCB:
+	case DNSF_T_HTTPS:
+		return DNSF_RRC_HTTPS;
+	default:
+		/* RFC 6895 private use: tunnels pick these because nothing filters them. */
+		if (t >= 65280 && t <= 65534)
+			return DNSF_RRC_PRIVATE;
+		return DNSF_RRC_OTHER;
+	}
+}
+
+/*
+ * Follow one compression pointer at m[pos] (first byte already known to be 0xC0-class).
+ * `seg` is the start of the label run the pointer ends; the target must lie in [12, seg) so that
+ * every hop goes strictly backwards: loops cannot exist, and MAX_PTRS bounds the work.
+ */
+static inline enum dnsf_dns_status
+follow_ptr(const uint8_t *m, size_t len, size_t *pos, size_t *seg, size_t *end, unsigned *nptr,
+           enum dnsf_dns_status trunc)
+{
+	size_t p = *pos, t;
+
+	if (len - p < 2)
+		return trunc;
+	t = (size_t)(m[p] & 0x3f) << 8 | m[p + 1];
+	if (*end == 0)
+		*end = p + 2;
+	if (t >= *seg || t < DNSF_DNS_HDR_LEN || ++*nptr > DNSF_DNS_MAX_PTRS)
+		return DNSF_DNS_E_PTR_LOOP;
+	*pos = *seg = t;
+	return DNSF_DNS_OK;
+}
+
+/*
+ * Check and skip a name starting at `pos`. On success *endp is the offset just past the name in
+ * place and *wlenp its decoded wire length (1 for the root). `trunc` is the status to report when
+ * the name runs past the end (it differs between question and records).
+ */
+static enum dnsf_dns_status
+name_skip(const uint8_t *m, size_t len, size_t pos, size_t *endp, unsigned *wlenp,
+          enum dnsf_dns_status trunc)
+{
+	size_t seg = pos, end = 0;
+	unsigned wlen = 1, nptr = 0, c;
+	enum dnsf_dns_status st;
+
+	for (;;) {
+		if (pos >= len)
+			return trunc;
+		c = m[pos];
+		if (c == 0)
+			break;
+		if (c > 63) {
+			if ((c & 0xc0) != 0xc0)
+				return DNSF_DNS_E_LABEL_LEN;
+			st = follow_ptr(m, len, &pos, &seg, &end, &nptr, trunc);
+			if (st != DNSF_DNS_OK)
+				return st;
+			continue;
+		}
+		wlen += c + 1;
+		if (wlen > DNSF_DNS_MAX_NAME)
+			return DNSF_DNS_E_NAME_LEN;
+		/* Label bytes are not read here: a label past the end is caught by pos >= len. */
+		pos += c + 1;
+	}
+	*endp = end ? end : pos + 1;
+	*wlenp = wlen;
+	return DNSF_DNS_OK;
+}
+
+/* Decode the first question's name into o->qname / labels. Same rules as name_skip(). */
+static enum dnsf_dns_status
+qname_decode(const uint8_t *m, size_t len, size_t pos, struct dnsf_dns_msg *o, size_t *endp)
+{
+	size_t seg = pos, end = 0;
+	unsigned wlen = 1, nptr = 0, c, q = 0, n = 0, upper = 0, i;
+	enum dnsf_dns_status st;
+	char *out = o->qname;
+
+	for (;;) {
+		if (pos >= len)
+			return DNSF_DNS_E_TRUNC_QNAME;
+		c = m[pos];
+		if (c == 0)
+			break;
+		if (c > 63) {
+			if ((c & 0xc0) != 0xc0)
+				return DNSF_DNS_E_LABEL_LEN;
+			st = follow_ptr(m, len, &pos, &seg, &end, &nptr, DNSF_DNS_E_TRUNC_QNAME);
+			if (st != DNSF_DNS_OK)
+				return st;
+			continue;
+		}
+		/* wlen <= 255 also bounds n <= 127 labels and q <= 253 characters. */
+		wlen += c + 1;
+		if (wlen > DNSF_DNS_MAX_NAME)
+			return DNSF_DNS_E_NAME_LEN;
+		if (c >= len - pos)
+			return DNSF_DNS_E_TRUNC_QNAME;
+		if (n)
+			out[q++] = '.';
+		o->label_off[n] = (uint8_t)q;
+		o->label_len[n] = (uint8_t)c;
+		n++;
+		const uint8_t *s = m + pos + 1;
+		for (i = 0; i < c; i++) {
+			uint8_t b = s[i];
+			upper += (uint8_t)(b - 'A') < 26;
+			out[q + i] = (char)dnsf_lower[b];
+		}
+		q += c;
+		pos += c + 1;
+	}
+	out[q] = '\0';
+	o->nlabels = (uint8_t)n;
+	o->qname_len = (uint8_t)q;
+	o->qname_upper = (uint8_t)upper;
+	*endp = end ? end : pos + 1;
+	return DNSF_DNS_OK;
+}
+
+/* OPT RDATA is a sequence of {code, length, data}; it must tile RDLENGTH exactly. */
+static int
+opt_options_ok(const uint8_t *p, size_t rdlen)
+{
+	size_t off = 0;
+
+	while (off < rdlen) {
+		if (rdlen - off < 4)
+			return 0;
+		size_t olen = rd16(p + off + 2);
+		if (olen > rdlen - off - 4)
+			return 0;
+		off += 4 + olen;
+	}
+	return 1;
+}
+
+static enum dnsf_dns_status
+parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
+{
+	enum dnsf_dns_status st;
+	size_t pos, end;
+	unsigned wlen, sec, i, qd;
+
+	dnsf_dns_msg_init(o);
+	if (len > DNSF_MSG_MAX)
+		len = DNSF_MSG_MAX;
+	if (len < DNSF_DNS_HDR_LEN)
+		return DNSF_DNS_E_SHORT;
+
+	o->id = rd16(m);
+	o->flags = rd16(m + 2);
+	o->qr = m[2] >> 7;
+	o->opcode = (m[2] >> 3) & 0xf;
+	o->tc = (m[2] >> 1) & 1;
+	o->rcode = m[3] & 0xf;
+	o->qdcount = qd = rd16(m + 4);
+	o->ancount = rd16(m + 6);
+	o->nscount = rd16(m + 8);
+	o->arcount = rd16(m + 10);
+	pos = DNSF_DNS_HDR_LEN;
+
+	if (qd) {
+		st = qname_decode(m, len, pos, o, &end);
+		if (st != DNSF_DNS_OK) {
+			o->nlabels = 0;
+			o->qname_len = 0;
+			o->qname[0] = '\0';
+			o->qname_upper = 0;
+			return st;
+		}
+		o->qname_wire_off = (uint16_t)pos;
+		o->qname_wire_len = (uint16_t)(end - pos);
+		if (len - end < 4)
+			return DNSF_DNS_E_TRUNC_Q;
+		o->qtype = rd16(m + end);
+		o->qclass = rd16(m + end + 2);
+		pos = end + 4;
+	}
+	if ((uint32_t)qd + o->ancount + o->nscount + o->arcount > DNSF_DNS_MAX_RRS)
+		return DNSF_DNS_E_TOO_MANY_RR;
+	for (i = 1; i < qd; i++) {
+		st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_QNAME);
+		if (st != DNSF_DNS_OK)
+			return st;
+		if (len - end < 4)
+			return DNSF_DNS_E_TRUNC_Q;
+		pos = end + 4;
+	}
+	o->end_off = (uint16_t)pos;
+
+	const uint16_t counts[3] = {o->ancount, o->nscount, o->arcount};
+	for (sec = 0; sec < 3; sec++) {
+		for (i = 0; i < counts[sec]; i++) {
+			st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR);
+			if (st == DNSF_DNS_E_TRUNC_RR)
+				goto trunc;
+			if (st != DNSF_DNS_OK)
+				return st;
+			if (len - end < 10)
+				goto trunc;
+			const uint8_t *rr = m + end;
+			uint16_t type = rd16(rr), rdlen = rd16(rr + 8);
+			if (rdlen > len - end - 10)
+				goto trunc;
+			if (type == DNSF_T_OPT) {
+				/* RFC 6891 6.1.1: one OPT, in the additional section, owned by
+				 * root. */
+				if (sec != 2 || wlen != 1 || o->has_opt ||
+				    !opt_options_ok(rr + 10, rdlen))
+					return DNSF_DNS_E_BAD_OPT;
+				o->has_opt = 1;
+				o->udp_size = rd16(rr + 2);
+				o->ext_rcode = rr[4];
+				o->edns_version = rr[5];
+				o->do_bit = rr[6] >> 7;
+			}
+			if (sec == 0) {
+				enum dnsf_rrclass rc = dnsf_rrclass_of(type);
+				o->rdata_total += rdlen;
+				if (rdlen > o->rdata_max)
+					o->rdata_max = rdlen;
+				if ((rc == DNSF_RRC_TXT || rc == DNSF_RRC_NULL ||
+				     rc == DNSF_RRC_PRIVATE) &&
+				    rdlen > o->txtnull_max)
+					o->txtnull_max = rdlen;
+				o->answer_types |= (uint16_t)(1u << rc);
+			}
+			pos = end + 10 + rdlen;
+			o->end_off = (uint16_t)pos;
+		}
+	}
+	return DNSF_DNS_OK;
+
+trunc:
+	if (head || o->tc) {
+		o->partial = 1;
+		return DNSF_DNS_OK;
+	}
+	return DNSF_DNS_E_TRUNC_RR;
+}
+
+enum dnsf_dns_status
+dnsf_dns_parse(const uint8_t *msg, size_t len, struct dnsf_dns_msg *out)
+{
+	return parse(msg, len, out, 0);
+}
+
+enum dnsf_dns_status
+dnsf_dns_parse_head(const uint8_t *msg, size_t len, struct dnsf_dns_msg *out)
+{
+	return parse(msg, len, out, 1);
+}
