@@ -1,0 +1,137 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Integration test: `dnsfence -c FILE --check` through the real binary.
+#   - the shipped config/dnsfence.yaml and a full live config (ports, pairs, lists) are valid:
+#     exit 0, and --check touches no device (the live config names an interface that does not
+#     exist, and no EAL runtime directory appears);
+#   - each broken config exits 2 with exactly one line on stderr that names the offending key,
+#     nothing on stdout.
+# Usage: test_check.sh DNSFENCE REPO_ROOT
+set -u
+DNSFENCE=$1
+REPO=$2
+. "$REPO/tests/integration/lib.sh"
+
+work=$(mktemp -d /tmp/dnsf-check.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fails=0
+bad() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+: >"$work/allow.txt"
+echo "evil.example" >"$work/deny.txt"
+prefix="dnsf_test_check_$$"
+
+# valid FILE: exit 0, no error output.
+valid() {
+	local f=$1 out err rc
+	out=$("$DNSFENCE" -c "$f" --check --file-prefix "$prefix" 2>"$work/err")
+	rc=$?
+	err=$(cat "$work/err")
+	[ "$rc" -eq 0 ] || bad "$(basename "$f"): exit $rc, expected 0 (stderr: $err)"
+	[ -z "$err" ] || bad "$(basename "$f"): unexpected stderr: $err"
+	echo "ok (valid) $(basename "$f"): $out" >&2
+}
+
+# invalid NAME KEY [LINE] <<YAML: write the config, expect exit 2 and one stderr line containing
+# KEY (and "line LINE" when given).
+invalid() {
+	local name=$1 key=$2 line=${3:-} f="$work/$1.yaml" out rc nlines
+	cat >"$f"
+	out=$("$DNSFENCE" -c "$f" --check --file-prefix "$prefix" 2>"$work/err")
+	rc=$?
+	nlines=$(grep -c . "$work/err")
+	if [ "$rc" -ne 2 ]; then
+		bad "$name: exit $rc, expected 2 (stderr: $(cat "$work/err"))"
+	elif [ "$nlines" -ne 1 ]; then
+		bad "$name: $nlines stderr lines, expected exactly one: $(cat "$work/err")"
+	elif ! grep -qF -- "$key" "$work/err"; then
+		bad "$name: the error does not name '$key': $(cat "$work/err")"
+	elif [ -n "$line" ] && ! grep -qE "line $line\b" "$work/err"; then
+		bad "$name: the error does not give line $line: $(cat "$work/err")"
+	elif [ -n "$out" ]; then
+		bad "$name: unexpected stdout: $out"
+	else
+		echo "ok (exit 2) $name: $(cat "$work/err")" >&2
+	fi
+}
+
+valid "$REPO/config/dnsfence.yaml"
+
+cat >"$work/live.yaml" <<EOF
+mode: inline
+ports:
+  - { name: inside, device: "net_af_packet0,iface=dnsfnoexist0" }
+  - { name: outside, device: "net_af_packet1,iface=dnsfnoexist1" }
+pairs:
+  - { inside: inside, outside: outside }
+workers: { lcores: [1] }
+lists: { allow: allow.txt, deny: deny.txt }
+policy: { malformed: pass, fragments: drop }
+detection: { enabled: false }
+EOF
+valid "$work/live.yaml"
+[ -e "/var/run/dpdk/$prefix" ] && bad "--check created the EAL runtime directory /var/run/dpdk/$prefix"
+
+invalid unknown_key bogus_key 2 <<'EOF'
+mode: inline
+bogus_key: 1
+EOF
+invalid unknown_nested_key workers.burts 1 <<'EOF'
+workers: { lcores: [1], burts: 32 }
+EOF
+invalid wrong_type workers.burst 1 <<'EOF'
+workers: { burst: lots }
+EOF
+invalid out_of_range workers.burst 1 <<'EOF'
+workers: { burst: 100000 }
+EOF
+invalid number_with_suffix dns.ports 1 <<'EOF'
+dns: { ports: [53abc] }
+EOF
+invalid bad_enum mode 1 <<'EOF'
+mode: sideways
+EOF
+invalid bad_policy policy.malformed 1 <<'EOF'
+policy: { malformed: maybe }
+EOF
+invalid missing_list_file lists.deny 1 <<'EOF'
+lists: { deny: /nonexistent/dnsfence/deny.txt }
+EOF
+invalid port_twice 'ports[1]' 3 <<'EOF'
+ports:
+  - { name: a, device: "net_af_packet0,iface=x0" }
+  - { name: a, device: "net_af_packet1,iface=x1" }
+pairs:
+  - { inside: a, outside: a }
+EOF
+invalid pair_unknown_port 'pairs[0].outside' 5 <<'EOF'
+ports:
+  - { name: a, device: "net_af_packet0,iface=x0" }
+  - { name: b, device: "net_af_packet1,iface=x1" }
+pairs:
+  - { inside: a, outside: nosuchport }
+EOF
+invalid yaml_syntax "YAML" <<'EOF'
+mode: [inline
+EOF
+invalid empty_file "empty" <<'EOF'
+EOF
+
+# A file that does not exist: exit 2, one line naming it.
+out=$("$DNSFENCE" -c "$work/nonexistent.yaml" --check 2>"$work/err")
+rc=$?
+if [ "$rc" -ne 2 ] || [ "$(grep -c . "$work/err")" -ne 1 ] || ! grep -q nonexistent.yaml "$work/err"; then
+	bad "missing config file: exit $rc, stderr: $(cat "$work/err")"
+else
+	echo "ok (exit 2) missing file: $(cat "$work/err")" >&2
+fi
+
+if [ "$fails" -ne 0 ]; then
+	echo "$fails check(s) failed" >&2
+	exit 1
+fi
+echo "config_check: all checks passed" >&2
