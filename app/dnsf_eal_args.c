@@ -147,6 +147,15 @@ dnsf_eal_args_build(const struct dnsf_config *cfg, const struct dnsf_eal_opts *o
 		     push(a, err, errlen, "%s,tx_pcap=%s", DNSF_DROPPED_DEV, o->dropped_pcap) != 0))
 			goto fail;
 	} else {
+		int pci = 0;
+
+		for (i = 0; i < cfg->n_ports; i++)
+			pci += !is_vdev(cfg->ports[i].device);
+		/* Virtual ports only: keep EAL away from every PCI device of the host. With PCI
+		 * ports, -a below already limits probing to them. */
+		if (pci == 0 && !user_has(cfg, o, "--no-pci") && !user_has(cfg, o, "-a") &&
+		    !user_has(cfg, o, "--allow") && push(a, err, errlen, "--no-pci") != 0)
+			goto fail;
 		for (i = 0; i < cfg->n_ports; i++) {
 			const char *dev = cfg->ports[i].device;
 

@@ -8,7 +8,8 @@
  * where EAL lets a later option override an earlier one):
  *  - replay: --no-huge --no-pci, -m 1024 (unless -m/--socket-mem), --file-prefix dnsf<pid>,
  *    --vdev for the replay port (and the --dropped sink);
- *  - live: --vdev for ports whose device starts with "net_", -a for the others (PCI);
+ *  - live: --vdev for ports whose device starts with "net_", -a for the others (PCI), and
+ *    --no-pci when every port is virtual (so EAL probes no host PCI device);
  *  - both: -l <control lcore + worker lcores> and --main-lcore <control lcore> unless
  *    -l/--lcores/-c (resp. --main-lcore) was given; --file-prefix P from the CLI;
  *    --no-telemetry when the config turns telemetry off.

@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 #include <rte_ring_elem.h>
 
@@ -86,6 +87,21 @@ capture(struct dnsf_lcore *lc, const uint8_t *orig, uint32_t len)
 	tx_to(lc, g_app.sink, c);
 }
 
+/* Live: a full ring loses the event (counted) rather than stall the data path. Replay: the
+ * worker waits for control to make room, so the event log does not depend on timing. */
+static inline void
+push_event(struct dnsf_lcore *lc)
+{
+	while (rte_ring_sp_enqueue_elem(lc->ev_ring, &lc->ev, sizeof(lc->ev)) != 0) {
+		if (!g_app.replay || __atomic_load_n(&g_app.quit, __ATOMIC_RELAXED)) {
+			DNSF_STAT_INC(&lc->w.stats, events_lost);
+			return;
+		}
+		rte_pause();
+	}
+	DNSF_STAT_INC(&lc->w.stats, events);
+}
+
 static void
 process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
               uint64_t now_burst_us)
@@ -143,13 +159,8 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 			memcpy(lc->orig, frame, len);
 
 		dnsf_worker_process(&lc->w, frame, len, room, now, &v, &lc->ev);
-
-		if (v.has_event) {
-			if (rte_ring_sp_enqueue_elem(lc->ev_ring, &lc->ev, sizeof(lc->ev)) == 0)
-				DNSF_STAT_INC(&lc->w.stats, events);
-			else
-				DNSF_STAT_INC(&lc->w.stats, events_lost);
-		}
+		if (v.has_event)
+			push_event(lc);
 
 		if (app->monitor) {
 			/* A mirror/TAP port: decide and count, never transmit. */

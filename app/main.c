@@ -7,7 +7,9 @@
  *   dnsfence -c FILE [--check] [--replay IN --passed OUT [--dropped D]] [--events E]
  *            [--file-prefix P] [--stats-interval S] [-- EAL args]
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -173,7 +175,7 @@ parse_cli(int argc, char **argv, struct cli *c)
 		fprintf(stderr, "dnsfence: -c FILE is required (see --help)\n");
 		return -1;
 	}
-	if (c->replay != NULL && c->passed == NULL) {
+	if (c->replay != NULL && c->passed == NULL && !c->check) {
 		fprintf(stderr, "dnsfence: --replay needs --passed OUT.pcap\n");
 		return -1;
 	}
@@ -459,6 +461,28 @@ open_event_log(struct dnsf_app *app, const struct cli *c, char *err, size_t errl
 	return 0;
 }
 
+/* A replay's EAL runtime directory (/var/run/dpdk/dnsf<pid>) is ours alone: remove it, so
+ * replays leave nothing behind. Its entries are plain files and sockets, no subdirectories. */
+static void
+remove_runtime_dir(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[PATH_MAX];
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 static int
 run(struct cli *c)
 {
@@ -468,16 +492,18 @@ run(struct cli *c)
 	char *eal_argv[DNSF_EAL_MAX_ARGS + 1];
 	char err[4096];
 	struct dnsf_worker probe;
+	char rundir[PATH_MAX];
 	uint16_t i;
-	int rc;
-
+	int rc, own_prefix;
 	/* 1. Everything that can be wrong with the config, before EAL. */
 	if (dnsf_config_load(c->config, &g_cfg, err, sizeof(err)) != 0)
 		return fail(err);
 	app->cfg = &g_cfg;
 	app->replay = c->replay != NULL;
 	app->monitor = g_cfg.mode == DNSF_MODE_MONITOR;
-	if (!app->replay && (!c->check || g_cfg.n_ports > 0) &&
+	/* --check of a file without ports or pairs (the shipped default, made for replays) passes
+	 * with a note; once it names ports or pairs, it is checked for a live run. */
+	if (!app->replay && (!c->check || g_cfg.n_ports > 0 || g_cfg.n_pairs > 0) &&
 	    dnsf_config_validate_live(&g_cfg, err, sizeof(err)) != 0)
 		return fail(err);
 	if (dnsf_engine_create(&g_cfg, &app->eng, err, sizeof(err)) != 0)
@@ -491,7 +517,12 @@ run(struct cli *c)
 			return fail(err);
 	}
 	if (c->check) {
-		printf("dnsfence: %s: configuration is valid\n", c->config);
+		if (!app->replay && g_cfg.n_ports == 0)
+			printf("dnsfence: %s: configuration is valid for replay; a live run also "
+			       "needs ports and pairs\n",
+			       c->config);
+		else
+			printf("dnsfence: %s: configuration is valid\n", c->config);
 		return 0;
 	}
 	if (app->replay) {
@@ -516,7 +547,17 @@ run(struct cli *c)
 	eo.pid = (long)getpid();
 	if (dnsf_eal_args_build(&g_cfg, &eo, &ea, err, sizeof(err)) != 0)
 		return fail(err);
+	/* Did dnsf_eal_args_build() pick the replay's file prefix (dnsf<pid>)? */
+	{
+		char *cargs[DNSF_MAX_EAL_ARGS];
+		int k;
 
+		for (k = 0; k < g_cfg.n_eal_args; k++)
+			cargs[k] = g_cfg.eal_args[k];
+		own_prefix = app->replay && c->file_prefix == NULL &&
+		             !dnsf_eal_args_has(cargs, k, "--file-prefix") &&
+		             !dnsf_eal_args_has(c->extra, c->n_extra, "--file-prefix");
+	}
 	/* 2. EAL. */
 	app->stats_interval_s = c->stats_interval;
 	app->verbose_stats = (uint8_t)c->stats_interval_given;
@@ -532,8 +573,11 @@ run(struct cli *c)
 		err[0] = '\0';
 		for (k = 1; k < ea.argc && off < sizeof(err); k++)
 			off += (size_t)snprintf(err + off, sizeof(err) - off, " %s", ea.argv[k]);
-		fprintf(stderr, "dnsfence: EAL initialisation failed: %s (EAL arguments:%s)\n",
-		        rte_strerror(rte_errno), err);
+		fprintf(stderr, "dnsfence: EAL initialisation failed: %s (EAL arguments:%s)%s\n",
+		        rte_strerror(rte_errno), err,
+		        app->replay ? ""
+		                    : "; without hugepages (a lab), add: -- --no-huge -m 1024 "
+		                      "(docs/deployment.md)");
 		return EXIT_CONFIG;
 	}
 	app->tsc_hz = rte_get_tsc_hz();
@@ -556,7 +600,10 @@ run(struct cli *c)
 	if (rc != 0) {
 		fprintf(stderr, "dnsfence: %s\n", err);
 		dnsf_ports_shutdown(app);
+		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
+		if (own_prefix)
+			remove_runtime_dir(rundir);
 		return EXIT_CONFIG;
 	}
 	dnsf_ports_assign(app);
@@ -594,7 +641,10 @@ run(struct cli *c)
 	dnsf_engine_free(app->eng);
 	app->eng = NULL;
 	dnsf_eal_args_free(&ea);
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	if (own_prefix)
+		remove_runtime_dir(rundir);
 	return 0;
 }
 
