@@ -27,6 +27,7 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	p->rules.domain_distinct = or_default(dc->rules.domain_distinct, 200);
 	p->rules.domain_info_bytes = or_default(dc->rules.domain_info_bytes, 8192);
 	p->susp_points = DNSF_DETECT_SUSP_POINTS;
+	p->dom_susp_points = DNSF_DETECT_DOM_SUSP_POINTS;
 	p->bigram_milli = DNSF_DETECT_BIGRAM_MILLI;
 	p->flow_window_s = DNSF_DETECT_FLOW_WINDOW_S;
 	p->domain_window_s = DNSF_DETECT_DOMAIN_WINDOW_S;
@@ -88,10 +89,14 @@ dnsf_rules_query_points(const struct dnsf_detect_params *p, const struct dnsf_qf
 	if (q->sub_len >= r->subdomain_len) {
 		pts += DNSF_PT_SUB_LONG;
 		ev |= DNSF_EV_SUB_LONG;
-		if (q->sub_len >= 2 * r->subdomain_len)
-			pts += DNSF_PT_SUB_VLONG;
-		if (q->sub_len >= 4 * r->subdomain_len)
-			pts += DNSF_PT_SUB_HUGE;
+		/* Very long names count more, unless they are long only by their many tiny labels:
+		 * PTR nibbles (ip6.arpa has 32 one-character labels), DNSBL octets. */
+		if (q->sub_chars >= 4u * q->sub_labels) {
+			if (q->sub_len >= 2 * r->subdomain_len)
+				pts += DNSF_PT_SUB_VLONG;
+			if (q->sub_len >= 4 * r->subdomain_len)
+				pts += DNSF_PT_SUB_HUGE;
+		}
 	}
 	if (q->sub_max_label >= r->label_len) {
 		pts += DNSF_PT_LABEL_LONG;
@@ -198,6 +203,45 @@ rate_limit_event(const struct dnsf_detect_params *p, struct dnsf_flow *f, uint32
 	}
 }
 
+/*
+ * State upkeep under a hold, without the features: the flow keeps counting, and its long
+ * subdomains keep counting as suspicious, so that a tunnel still talking when the hold runs out
+ * is cut again at once instead of being let through until it has rebuilt its evidence. Short
+ * names do not count: a client judged wrongly is not kept blocked by its ordinary look-ups.
+ */
+static void
+cached_update(const struct dnsf_detect_params *p, struct dnsf_flow *f, struct dnsf_dom *dm,
+              const struct dnsf_dns_msg *m, unsigned split, uint64_t name_hash, uint64_t now_us)
+{
+	struct dnsf_qfeat q;
+	int long_sub;
+
+	memset(&q, 0, sizeof(q));
+	q.name_hash = name_hash;
+	q.rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
+	if (split > 0) {
+		q.sub_len = (uint16_t)(m->label_off[split - 1] + m->label_len[split - 1]);
+		q.sub_labels = (uint16_t)split;
+	}
+	long_sub = q.sub_len >= p->rules.subdomain_len;
+	if (m->qr) {
+		q.is_response = 1;
+		q.rcode = m->rcode;
+		q.rdata_total = m->rdata_total;
+		if (f != NULL)
+			dnsf_flow_on_response(f, &q);
+	} else {
+		if (f != NULL)
+			dnsf_flow_on_query(f, &q, long_sub, now_us, p->flow_window_s);
+		if (dm != NULL)
+			dnsf_dom_on_query(dm, &q, long_sub, now_us, p->domain_window_s);
+	}
+	if (f != NULL)
+		f->last_us = now_us;
+	if (dm != NULL)
+		dm->last_us = now_us;
+}
+
 void
 dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
                    const struct dnsf_detect_in *in, struct dnsf_detect_out *out)
@@ -241,10 +285,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		out->scope =
 		    (f != NULL && f->hold_until_s > now_s) ? DNSF_SCOPE_FLOW : DNSF_SCOPE_DOMAIN;
 		d->cache_hits++;
-		if (f != NULL)
-			f->last_us = now_us;
-		if (dm != NULL)
-			dm->last_us = now_us;
+		cached_update(p, f, dm, m, split, in->h[0], now_us);
 		rate_limit_event(p, f, now_s, out);
 		return;
 	}
@@ -264,10 +305,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	}
 	if (dm != NULL) {
 		if (pkt->is_query)
-			/* Across clients only clearly encoded names count (twice the flow bar):
-			 * a big network sends many moderately odd names to the same popular
-			 * domains, each from a client of its own. */
-			dnsf_dom_on_query(dm, &out->q, qpts >= 2 * (int32_t)p->susp_points, now_us,
+			/* Across clients only clearly encoded names count (a higher bar than
+			 * per flow): a big network sends many moderately odd names to the same
+			 * popular domains, one or two from each client. */
+			dnsf_dom_on_query(dm, &out->q, qpts >= (int32_t)p->dom_susp_points, now_us,
 			                  p->domain_window_s);
 		dm->last_us = now_us;
 		dnsf_dom_view(dm, now_us, p->domain_window_s, &dv);

@@ -31,13 +31,14 @@
 #define DNSF_DETECT_FLOW_WINDOW_S   300
 #define DNSF_DETECT_DOMAIN_WINDOW_S 900
 #define DNSF_DETECT_SUSP_POINTS     20
+#define DNSF_DETECT_DOM_SUSP_POINTS 50
 #define DNSF_DETECT_BIGRAM_MILLI    6000
 
 /* Points of each rule (docs/detection.md has the why of every number). */
 enum {
 	DNSF_PT_SUB_LONG = 10,   /* subdomain >= subdomain_len */
-	DNSF_PT_SUB_VLONG = 10,  /* ... >= 2 x subdomain_len */
-	DNSF_PT_SUB_HUGE = 10,   /* ... >= 4 x subdomain_len */
+	DNSF_PT_SUB_VLONG = 10,  /* ... >= 2 x subdomain_len (labels of >= 4 chars on average) */
+	DNSF_PT_SUB_HUGE = 10,   /* ... >= 4 x subdomain_len (same condition) */
 	DNSF_PT_LABEL_LONG = 10, /* a subdomain label >= label_len */
 	DNSF_PT_ENTROPY = 10,    /* entropy >= entropy_milli (>= 16 chars, not hex) */
 	DNSF_PT_ALPHABET = 10,   /* base32/base64 alphabet (>= 16 chars, not hex) */
@@ -79,7 +80,8 @@ typedef int32_t (*dnsf_detect_model_fn)(const void *model, const int32_t *vec);
 /* Everything the detector reads, resolved from the config (zeros replaced by defaults). */
 struct dnsf_detect_params {
 	struct dnsf_rules_cfg rules;
-	uint32_t susp_points;
+	uint32_t susp_points;     /* query points that make a subdomain suspicious in a flow */
+	uint32_t dom_susp_points; /* ... across the clients of a registered domain */
 	uint32_t bigram_milli;
 	uint32_t flow_window_s;
 	uint32_t domain_window_s;

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-message features on known strings, the feature list, the vector normalisation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "detect_util.h"
+#include "dnsf_bigram.h"
+#include "dnsf_features.h"
+
+static void
+feat_of(const char *name, uint16_t qtype, unsigned reg_labels, struct dnsf_qfeat *q)
+{
+	struct tmsg t;
+
+	tmsg_build(&t, name, qtype, 0, reg_labels, 1);
+	dnsf_qfeat_compute(&t.p.dns, t.split, t.wire, t.wire_len, t.h[0], q);
+}
+
+static void
+test_shape(void **state)
+{
+	struct dnsf_qfeat q;
+	(void)state;
+
+	feat_of("www.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.qname_len, 15);
+	assert_int_equal(q.nlabels, 3);
+	assert_int_equal(q.max_label, 7);
+	assert_int_equal(q.sub_len, 3);
+	assert_int_equal(q.sub_chars, 3);
+	assert_int_equal(q.sub_labels, 1);
+	assert_int_equal(q.sub_max_label, 3);
+	assert_int_equal(q.entropy_milli, 0); /* one symbol */
+	assert_int_equal(q.fit, 0);
+	assert_int_equal(q.rrclass, DNSF_RRC_ADDR);
+
+	/* Two subdomain labels: length counts the dot, chars do not. */
+	feat_of("a1-b.c_d.example.co.uk", DNSF_T_TXT, 3, &q);
+	assert_int_equal(q.sub_len, 8);
+	assert_int_equal(q.sub_chars, 7);
+	assert_int_equal(q.sub_labels, 2);
+	assert_int_equal(q.digit_pm, 1000 / 7);
+	assert_int_equal(q.hyphen_pm, 2000 / 7);
+	assert_int_equal(q.rrclass, DNSF_RRC_TXT);
+
+	/* No subdomain: the registered domain itself (or a bare public suffix). */
+	feat_of("example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.sub_len, 0);
+	assert_int_equal(q.entropy_milli, 0);
+	assert_int_equal(q.bigram_milli, 0);
+	feat_of("chromeprobexyz", DNSF_T_A, 1, &q);
+	assert_int_equal(q.sub_len, 0);
+	assert_int_equal(q.max_label, 14);
+}
+
+static void
+test_entropy(void **state)
+{
+	struct dnsf_qfeat q;
+	(void)state;
+
+	feat_of("abcd.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.entropy_milli, 2000);
+	feat_of("aabb.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.entropy_milli, 1000);
+	feat_of("abcdefghijklmnop.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.entropy_milli, 4000);
+	/* Counted over labels, dots excluded: "ab.cd" has 4 symbols. */
+	feat_of("ab.cd.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.entropy_milli, 2000);
+	/* "aab": -(2/3 log2 2/3 + 1/3 log2 1/3) = 0.918 bits (table rounding: +-1 milli). */
+	feat_of("aab.example.com", DNSF_T_A, 2, &q);
+	assert_in_range(q.entropy_milli, 917, 919);
+	/* Entropy is case-blind: the parser lower-cases, the wire case goes to upper_pm. */
+	feat_of("AbCd.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.entropy_milli, 2000);
+}
+
+static void
+test_alphabets(void **state)
+{
+	struct dnsf_qfeat q;
+	(void)state;
+
+	/* A hash with a short word beside it is still hex (safeframe-style). */
+	feat_of("d41d8cd98f00b204e9800998ecf8427e.safeframe.googlesyndication.com", DNSF_T_A, 2,
+	        &q);
+	assert_true(q.fit & DNSF_FIT_HEX);
+	/* Words made of a-f only are not hashes. */
+	feat_of("deadbeef.example.com", DNSF_T_A, 2, &q);
+	assert_false(q.fit & DNSF_FIT_HEX);
+	/* iodine's base32 alphabet (a-z0-5). */
+	feat_of("lacekhq4hpyit1ex5hhfkf23afd3fkvi.example.com", DNSF_T_NULL, 2, &q);
+	assert_true(q.fit & DNSF_FIT_BASE32);
+	assert_false(q.fit & DNSF_FIT_HEX);
+	assert_false(q.fit & DNSF_FIT_BINARY);
+	/* Letters only: a word, not an encoding. */
+	feat_of("wwwmailserver.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.fit, 0);
+	/* Digits 8/9 are outside base32. */
+	feat_of("abc89.example.com", DNSF_T_A, 2, &q);
+	assert_false(q.fit & DNSF_FIT_BASE32);
+
+	/* base64: mixed case in the subdomain, registered domain lower case. */
+	feat_of("aGVsbG8gd29ybGQ.example.com", DNSF_T_TXT, 2, &q);
+	assert_true(q.fit & DNSF_FIT_BASE64);
+	assert_false(q.fit & DNSF_FIT_BASE32);
+	assert_int_equal(q.upper_pm, 5 * 1000 / 15);
+	/* The same with 0x20-randomised case everywhere: case tells nothing. */
+	feat_of("aGVsbG8gd29ybGQ.ExAmPlE.cOm", DNSF_T_TXT, 2, &q);
+	assert_false(q.fit & DNSF_FIT_BASE64);
+	assert_int_equal(q.upper_pm, 0);
+	/* '+', '/', '=' are base64, not binary, but outside the host-name alphabet. */
+	feat_of("ab+cd/ef=.example.com", DNSF_T_TXT, 2, &q);
+	assert_true(q.fit & DNSF_FIT_BASE64);
+	assert_false(q.fit & DNSF_FIT_BINARY);
+	assert_int_equal(q.other_pm, 3 * 1000 / 9);
+	/* A raw byte (iodine's raw / base128 codecs). */
+	feat_of("ab\xe4"
+	        "cd.example.com",
+	        DNSF_T_NULL, 2, &q);
+	assert_true(q.fit & DNSF_FIT_BINARY);
+	assert_false(q.fit & DNSF_FIT_BASE64);
+	assert_int_equal(q.other_pm, 200);
+}
+
+static void
+test_case_needs_wire(void **state)
+{
+	struct tmsg t;
+	struct dnsf_qfeat q;
+	(void)state;
+
+	/* Without the wire the case cannot be placed: the whole name's count is used. */
+	tmsg_build(&t, "aGVsbG8.example.com", DNSF_T_A, 0, 2, 1);
+	dnsf_qfeat_compute(&t.p.dns, t.split, NULL, 0, t.h[0], &q);
+	assert_int_equal(q.upper_pm, 3 * 1000 / 7);
+	/* A wire that does not match the presentation offsets (a pointer in the name) is not
+	 * read: same fallback. */
+	t.wire[12] = 0xc0;
+	dnsf_qfeat_compute(&t.p.dns, t.split, t.wire, t.wire_len, t.h[0], &q);
+	assert_int_equal(q.upper_pm, 3 * 1000 / 7);
+	/* A short wire is not over-read. */
+	tmsg_build(&t, "aGVsbG8.example.com", DNSF_T_A, 0, 2, 1);
+	dnsf_qfeat_compute(&t.p.dns, t.split, t.wire, 14, t.h[0], &q);
+	assert_int_equal(q.upper_pm, 3 * 1000 / 7);
+}
+
+static void
+test_bigram(void **state)
+{
+	struct dnsf_qfeat q, r;
+	(void)state;
+
+	/* One transition: exactly the table's cost in millibits. */
+	feat_of("ab.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.bigram_milli, dnsf_bigram_cost[0][1] * 1000 / DNSF_BG_UNIT);
+	/* Transitions do not cross labels: "a.b" has none. */
+	feat_of("a.b.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.bigram_milli, 0);
+	/* Words people use in host names are cheaper than random strings of the same length. */
+	feat_of("mailservice.example.com", DNSF_T_A, 2, &q);
+	feat_of("xq7zjv0kwpf.example.com", DNSF_T_A, 2, &r);
+	assert_true(q.bigram_milli + 1000 < r.bigram_milli);
+	/* A raw byte makes the most expensive transitions. */
+	feat_of("a\xe4.example.com", DNSF_T_A, 2, &q);
+	assert_int_equal(q.bigram_milli, 255 * 1000 / DNSF_BG_UNIT);
+}
+
+static void
+test_response(void **state)
+{
+	struct tmsg t;
+	struct dnsf_qfeat q;
+	(void)state;
+
+	tmsg_build(&t, "abc.example.com", DNSF_T_TXT, 1, 2, 1);
+	t.p.dns.rcode = DNSF_RCODE_NXDOMAIN;
+	t.p.dns.ancount = 3;
+	t.p.dns.rdata_total = 700;
+	t.p.dns.txtnull_max = 400;
+	t.p.dns.has_opt = 1;
+	t.p.dns.udp_size = 1232;
+	dnsf_qfeat_compute(&t.p.dns, t.split, t.wire, t.wire_len, t.h[0], &q);
+	assert_int_equal(q.is_response, 1);
+	assert_int_equal(q.rcode, DNSF_RCODE_NXDOMAIN);
+	assert_int_equal(q.ancount, 3);
+	assert_int_equal(q.rdata_total, 700);
+	assert_int_equal(q.txtnull_max, 400);
+	assert_int_equal(q.edns_udp, 1232);
+	/* Queries carry no answer summary even if the fields hold garbage. */
+	t.p.dns.qr = 0;
+	dnsf_qfeat_compute(&t.p.dns, t.split, t.wire, t.wire_len, t.h[0], &q);
+	assert_int_equal(q.rdata_total, 0);
+	assert_int_equal(q.ancount, 0);
+}
+
+static void
+test_names_and_schema(void **state)
+{
+	(void)state;
+
+	for (unsigned i = 0; i < DNSF_F__COUNT; i++) {
+		const char *n = dnsf_feat_name(i);
+		assert_string_not_equal(n, "?");
+		assert_int_equal(dnsf_feat_id_of(n), (int)i);
+		for (const char *c = n; *c; c++) /* telemetry and JSON-safe */
+			assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+			            *c == '_');
+	}
+	assert_string_equal(dnsf_feat_name(DNSF_F__COUNT), "?");
+	assert_int_equal(dnsf_feat_id_of("no_such_feature"), -1);
+	/* The model input never contains the whole-name shape (it includes the base domain). */
+	assert_true(dnsf_feat_id_of("qname_len") >= DNSF_F_VEC_COUNT);
+	assert_true(dnsf_feat_id_of("max_label") >= DNSF_F_VEC_COUNT);
+	assert_true(dnsf_feat_id_of("sub_len") < DNSF_F_VEC_COUNT);
+	/* Stable: the shipped model files carry this value. Changing the schema must change
+	 * DNSF_FEAT_NORM_VERSION and this constant together (and retrain the model). */
+	assert_true(dnsf_feat_schema_hash() == dnsf_feat_schema_hash());
+	assert_true(dnsf_feat_schema_hash() == UINT64_C(0x7ea4c9e126d2a448));
+}
+
+static void
+test_vector(void **state)
+{
+	struct dnsf_feat f;
+	int32_t v[DNSF_F_VEC_COUNT];
+	(void)state;
+
+	assert_int_equal(dnsf_log2_q8(0), 0);
+	assert_int_equal(dnsf_log2_q8(1), 0);
+	assert_int_equal(dnsf_log2_q8(2), 256);
+	assert_int_equal(dnsf_log2_q8(1024), 10 * 256);
+	assert_int_equal(dnsf_log2_q8(3), 256 + 128); /* linear between powers of two */
+
+	memset(&f, 0, sizeof(f));
+	f.v[DNSF_F_SUB_LEN] = 255;
+	f.v[DNSF_F_ENTROPY] = 3000;
+	f.v[DNSF_F_FIT_HEX] = 1;
+	f.v[DNSF_F_DIGIT_PM] = 5000; /* out of range: clamped */
+	f.v[DNSF_F_UPPER_PM] = -7;   /* negative: 0 */
+	f.v[DNSF_F_FLOW_DISTINCT] = 1024;
+	f.v[DNSF_F_FLOW_INFO] = 255;
+	dnsf_feat_vector(&f, v);
+	assert_int_equal(v[DNSF_F_SUB_LEN], 1024);
+	assert_int_equal(v[DNSF_F_ENTROPY], 512);
+	assert_int_equal(v[DNSF_F_FIT_HEX], 1024);
+	assert_int_equal(v[DNSF_F_DIGIT_PM], 1024);
+	assert_int_equal(v[DNSF_F_UPPER_PM], 0);
+	assert_int_equal(v[DNSF_F_FLOW_DISTINCT], 1024);
+	/* log2(256) / log2(65536) = 1/2 */
+	assert_int_equal(v[DNSF_F_FLOW_INFO], 512);
+	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++)
+		assert_in_range(v[i], 0, DNSF_FEAT_ONE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_shape),
+	    cmocka_unit_test(test_entropy),
+	    cmocka_unit_test(test_alphabets),
+	    cmocka_unit_test(test_case_needs_wire),
+	    cmocka_unit_test(test_bigram),
+	    cmocka_unit_test(test_response),
+	    cmocka_unit_test(test_names_and_schema),
+	    cmocka_unit_test(test_vector),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
