@@ -125,9 +125,14 @@ setup_one(struct dnsf_app *app, struct dnsf_app_port *p, char *err, size_t errle
 	pool = pool_for(app, p->socket, err, errlen);
 	if (pool == NULL)
 		return -1;
-
 	want_rxq = (p->sink || app->replay) ? 1 : dnsf_config_rx_queues(cfg);
-	if (want_rxq > 1 && info.flow_type_rss_offloads == 0) {
+	if (!p->sink && !app->replay && info.flow_type_rss_offloads == 0 &&
+	    strcmp(info.driver_name, "net_af_packet") == 0) {
+		/* af_packet has no RSS, but with qpairs=N the kernel spreads packets over its N
+		 * sockets (PACKET_FANOUT_HASH, a symmetric flow hash): every one of them must be
+		 * polled, or what lands on an unpolled one is lost. */
+		want_rxq = info.max_rx_queues;
+	} else if (want_rxq > 1 && info.flow_type_rss_offloads == 0) {
 		fprintf(stderr, "dnsfence: port %s: no RSS on this device, using one RX queue\n",
 		        p->name);
 		want_rxq = 1;
