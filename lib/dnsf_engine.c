@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnsf_detect.h"
 #include "dnsf_engine.h"
 #include "dnsf_name.h"
+#include "dnsf_psl.h"
 #include "dnsf_refuse.h"
 #include "dnsf_suffix.h"
 
@@ -18,6 +20,14 @@ struct dnsf_engine {
 	struct dnsf_config cfg;        /* private copy: the engine never changes under a worker */
 	struct dnsf_suffix_set *allow; /* NULL = empty */
 	struct dnsf_suffix_set *deny;  /* NULL = empty */
+	struct dnsf_psl *psl;          /* registered-domain split; NULL when detection is off */
+	struct dnsf_detect_params detect; /* detector settings resolved from cfg (dnsf_detect.h);
+	                                     .model/.model_score stay NULL until a model is wired */
+};
+
+/* A worker's private detector state: flow and domain tables (dnsf_detect.h). */
+struct dnsf_worker_state {
+	struct dnsf_detect det;
 };
 
 const struct dnsf_config *
@@ -44,6 +54,11 @@ dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char
 	if (cfg->denylist[0] != '\0' &&
 	    dnsf_suffix_set_load(cfg->denylist, &eng->deny, err, errlen) != 0)
 		goto fail;
+	dnsf_detect_params_init(&eng->detect, &cfg->detect, &cfg->model);
+	if (cfg->detect.enabled &&
+	    dnsf_psl_load(cfg->detect.psl[0] != '\0' ? cfg->detect.psl : DNSF_PSL_DEFAULT_PATH,
+	                  false, &eng->psl, err, errlen) != 0)
+		goto fail;
 	*out = eng;
 	return 0;
 fail:
@@ -58,6 +73,7 @@ dnsf_engine_free(struct dnsf_engine *eng)
 		return;
 	dnsf_suffix_set_free(eng->allow);
 	dnsf_suffix_set_free(eng->deny);
+	dnsf_psl_free(eng->psl);
 	free(eng);
 }
 
@@ -65,17 +81,31 @@ int
 dnsf_worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint16_t id, char *err,
                  size_t errlen)
 {
-	(void)err;
-	(void)errlen;
 	memset(w, 0, sizeof(*w));
 	w->eng = eng;
 	w->id = id;
+	if (!eng->cfg.detect.enabled)
+		return 0;
+	w->st = calloc(1, sizeof(*w->st));
+	if (w->st == NULL) {
+		snprintf(err, errlen, "out of memory for the detector state of worker %u", id);
+		return -1;
+	}
+	if (dnsf_detect_init(&w->st->det, &eng->detect, err, errlen) != 0) {
+		free(w->st);
+		w->st = NULL;
+		return -1;
+	}
 	return 0;
 }
 
 void
 dnsf_worker_fini(struct dnsf_worker *w)
 {
+	if (w->st != NULL) {
+		dnsf_detect_fini(&w->st->det);
+		free(w->st);
+	}
 	w->st = NULL;
 }
 
@@ -88,6 +118,7 @@ fill_event(const struct dnsf_worker *w, const struct dnsf_pkt *p, uint64_t now_u
 	ev->ts_us = now_us;
 	ev->worker = w->id;
 	ev->ip_version = p->ip_version;
+	ev->l4_proto = p->l4_proto;
 	ev->is_query = p->is_query;
 	ev->n_feat = 0;
 	memcpy(ev->client, c_src ? p->src : p->dst, 16);
@@ -136,6 +167,54 @@ block(struct dnsf_worker *w, uint8_t action, uint8_t reason, uint8_t *frame, uin
 		v->would = DNSF_ACT_DROP;
 	}
 	v->action = DNSF_ACT_DROP;
+}
+
+/*
+ * Tunnel detection (dnsf_detect.h): flow/domain state, rule score (and model), verdict cache,
+ * per-flow event rate limit. A tunnel verdict is carried out with the configured action.
+ */
+static void
+detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
+       const struct dnsf_pkt *p, const uint64_t *h, struct dnsf_verdict *v, struct dnsf_event *ev)
+{
+	const struct dnsf_engine *eng = w->eng;
+	struct dnsf_detect *det = &w->st->det;
+	struct dnsf_detect_out out;
+	struct dnsf_detect_in in = {
+		.pkt = p,
+		.dns = frame + p->dns_off,
+		.dns_len = p->dns_len,
+		.h = h,
+		.split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h),
+		.now_us = now_us,
+	};
+
+	dnsf_detect_packet(det, &eng->detect, &in, &out);
+	v->score = out.score;
+	v->model_score = out.model_score;
+	/* The tables count for themselves; mirror them for the control core (relaxed stores). */
+	__atomic_store_n(&w->stats.flow_inserts, det->flows.inserts, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->stats.flow_evictions, det->flows.evictions, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->stats.domain_inserts, det->doms.inserts, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->stats.domain_evictions, det->doms.evictions, __ATOMIC_RELAXED);
+	if (!out.tunnel)
+		return;
+	if (out.reason == DNSF_R_VERDICT_CACHE)
+		DNSF_STAT_INC(&w->stats, verdict_cache_hits);
+	else
+		DNSF_STAT_INC(&w->stats, tunnel_detected);
+	block(w, eng->cfg.detect.action, out.reason, frame, len, room, p, v);
+	if (out.suppressed)
+		DNSF_STAT_INC(&w->stats, events_suppressed);
+	if (!out.emit)
+		return;
+	const unsigned off = in.split < p->dns.nlabels ? p->dns.label_off[in.split] : p->dns.qname_len;
+	fill_event(w, p, now_us, p->dns.qname + off, (size_t)(p->dns.qname_len - off), ev);
+	ev->action = v->action;
+	ev->would = v->would;
+	ev->reason = v->reason;
+	dnsf_detect_fill_event(&out, ev);
+	v->has_event = 1;
 }
 
 void
@@ -205,4 +284,6 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 		v->has_event = 1;
 		return;
 	}
+	if (w->st != NULL)
+		detect(w, frame, len, room, now_us, &p, h, v, ev);
 }
