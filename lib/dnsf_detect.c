@@ -26,11 +26,11 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	p->rules.flow_info_bytes = or_default(dc->rules.flow_info_bytes, 1024);
 	p->rules.domain_distinct = or_default(dc->rules.domain_distinct, 200);
 	p->rules.domain_info_bytes = or_default(dc->rules.domain_info_bytes, 8192);
-	p->susp_points = DNSF_DETECT_SUSP_POINTS;
-	p->dom_susp_points = DNSF_DETECT_DOM_SUSP_POINTS;
-	p->bigram_milli = DNSF_DETECT_BIGRAM_MILLI;
-	p->flow_window_s = DNSF_DETECT_FLOW_WINDOW_S;
-	p->domain_window_s = DNSF_DETECT_DOMAIN_WINDOW_S;
+	p->susp_points = or_default(dc->rules.suspicious_points, DNSF_DETECT_SUSP_POINTS);
+	p->dom_susp_points = or_default(dc->rules.domain_susp_points, DNSF_DETECT_DOM_SUSP_POINTS);
+	p->bigram_milli = or_default(dc->rules.bigram_milli, DNSF_DETECT_BIGRAM_MILLI);
+	p->flow_window_s = or_default(dc->flow_window_seconds, DNSF_DETECT_FLOW_WINDOW_S);
+	p->domain_window_s = or_default(dc->domain_window_seconds, DNSF_DETECT_DOMAIN_WINDOW_S);
 	p->hold_s = dc->hold_seconds;
 	p->event_interval_s = dc->event_interval_seconds;
 	p->flow_entries = dc->flow_entries;

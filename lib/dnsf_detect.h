@@ -27,7 +27,8 @@
 #include "dnsf_flow.h"
 #include "dnsf_pkt.h"
 
-/* Defaults of the knobs that have no config key yet (0 in a config field means these too). */
+/* Defaults of the knobs the config loader does not read yet (0 in their config field means
+ * the default). */
 #define DNSF_DETECT_FLOW_WINDOW_S   300
 #define DNSF_DETECT_DOMAIN_WINDOW_S 900
 #define DNSF_DETECT_SUSP_POINTS     20
