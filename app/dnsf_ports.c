@@ -255,9 +255,9 @@ dnsf_ports_setup(struct dnsf_app *app, char *err, size_t errlen)
 
 	if (app->cfg->mbufs < need) {
 		snprintf(err, errlen,
-		         "%s: mempool mbufs %" PRIu32 " is below the %" PRIu64
-		         " that %u ports need (every RX/TX descriptor full, plus a burst and a "
-		         "cache per worker)",
+		         "%s: mempool.mbufs: %" PRIu32 " is too few for this run; at least %" PRIu64
+		         " are needed with its %u ports (every RX/TX descriptor full, plus a "
+		         "burst and a cache per worker)",
 		         app->cfg->path, app->cfg->mbufs, need, app->n_ports);
 		return -1;
 	}
