@@ -174,12 +174,12 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 		case DNSF_ACT_DROP:
 			DNSF_STAT_INC(&lc->app, verdict_drop);
 			DNSF_STAT_INC(&lc->w.stats, dropped_packets);
-			if (keep_orig && !linear) {
-				tx_to(lc, app->sink, m); /* untouched by a drop */
-				continue;
+			if (keep_orig) {
+				/* A drop leaves the frame untouched (a chained one was decided
+				 * from its linear copy): the mbuf itself is the original. */
+				tx_to(lc, app->sink, m);
+				break;
 			}
-			if (keep_orig)
-				capture(lc, frame, len);
 			rte_pktmbuf_free(m);
 			break;
 		case DNSF_ACT_REFUSE:
