@@ -19,6 +19,7 @@
 #
 # Run alone:  meson test -C BUILD live --print-errorlogs
 #        or:  tests/integration/test_live.sh BUILD/app/dnsfence .
+# DNSF_FENCE_NS=1 puts the two fence ends and dnsfence in a third namespace instead of the root.
 set -u
 DNSFENCE=$(realpath "$1")
 REPO=$(realpath "$2")
@@ -32,6 +33,7 @@ TAG=dl$$
 TAG=${TAG:0:10}
 PREFIX=dnsf_test_live_$$
 work=$(mktemp -d /tmp/dnsf-live.XXXXXX)
+exec 3>&2 # the trap reports here: a signal can run it while a command's stderr is redirected
 DNSF_PID=""
 UNBOUND_PID=""
 
@@ -45,10 +47,10 @@ cleanup() {
 	[ -n "$UNBOUND_PID" ] && kill "$UNBOUND_PID" 2>/dev/null
 	wait 2>/dev/null
 	if [ "$rc" -ne 0 ]; then
-		echo "---- dnsfence stderr (tail)" >&2
-		tail -n 30 "$work/dnsfence.err" >&2 2>/dev/null
-		echo "---- dnsfence stdout (tail)" >&2
-		tail -n 5 "$work/dnsfence.out" >&2 2>/dev/null
+		echo "---- dnsfence stderr (tail)" >&3
+		tail -n 30 "$work/dnsfence.err" >&3 2>/dev/null
+		echo "---- dnsfence stdout (tail)" >&3
+		tail -n 5 "$work/dnsfence.out" >&3 2>/dev/null
 	fi
 	"$NETNS_SH" down "$TAG"
 	rm -rf "/var/run/dpdk/$PREFIX" "$work"
@@ -60,7 +62,9 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 . "$NETNS_SH"
-dnsf_netns_up "$TAG" inline || dnsf_fail "could not build the namespace topology"
+fence_opt=""
+[ "${DNSF_FENCE_NS:-0}" = 1 ] && fence_opt=--fence-ns
+dnsf_netns_up "$TAG" inline $fence_opt || dnsf_fail "could not build the namespace topology"
 C() { ip netns exec "$NS_CLIENT" "$@"; }
 
 dnsf_log "unbound in $NS_SERVER on $SERVER_IP and $SERVER_IP6"
@@ -98,7 +102,11 @@ EOF
 "$DNSFENCE" -c "$work/live.yaml" --check >/dev/null || dnsf_fail "the test config does not pass --check"
 
 dnsf_log "starting dnsfence (file prefix $PREFIX)"
-"$DNSFENCE" -c "$work/live.yaml" --file-prefix "$PREFIX" >"$work/dnsfence.out" 2>"$work/dnsfence.err" &
+# Not through a shell function: $! must be dnsfence itself (ip netns exec execs it).
+in_fence=()
+[ -n "$NS_FENCE" ] && in_fence=(ip netns exec "$NS_FENCE")
+"${in_fence[@]}" "$DNSFENCE" -c "$work/live.yaml" --file-prefix "$PREFIX" \
+	>"$work/dnsfence.out" 2>"$work/dnsfence.err" &
 DNSF_PID=$!
 
 # Ready = the telemetry socket answers /dnsfence/stats with counters (bounded: 20 s).
