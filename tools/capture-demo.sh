@@ -29,6 +29,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
+# shellcheck source=../tests/integration/lib.sh
 . "$repo/tests/integration/lib.sh"
 
 out=${1:-$repo/config/demo.pcap}
@@ -59,6 +60,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# shellcheck source=./netns.sh
 . "$here/netns.sh"
 dnsf_netns_up "$TAG" direct || dnsf_fail "topology"
 C() { ip netns exec "$NS_CLIENT" "$@"; }

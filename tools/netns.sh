@@ -91,8 +91,8 @@ dnsf_netns__fence() {
 
 # Wait (bounded) until an interface reports operstate "up".
 dnsf_netns__wait_up() {
-	local ns=$1 dev=$2 i state
-	for i in $(seq 1 100); do
+	local ns=$1 dev=$2 state
+	for _ in $(seq 1 100); do
 		if [ -n "$ns" ]; then
 			state=$(ip netns exec "$ns" cat "/sys/class/net/$dev/operstate" 2>/dev/null)
 		else

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Shared helpers of the integration tests and tools/capture-demo.sh. Source it from bash.
 # Every wait here is bounded: a helper that gives up says what it waited for and returns 1.
@@ -87,6 +88,7 @@ dnsf_unbound_start() {
 		return 1
 	}
 	ip netns exec "$ns" unbound -d -c "$dir/unbound.conf" >"$dir/unbound.log" 2>&1 &
+	# shellcheck disable=SC2034 # read by the caller
 	UNBOUND_PID=$!
 	if ! dnsf_retry 50 0.1 ip netns exec "$ns" dig +time=1 +tries=1 +short @"$ip1" \
 		www.example.com A >/dev/null 2>&1; then

@@ -11,6 +11,7 @@
 set -u
 DNSFENCE=$1
 REPO=$2
+# shellcheck source=./lib.sh
 . "$REPO/tests/integration/lib.sh"
 
 work=$(mktemp -d /tmp/dnsf-check.XXXXXX)

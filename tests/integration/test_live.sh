@@ -23,6 +23,7 @@
 set -u
 DNSFENCE=$(realpath "$1")
 REPO=$(realpath "$2")
+# shellcheck source=./lib.sh
 . "$REPO/tests/integration/lib.sh"
 NETNS_SH="$REPO/tools/netns.sh"
 
@@ -61,6 +62,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# shellcheck source=../../tools/netns.sh
 . "$NETNS_SH"
 fence_opt=""
 [ "${DNSF_FENCE_NS:-0}" = 1 ] && fence_opt=--fence-ns
