@@ -143,7 +143,12 @@ dnsf_config_defaults(struct dnsf_config *cfg)
 	    .flow_info_bytes = 1024,
 	    .domain_distinct = 200,
 	    .domain_info_bytes = 8192,
+	    .suspicious_points = 20,
+	    .domain_susp_points = 50,
+	    .bigram_milli = 6000,
 	};
+	cfg->detect.flow_window_seconds = 300;
+	cfg->detect.domain_window_seconds = 900;
 
 	cfg->model.threshold = 500;
 	cfg->model.combine = DNSF_COMBINE_EITHER;
@@ -529,6 +534,9 @@ struct raw_rules {
 	char *flow_info_bytes;
 	char *domain_distinct;
 	char *domain_info_bytes;
+	char *suspicious_points;
+	char *domain_susp_points;
+	char *bigram_milli;
 };
 
 struct raw_detection {
@@ -540,6 +548,8 @@ struct raw_detection {
 	char *domain_entries;
 	char *hold_seconds;
 	char *event_interval_seconds;
+	char *flow_window_seconds;
+	char *domain_window_seconds;
 	struct raw_rules *rules;
 };
 
@@ -656,6 +666,9 @@ static const cyaml_schema_field_t rules_fields[] = {
     F_STR("flow_info_bytes", struct raw_rules, flow_info_bytes),
     F_STR("domain_distinct", struct raw_rules, domain_distinct),
     F_STR("domain_info_bytes", struct raw_rules, domain_info_bytes),
+    F_STR("suspicious_points", struct raw_rules, suspicious_points),
+    F_STR("domain_susp_points", struct raw_rules, domain_susp_points),
+    F_STR("bigram_milli", struct raw_rules, bigram_milli),
     CYAML_FIELD_END,
 };
 
@@ -668,6 +681,8 @@ static const cyaml_schema_field_t detection_fields[] = {
     F_STR("domain_entries", struct raw_detection, domain_entries),
     F_STR("hold_seconds", struct raw_detection, hold_seconds),
     F_STR("event_interval_seconds", struct raw_detection, event_interval_seconds),
+    F_STR("flow_window_seconds", struct raw_detection, flow_window_seconds),
+    F_STR("domain_window_seconds", struct raw_detection, domain_window_seconds),
     F_MAP("rules", struct raw_detection, rules, rules_fields),
     CYAML_FIELD_END,
 };
@@ -1369,7 +1384,11 @@ conv_detection(struct ctx *c, const struct raw_detection *d, struct dnsf_detect_
 	    num_u32(c, "detection.hold_seconds", d->hold_seconds, 1, 86400, &dc->hold_seconds) <
 	        0 ||
 	    num_u32(c, "detection.event_interval_seconds", d->event_interval_seconds, 0, 86400,
-	            &dc->event_interval_seconds) < 0)
+	            &dc->event_interval_seconds) < 0 ||
+	    num_u32(c, "detection.flow_window_seconds", d->flow_window_seconds, 1, 86400,
+	            &dc->flow_window_seconds) < 0 ||
+	    num_u32(c, "detection.domain_window_seconds", d->domain_window_seconds, 1, 86400,
+	            &dc->domain_window_seconds) < 0)
 		return -1;
 	r = d->rules;
 	if (!r)
@@ -1387,7 +1406,13 @@ conv_detection(struct ctx *c, const struct raw_detection *d, struct dnsf_detect_
 	    num_u32(c, "detection.rules.domain_distinct", r->domain_distinct, 1, 1000000,
 	            &rc->domain_distinct) < 0 ||
 	    num_u32(c, "detection.rules.domain_info_bytes", r->domain_info_bytes, 1, 1u << 30,
-	            &rc->domain_info_bytes) < 0)
+	            &rc->domain_info_bytes) < 0 ||
+	    num_u32(c, "detection.rules.suspicious_points", r->suspicious_points, 1, 1000000,
+	            &rc->suspicious_points) < 0 ||
+	    num_u32(c, "detection.rules.domain_susp_points", r->domain_susp_points, 1, 1000000,
+	            &rc->domain_susp_points) < 0 ||
+	    num_u32(c, "detection.rules.bigram_milli", r->bigram_milli, 1, 100000,
+	            &rc->bigram_milli) < 0)
 		return -1;
 	return 0;
 }

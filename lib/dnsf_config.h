@@ -78,7 +78,7 @@ struct dnsf_rules_cfg {
 	uint32_t flow_info_bytes;   /* distinct-subdomain bytes per flow (default 1024) */
 	uint32_t domain_distinct;   /* distinct subdomains per registered domain (default 200) */
 	uint32_t domain_info_bytes; /* distinct-subdomain bytes per reg. domain (default 8192) */
-	/* Added by the detector (0 = the default; not yet read from YAML, see docs/detection.md): */
+	/* Weights of the rule scorer (docs/detection.md explains them). */
 	uint32_t suspicious_points;     /* query points of a suspicious subdomain (default 20) */
 	uint32_t domain_susp_points;    /* ... counted across clients of a domain (default 50) */
 	uint32_t bigram_milli;          /* mean transition cost that counts as rare (default 6000) */
@@ -93,8 +93,8 @@ struct dnsf_detect_cfg {
 	uint32_t domain_entries;         /* per worker, power of two (default 65536) */
 	uint32_t hold_seconds;           /* verdict cache hold time (default 300) */
 	uint32_t event_interval_seconds; /* min seconds between events of one flow (default 10) */
-	uint32_t flow_window_seconds;    /* flow evidence window (0 = default 300) */
-	uint32_t domain_window_seconds;  /* domain evidence window (0 = default 900) */
+	uint32_t flow_window_seconds;    /* flow evidence window (default 300) */
+	uint32_t domain_window_seconds;  /* domain evidence window (default 900) */
 	struct dnsf_rules_cfg rules;
 };
 
