@@ -47,12 +47,15 @@ est_u64(const char *key, uint64_t v)
 static size_t
 est_str(const char *key, const char *v)
 {
-	size_t n = strlen(v);
+	size_t n = 0, i;
 
-	if (n >= RTE_TEL_MAX_STRING_LEN)
-		n = RTE_TEL_MAX_STRING_LEN - 1;
-	/* Escaping can double a character; names are mostly plain, but be safe. */
-	return strlen(key) + 8 + 2 * n;
+	/* As DPDK writes it: cut at 127 characters, then JSON-escaped. */
+	for (i = 0; v[i] != '\0' && i < RTE_TEL_MAX_STRING_LEN - 1; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		n += (c == '"' || c == '\\') ? 2 : (c < 0x20 ? 6 : 1);
+	}
+	return strlen(key) + 8 + n;
 }
 
 /* Telemetry keys accept [A-Za-z0-9_/] only. */
@@ -69,6 +72,21 @@ sanitize_key(const char *in, char *out, size_t len)
 		             ? c
 		             : '_';
 	}
+	out[i] = '\0';
+}
+
+/* Names from the wire may hold any byte (the parser keeps them raw); a reply must be valid
+ * UTF-8 JSON, so bytes outside printable ASCII become '?' here (the event log escapes them
+ * exactly). Also cut to what a telemetry string holds. */
+static void
+printable(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	if (len > RTE_TEL_MAX_STRING_LEN)
+		len = RTE_TEL_MAX_STRING_LEN;
+	for (i = 0; in[i] != '\0' && i + 1 < len; i++)
+		out[i] = (in[i] >= 0x20 && in[i] < 0x7f) ? in[i] : '?';
 	out[i] = '\0';
 }
 
@@ -369,6 +387,7 @@ static size_t
 event_dict(const struct dnsf_event *ev, struct rte_tel_data *c)
 {
 	char cl[INET6_ADDRSTRLEN], sv[INET6_ADDRSTRLEN], rr[DNSF_RRTYPE_NAME_MAX];
+	char qname[RTE_TEL_MAX_STRING_LEN], regdomain[RTE_TEL_MAX_STRING_LEN];
 	const char *rrtype;
 	size_t n = 16;
 	unsigned f;
@@ -376,6 +395,8 @@ event_dict(const struct dnsf_event *ev, struct rte_tel_data *c)
 	addr_text(ev->ip_version, ev->client, cl, sizeof(cl));
 	addr_text(ev->ip_version, ev->server, sv, sizeof(sv));
 	rrtype = dnsf_rrtype_name(ev->qtype, rr, sizeof(rr));
+	printable(ev->qname, qname, sizeof(qname));
+	printable(ev->regdomain, regdomain, sizeof(regdomain));
 	rte_tel_data_start_dict(c);
 	rte_tel_data_add_dict_u64(c, "ts_us", ev->ts_us);
 	rte_tel_data_add_dict_u64(c, "worker", ev->worker);
@@ -386,8 +407,8 @@ event_dict(const struct dnsf_event *ev, struct rte_tel_data *c)
 	rte_tel_data_add_dict_u64(c, "proto", ev->l4_proto);
 	rte_tel_data_add_dict_string(c, "type", ev->is_query ? "query" : "answer");
 	rte_tel_data_add_dict_string(c, "rrtype", rrtype);
-	rte_tel_data_add_dict_string(c, "qname", ev->qname); /* cut at 127 characters */
-	rte_tel_data_add_dict_string(c, "regdomain", ev->regdomain);
+	rte_tel_data_add_dict_string(c, "qname", qname); /* cut at 127 characters */
+	rte_tel_data_add_dict_string(c, "regdomain", regdomain);
 	rte_tel_data_add_dict_string(c, "action", dnsf_action_name(ev->action));
 	rte_tel_data_add_dict_string(c, "would", dnsf_action_name(ev->would));
 	rte_tel_data_add_dict_string(c, "reason", dnsf_reason_name(ev->reason));
@@ -396,7 +417,7 @@ event_dict(const struct dnsf_event *ev, struct rte_tel_data *c)
 	n += est_u64("ts_us", ev->ts_us) + est_u64("worker", ev->worker) + est_str("client", cl) +
 	     est_u64("client_port", 65535) + est_str("server", sv) + est_u64("server_port", 65535) +
 	     est_u64("proto", 255) + est_str("type", "answer") + est_str("rrtype", rrtype) +
-	     est_str("qname", ev->qname) + est_str("regdomain", ev->regdomain) +
+	     est_str("qname", qname) + est_str("regdomain", regdomain) +
 	     3 * est_str("would", "refuse") + est_str("reason", "verdict_cache") +
 	     2 * est_u64("model_score", 4000000000u);
 	for (f = 0; f < ev->n_feat && f < DNSF_EVENT_MAX_FEAT; f++) {
