@@ -182,6 +182,9 @@ dnsf_app_now_us(const struct dnsf_app *app, uint64_t tsc)
 
 /* dnsf_worker_loop.c */
 int dnsf_worker_main(void *arg);
+/* Decide and carry out one received burst (exported for bench/dnsf_bench_io.c). */
+void process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
+                   uint64_t now_burst_us);
 
 /* dnsf_ports.c: EAL is up. Returns 0 or -1 with a one-line message. */
 int dnsf_ports_resolve(struct dnsf_app *app, char *err, size_t errlen);

@@ -102,7 +102,7 @@ push_event(struct dnsf_lcore *lc)
 	DNSF_STAT_INC(&lc->w.stats, events);
 }
 
-static void
+void
 process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
               uint64_t now_burst_us)
 {
