@@ -7,7 +7,7 @@
  *                 [--merge] [--json OUT.json] [--sessions]
  *                 [--benign-names FILE]... [--clients N] [--seconds S] [--seed N]
  *                 [--model PATH|none] [--model-threshold N] [--combine MODE]
- *                 [--rules-threshold N] [PCAP...]
+ *                 [--rules-threshold N] [--write-input OUT.pcap] [PCAP...]
  *
  * Each capture (and the synthetic benign traffic) goes through a fresh worker of its own, or,
  * with --merge, all of them through one worker in timestamp order. A DNS message is tunnel
@@ -19,10 +19,13 @@
  *   leaked: subdomain bytes of the tunnel queries passed before that first drop (all of them for
  *   a session never blocked), mean and max over sessions;
  *   rule and model score histograms per class (messages the detector scored).
+ * --write-input records every frame as it was handed to the engine (after renaming; synthetic
+ * traffic included) for inspection with tshark.
  * "Dropped" means the engine decided a blocking action (drop, refuse, or log / monitor's would-be
  * drop). Exit status: 0 (measured), 1 (error), 2 (usage).
  */
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +446,22 @@ json_stats(FILE *f, const struct stats *st, int with_sessions)
 
 /* ---- main ---- */
 
+static pcap_dumper_t *dumper;
+
+static void
+record(const struct dnsf_lpkt *p)
+{
+	struct pcap_pkthdr h;
+
+	if (dumper == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(p->ts_us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(p->ts_us % 1000000);
+	h.caplen = h.len = p->len;
+	pcap_dump((u_char *)dumper, &h, p->frame);
+}
+
 static void
 usage(void)
 {
@@ -451,7 +470,8 @@ usage(void)
 	        "[--rename-base DOMAIN|random[:SEED]] [--merge]\n"
 	        "           [--json OUT.json] [--sessions] [--benign-names FILE]... [--clients N]\n"
 	        "           [--seconds S] [--seed N] [--model PATH|none] [--model-threshold N]\n"
-	        "           [--combine either|both|rules|model] [--rules-threshold N] [PCAP...]\n");
+	        "           [--combine either|both|rules|model] [--rules-threshold N]\n"
+	        "           [--write-input OUT.pcap] [PCAP...]\n");
 }
 
 static int
@@ -470,6 +490,7 @@ int
 main(int argc, char **argv)
 {
 	const char *cfg_path = NULL, *json_path = NULL, *rename = NULL, *model = NULL;
+	const char *write_input = NULL;
 	const char *names[64];
 	const char *pcaps[4096];
 	unsigned nnames = 0, npcaps = 0;
@@ -512,6 +533,9 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--json") == 0) {
 			NEEDVAL();
 			json_path = val;
+		} else if (strcmp(a, "--write-input") == 0) {
+			NEEDVAL();
+			write_input = val;
 		} else if (strcmp(a, "--merge") == 0) {
 			merge = 1;
 		} else if (strcmp(a, "--sessions") == 0) {
@@ -655,6 +679,16 @@ main(int argc, char **argv)
 	}
 
 	/* Run. */
+	pcap_t *dead = NULL;
+	if (write_input != NULL) {
+		dead = pcap_open_dead(DLT_EN10MB, 65535);
+		dumper = dead ? pcap_dump_open(dead, write_input) : NULL;
+		if (dumper == NULL) {
+			fprintf(stderr, "dnsfence-eval: cannot write %s: %s\n", write_input,
+			        dead ? pcap_geterr(dead) : "out of memory");
+			return 1;
+		}
+	}
 	struct dnsf_worker w;
 	struct dnsf_verdict vd;
 	static struct dnsf_event ev;
@@ -668,6 +702,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		while ((p = dnsf_lsrc_merge_next(m, &rc, err, sizeof(err))) != NULL) {
+			record(p);
 			dnsf_worker_process(&w, p->frame, p->len, p->room, p->ts_us, &vd, &ev);
 			account(&st[p->src], p, &vd);
 		}
@@ -687,6 +722,7 @@ main(int argc, char **argv)
 				return 1;
 			}
 			while ((rc = dnsf_lsrc_next(src[i], p, err, sizeof(err))) == 1) {
+				record(p);
 				dnsf_worker_process(&w, p->frame, p->len, p->room, p->ts_us, &vd,
 				                    &ev);
 				account(&st[i], p, &vd);
@@ -701,6 +737,10 @@ main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < nsrc; i++)
 		st[i].truncated = dnsf_lsrc_truncated(src[i]);
+	if (dumper != NULL) {
+		pcap_dump_close(dumper);
+		pcap_close(dead);
+	}
 
 	/* Per tool, in order of first appearance; and the total. */
 	struct stats *tools = calloc(nsrc, sizeof(*tools));
