@@ -161,6 +161,15 @@ int32_t dnsf_rules_score(const struct dnsf_detect_params *p, const struct dnsf_q
 int32_t dnsf_rules_query_points(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
                                 uint32_t *evidence);
 
+/* The model's input for a scored message (out->scored): the normalised feature vector,
+ * DNSF_F_VEC_COUNT values in 0..DNSF_FEAT_ONE — what dnsf_detect_packet() hands to the model and
+ * what the trainer (through dnsf_worker.tap) learns from. */
+static inline void
+dnsf_detect_model_input(const struct dnsf_detect_out *out, int32_t *vec)
+{
+	dnsf_feat_vector(&out->feat, vec);
+}
+
 /* Put score, model score and the deciding features (at most DNSF_EVENT_MAX_FEAT) into ev. */
 void dnsf_detect_fill_event(const struct dnsf_detect_out *out, struct dnsf_event *ev);
 

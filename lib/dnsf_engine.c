@@ -190,6 +190,8 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	};
 
 	dnsf_detect_packet(det, &eng->detect, &in, &out);
+	if (w->tap != NULL) /* the trainer (dnsf_engine.h) */
+		*w->tap = out;
 	v->score = out.score;
 	v->model_score = out.model_score;
 	/* The tables count for themselves; mirror them for the control core (relaxed stores). */

@@ -29,6 +29,7 @@
 
 struct dnsf_engine;
 struct dnsf_worker_state; /* flow/domain tables, private to the detection modules */
+struct dnsf_detect_out;   /* dnsf_detect.h */
 
 struct dnsf_verdict {
 	uint8_t action;    /* enum dnsf_action the dataplane carries out: PASS, DROP, REFUSE */
@@ -46,6 +47,11 @@ struct dnsf_worker {
 	struct dnsf_worker_state *st;   /* owned and written by this worker only */
 	struct dnsf_worker_stats stats; /* written by this worker, read by control (relaxed) */
 	uint16_t id;
+	/* Offline tools only (the trainer), NULL in the dataplane: when set, every DNS message that
+	 * reaches the detector leaves the detector's output here (features, scores, verdict), so
+	 * training sees exactly what the engine sees. Messages that do not reach the detector
+	 * (non-DNS, malformed, allow- or deny-listed) leave it untouched. Set by the tool. */
+	struct dnsf_detect_out *tap;
 };
 
 int dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char *err,
