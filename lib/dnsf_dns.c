@@ -3,6 +3,8 @@
  * DNS message parser: one pass over the header, the first question and the owner names and
  * fixed fields of every record. Bounds are checked before every read; see dnsf_dns.h.
  */
+#include <string.h>
+
 #include "dnsf_dns.h"
 
 /* Lower-casing table: A-Z -> a-z, NUL -> 0xff (qname must stay a C string), rest unchanged. */
@@ -14,6 +16,44 @@ static const uint8_t dnsf_lower[256] = {DNSF_LC64(0), DNSF_LC64(64), DNSF_LC64(1
                                         DNSF_LC64(192)};
 
 #define DNSF_MSG_MAX 65535u
+
+/*
+ * Lower-case 8 bytes at once (SWAR): A-Z -> a-z, NUL -> 0xff as in dnsf_lower[]. Returns 0x01
+ * in each byte that was A-Z (callers sum these and mask the bytes past the label). Adds stay
+ * below 0x100 per byte, so no carry crosses bytes. Byte i of the word is s[i] only on
+ * little-endian machines, hence the guard; elsewhere the table loop does all the work.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define DNSF_DNS_SWAR 1
+#define DNSF_ONES     UINT64_C(0x0101010101010101)
+static inline uint64_t
+lower8(const uint8_t *s, char *d)
+{
+	const uint64_t hi = DNSF_ONES * 0x80;
+	uint64_t x, x7, up, zero;
+
+	memcpy(&x, s, 8);
+	x7 = x & ~hi;
+	up = (x7 + DNSF_ONES * (0x80 - 'A')) & ~(x7 + DNSF_ONES * (0x80 - 'Z' - 1)) & ~x & hi;
+	zero = ~((x7 + ~hi) | x) & hi;
+	x |= up >> 2;
+	x |= (zero >> 7) * 0xff;
+	memcpy(d, &x, 8);
+	return up >> 7;
+}
+
+/* Bytes 0..n-1 of a word (index n, 1..7), for the last word of a label. */
+static const uint64_t dnsf_head_mask[8] = {
+    0,
+    UINT64_C(0xff),
+    UINT64_C(0xffff),
+    UINT64_C(0xffffff),
+    UINT64_C(0xffffffff),
+    UINT64_C(0xffffffffff),
+    UINT64_C(0xffffffffffff),
+    UINT64_C(0xffffffffffffff),
+};
+#endif
 
 static inline uint16_t
 rd16(const uint8_t *p)
@@ -103,12 +143,13 @@ follow_ptr(const uint8_t *m, size_t len, size_t *pos, size_t *seg, size_t *end, 
 
 /*
  * Check and skip a name starting at `pos`. On success *endp is the offset just past the name in
- * place and *wlenp its decoded wire length (1 for the root). `trunc` is the status to report when
- * the name runs past the end (it differs between question and records).
+ * place and *wlenp its decoded wire length (1 for the root). `trunc` is the status to report
+ * when the name runs past the end (it differs between question and records). `qwire` is the
+ * wire length of the decoded first question name at offset 12, 0 when there is none.
  */
 static enum dnsf_dns_status
 name_skip(const uint8_t *m, size_t len, size_t pos, size_t *endp, unsigned *wlenp,
-          enum dnsf_dns_status trunc)
+          enum dnsf_dns_status trunc, unsigned qwire)
 {
 	size_t seg = pos, end = 0;
 	unsigned wlen = 1, nptr = 0, c;
@@ -126,6 +167,15 @@ name_skip(const uint8_t *m, size_t len, size_t pos, size_t *endp, unsigned *wlen
 			st = follow_ptr(m, len, &pos, &seg, &end, &nptr, trunc);
 			if (st != DNSF_DNS_OK)
 				return st;
+			if (pos == DNSF_DNS_HDR_LEN && qwire) {
+				/* Most owner names point at the first question's name, already
+				 * checked (and pointer-free: nothing lies before it): add its
+				 * length instead of walking it again. */
+				wlen += qwire - 1;
+				if (wlen > DNSF_DNS_MAX_NAME)
+					return DNSF_DNS_E_NAME_LEN;
+				break;
+			}
 			continue;
 		}
 		wlen += c + 1;
@@ -174,7 +224,23 @@ qname_decode(const uint8_t *m, size_t len, size_t pos, struct dnsf_dns_msg *o, s
 		o->label_len[n] = (uint8_t)c;
 		n++;
 		const uint8_t *s = m + pos + 1;
-		for (i = 0; i < c; i++) {
+		i = 0;
+#ifdef DNSF_DNS_SWAR
+		/* Whole words: they may read past the label but not past the message, and write
+		 * past the label but not past qname[]; what follows overwrites those bytes. */
+		unsigned w = (c + 7) & ~7u;
+		if (w <= len - pos - 1 && q + w <= sizeof(o->qname)) {
+			uint64_t ups = 0;
+			for (; i + 8 <= c; i += 8)
+				ups += lower8(s + i, out + q + i);
+			if (i < c)
+				ups += lower8(s + i, out + q + i) & dnsf_head_mask[c - i];
+			/* At most 8 per byte lane: the byte sum fits the top byte. */
+			upper += (unsigned)((ups * DNSF_ONES) >> 56);
+			i = c;
+		}
+#endif
+		for (; i < c; i++) {
 			uint8_t b = s[i];
 			upper += (uint8_t)(b - 'A') < 26;
 			out[q + i] = (char)dnsf_lower[b];
@@ -252,7 +318,7 @@ parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 	if ((uint32_t)qd + o->ancount + o->nscount + o->arcount > DNSF_DNS_MAX_RRS)
 		return DNSF_DNS_E_TOO_MANY_RR;
 	for (i = 1; i < qd; i++) {
-		st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_QNAME);
+		st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_QNAME, o->qname_wire_len);
 		if (st != DNSF_DNS_OK)
 			return st;
 		if (len - end < 4)
@@ -264,7 +330,8 @@ parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 	const uint16_t counts[3] = {o->ancount, o->nscount, o->arcount};
 	for (sec = 0; sec < 3; sec++) {
 		for (i = 0; i < counts[sec]; i++) {
-			st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR);
+			st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR,
+			               o->qname_wire_len);
 			if (st == DNSF_DNS_E_TRUNC_RR)
 				goto trunc;
 			if (st != DNSF_DNS_OK)

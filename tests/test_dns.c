@@ -17,6 +17,33 @@
 #include "dnsf_dns.h"
 #include "pktbuild.h"
 
+/* Independent reference for the decoded first question: the name at offset 12 has no pointers
+ * (nothing lies before it), so each label must sit at wire offset 12 + label_off[i] and decode
+ * byte by byte to the lower-cased form (NUL -> 0xff). */
+static void
+check_qname_ref(const uint8_t *msg, size_t len, const struct dnsf_dns_msg *m)
+{
+	unsigned up = 0;
+
+	if (m->qdcount == 0 || m->qname_wire_len == 0)
+		return;
+	assert_int_equal(m->qname_wire_off, 12);
+	assert_int_equal(m->qname_wire_len, m->nlabels ? m->qname_len + 2u : 1u);
+	assert_true(12u + m->qname_wire_len <= len);
+	for (unsigned i = 0; i < m->nlabels; i++) {
+		const uint8_t *w = msg + 12 + m->label_off[i];
+		assert_int_equal(w[0], m->label_len[i]);
+		for (unsigned k = 0; k < m->label_len[i]; k++) {
+			uint8_t c = w[1 + k];
+			uint8_t l = c >= 'A' && c <= 'Z' ? c + 32 : c == 0 ? 0xff : c;
+			up += c >= 'A' && c <= 'Z';
+			assert_int_equal((uint8_t)m->qname[m->label_off[i] + k], l);
+		}
+	}
+	assert_int_equal(msg[12 + m->qname_wire_len - 1], 0);
+	assert_int_equal(m->qname_upper, up);
+}
+
 /* Parse a heap copy of exactly len bytes, then check the invariants every result must keep. */
 static enum dnsf_dns_status
 parse_exact(const uint8_t *msg, size_t len, struct dnsf_dns_msg *m)
@@ -33,6 +60,8 @@ parse_exact(const uint8_t *msg, size_t len, struct dnsf_dns_msg *m)
 	free(copy);
 
 	assert_true((unsigned)st < DNSF_DNS_E__COUNT);
+	if (st == DNSF_DNS_OK)
+		check_qname_ref(msg, len, m);
 	assert_int_equal(strlen(m->qname), m->qname_len);
 	assert_true(m->nlabels <= DNSF_DNS_MAX_LABELS);
 	assert_true(m->end_off <= len);
@@ -153,6 +182,46 @@ test_query_odd_bytes(void **state)
 	assert_memory_equal(m.qname, "a.b\xff\xc8z.tld", 11);
 	assert_int_equal(m.qname_upper, 3);
 	assert_int_equal(m.qtype, DNSF_T_TXT);
+}
+
+/* Lower-casing and the upper-case count against a plain reference, for labels of every length
+ * (the 8-byte path and the byte tail) made of the bytes around the A-Z boundaries. */
+static void
+test_lowercase_reference(void **state)
+{
+	(void)state;
+	static const uint8_t alphabet[] = {'A',  'Z',  'a',  'z',         '@',  '[',  '`',
+	                                   '{',  0,    '0',  '-',         0x80, 0xc1, 0xda,
+	                                   0xe1, 0xff, 0x7f, 0x41 ^ 0x80, 'M'};
+	uint8_t b[512], lab[63];
+	char ref[64];
+	struct dnsf_dns_msg m;
+	struct pb_dns d;
+	uint32_t x = 12345;
+
+	for (unsigned len = 1; len <= 63; len++) {
+		for (int rep = 0; rep < 20; rep++) {
+			unsigned up = 0;
+			for (unsigned i = 0; i < len; i++) {
+				x = x * 1103515245u + 12345u;
+				uint8_t c = alphabet[(x >> 16) % sizeof(alphabet)];
+				lab[i] = c;
+				up += c >= 'A' && c <= 'Z';
+				ref[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c == 0 ? 0xff : c);
+			}
+			pb_dns_init(&d, b, sizeof(b), 1, 0);
+			pb_label(&d, lab, len);
+			pb_u8(&d, 0);
+			pb_u16(&d, 1);
+			pb_u16(&d, 1);
+			d.count[0] = 1;
+			size_t n = pb_dns_finish(&d);
+			assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_OK);
+			assert_int_equal(m.qname_len, len);
+			assert_memory_equal(m.qname, ref, len);
+			assert_int_equal(m.qname_upper, up);
+		}
+	}
 }
 
 static void
@@ -545,6 +614,38 @@ test_rr_names(void **state)
 	n = pb_dns_finish(&d);
 	assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_E_NAME_LEN);
 
+	/* Exactly 255 octets through the pointer (2 + 63 + 190), then 256 (64 + 2 + 190). */
+	pb_dns_init(&d, b, sizeof(b), 1, PB_QR);
+	q = pb_question(&d, name, DNSF_T_A, 1);
+	pb_labels(&d, "a");
+	pb_label(&d, l63, 62);
+	pb_ptr(&d, q);
+	pb_rr_tail(&d, PB_AN, DNSF_T_A, 1, 1, rd, 4);
+	n = pb_dns_finish(&d);
+	assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_OK);
+	pb_dns_init(&d, b, sizeof(b), 1, PB_QR);
+	q = pb_question(&d, name, DNSF_T_A, 1);
+	pb_labels(&d, l63);
+	pb_labels(&d, "a");
+	pb_ptr(&d, q);
+	pb_rr_tail(&d, PB_AN, DNSF_T_A, 1, 1, rd, 4);
+	n = pb_dns_finish(&d);
+	assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_E_NAME_LEN);
+	/* The same two owners pointing at the second label of the question (189 - 64 = 126
+	 * octets left there): the walk, not the question shortcut, decides. */
+	pb_dns_init(&d, b, sizeof(b), 1, PB_QR);
+	q = pb_question(&d, name, DNSF_T_A, 1);
+	pb_labels(&d, l63);
+	pb_labels(&d, l63);
+	pb_ptr(&d, q + 64);
+	pb_rr_tail(&d, PB_AN, DNSF_T_A, 1, 1, rd, 4);
+	n = pb_dns_finish(&d);
+	assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_OK); /* 64 + 64 + 126 = 254 */
+	/* Pointer into the middle of the question's first label: its byte 'q' (0x71) reads as a
+	 * reserved label type. */
+	b[n - 16] = (uint8_t)(q + 63);
+	assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_E_LABEL_LEN);
+
 	/* Reserved label type in an additional record's owner. */
 	pb_dns_init(&d, b, sizeof(b), 1, PB_QR);
 	pb_question(&d, "x.example", DNSF_T_A, 1);
@@ -772,6 +873,7 @@ main(void)
 	    cmocka_unit_test(test_query_basic),
 	    cmocka_unit_test(test_query_root_and_no_question),
 	    cmocka_unit_test(test_query_odd_bytes),
+	    cmocka_unit_test(test_lowercase_reference),
 	    cmocka_unit_test(test_name_limits),
 	    cmocka_unit_test(test_edns),
 	    cmocka_unit_test(test_response_rdata_stats),

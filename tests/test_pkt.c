@@ -56,6 +56,33 @@ check_sane(const struct dnsf_pkt *p, size_t len)
 	assert_true(m->end_off <= p->dns_len);
 }
 
+/* Independent reference for the decoded first question: the name at offset 12 has no pointers
+ * (nothing lies before it), so each label must sit at wire offset 12 + label_off[i] and decode
+ * byte by byte to the lower-cased form (NUL -> 0xff). */
+static void
+check_qname_ref(const uint8_t *msg, size_t len, const struct dnsf_dns_msg *m)
+{
+	unsigned up = 0;
+
+	if (m->qdcount == 0 || m->qname_wire_len == 0)
+		return;
+	assert_int_equal(m->qname_wire_off, 12);
+	assert_int_equal(m->qname_wire_len, m->nlabels ? m->qname_len + 2u : 1u);
+	assert_true(12u + m->qname_wire_len <= len);
+	for (unsigned i = 0; i < m->nlabels; i++) {
+		const uint8_t *w = msg + 12 + m->label_off[i];
+		assert_int_equal(w[0], m->label_len[i]);
+		for (unsigned k = 0; k < m->label_len[i]; k++) {
+			uint8_t c = w[1 + k];
+			uint8_t l = c >= 'A' && c <= 'Z' ? c + 32 : c == 0 ? 0xff : c;
+			up += c >= 'A' && c <= 'Z';
+			assert_int_equal((uint8_t)m->qname[m->label_off[i] + k], l);
+		}
+	}
+	assert_int_equal(msg[12 + m->qname_wire_len - 1], 0);
+	assert_int_equal(m->qname_upper, up);
+}
+
 static enum dnsf_pkt_class
 parse_cfg(const uint8_t *f, size_t len, const struct dnsf_pkt_cfg *cfg, struct dnsf_pkt *p)
 {
@@ -68,6 +95,8 @@ parse_cfg(const uint8_t *f, size_t len, const struct dnsf_pkt_cfg *cfg, struct d
 	memset(p, 0x5a, sizeof(*p)); /* the parser must define every field */
 	c = dnsf_pkt_parse(copy, len, cfg, p);
 	free(copy);
+	if (c == DNSF_PKT_DNS)
+		check_qname_ref(f + p->dns_off, p->dns_len, &p->dns);
 	assert_int_equal(c, p->cls);
 	check_sane(p, len);
 	return c;
@@ -765,6 +794,8 @@ parse_both(const uint8_t *b, size_t len, const struct dnsf_pkt_cfg *cfg, unsigne
 		memcpy(copy, b, len);
 	enum dnsf_dns_status st = dnsf_dns_parse(copy, len, &m);
 	assert_true((unsigned)st < DNSF_DNS_E__COUNT);
+	if (st == DNSF_DNS_OK)
+		check_qname_ref(b, len, &m);
 	assert_int_equal(strlen(m.qname), m.qname_len);
 	assert_true(m.nlabels <= DNSF_DNS_MAX_LABELS);
 	assert_true(m.end_off <= len);
@@ -807,7 +838,7 @@ test_garbage(void **state)
 	}
 
 	/* Valid frames of every layering, then bit flips and cuts of each. */
-	ml = response_msg(msg, sizeof(msg), "flip.Example.com", 60);
+	ml = response_msg(msg, sizeof(msg), "Flip0123456789ABCDEFghij.t.Example.COM", 60);
 	for (int v = 4; v <= 6; v += 2) {
 		for (int proto = 6; proto <= 17; proto += 11) {
 			for (int vl = 0; vl <= 2; vl++) {
@@ -824,7 +855,8 @@ test_garbage(void **state)
 				if (proto == 17 && vl == 2) {
 					s.more_frags = 1;
 					s.v6_frag = v == 6;
-					s.l4_keep = 8 + 40;
+					s.l4_keep =
+					    8 + 70; /* header, question, part of the answer */
 				}
 				blen[nb] = pb_frame(base[nb], sizeof(base[nb]), &s, msg, ml, NULL);
 				assert_true(blen[nb] > 0);
@@ -837,7 +869,7 @@ test_garbage(void **state)
 	for (size_t i = 0; i < nb; i++) {
 		for (len = 0; len <= blen[i]; len++)
 			parse_both(base[i], len, &cfg, hist);
-		for (int it = 0; it < 4000; it++) {
+		for (int it = 0; it < 10000; it++) {
 			memcpy(b, base[i], blen[i]);
 			int flips = 1 + (int)(rng() % 4);
 			for (int k = 0; k < flips; k++) {
@@ -848,6 +880,32 @@ test_garbage(void **state)
 			parse_both(b, len, &cfg, hist);
 		}
 	}
+	/* Bare DNS messages with compression, several sections and EDNS0, flipped and cut. */
+	{
+		static uint8_t rd[64];
+		struct pb_dns d;
+		pb_dns_init(&d, msg, sizeof(msg), 7, PB_QR | PB_RD | PB_RA);
+		uint16_t q = pb_question(&d, "Deep.Label.Chain.example.ORG", DNSF_T_TXT, 1);
+		uint16_t o1 = (uint16_t)d.len;
+		pb_labels(&d, "cname-target");
+		pb_ptr(&d, q + 5);
+		pb_rr_tail(&d, PB_AN, DNSF_T_CNAME, 1, 60, rd, 8);
+		pb_rr_ptr(&d, PB_AN, o1, DNSF_T_TXT, rd, 40);
+		pb_rr_ptr(&d, PB_NS, q + 16, DNSF_T_NS, rd, 6);
+		pb_opt(&d, 4096, 0, 0, 1);
+		ml = pb_dns_finish(&d);
+		for (int it = 0; it < 30000; it++) {
+			memcpy(b, msg, ml);
+			int flips = 1 + (int)(rng() % 3);
+			for (int k = 0; k < flips; k++) {
+				size_t bit = rng() % (ml * 8);
+				b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			}
+			len = rng() % 8 ? ml : rng() % (ml + 1);
+			parse_both(b, len, &cfg, hist);
+		}
+	}
+
 	/* The garbage reached every outcome, so the checks above ran on each. */
 	for (int c = 0; c < 4; c++)
 		assert_true(hist[c] > 0);
