@@ -4,8 +4,9 @@
  *
  * Contract: dnsf_dns_parse() reads at most `len` bytes from `msg` (and never more than 65535, the
  * largest DNS message), never writes to it, never allocates, and fills `out` whatever the input:
- * every scalar field is defined, qname is NUL-terminated, label_off/label_len are defined for
- * i < nlabels (not zeroed beyond, so the fast path does not clear 600 bytes per packet). It
+ * every scalar field is defined, qname is NUL-terminated (bytes past the NUL are unspecified:
+ * names are lower-cased 8 bytes at a time), label_off/label_len are defined for i < nlabels (not
+ * zeroed beyond, so the fast path does not clear 600 bytes per packet). It
  * returns DNSF_DNS_OK or one DNSF_DNS_E_* code naming the first malformation; on an error in the
  * question name the name fields are left empty (nlabels 0, qname ""), other fields keep what was
  * decoded before the error.
