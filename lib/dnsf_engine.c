@@ -251,6 +251,12 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 		}
 		return;
 	case DNSF_PKT_MALFORMED:
+		/* A DNS message larger than one TCP segment (big DNSSEC answers, zone transfers) is
+		 * legitimate: without stream reassembly we cannot judge it, so it passes, counted. */
+		if (p.malformed == DNSF_PKT_M_TCP_PARTIAL) {
+			DNSF_STAT_INC(&w->stats, tcp_partial);
+			return;
+		}
 		DNSF_STAT_INC(&w->stats, malformed);
 		if (cfg->malformed_action == DNSF_ACT_DROP) {
 			DNSF_STAT_INC(&w->stats, malformed_dropped);

@@ -21,9 +21,11 @@
 	X(dns_queries, "DNS queries parsed")                                                       \
 	X(dns_responses, "DNS responses parsed")                                                   \
 	X(dns_tcp, "DNS messages carried over TCP")                                                \
+	X(tcp_partial, "TCP segments on DNS ports not holding one whole message (passed)")         \
 	X(malformed, "packets on DNS ports that failed to parse")                                  \
 	X(malformed_dropped, "malformed packets dropped by policy")                                \
-	X(fragments, "non-first IP fragments on DNS flows (or first ones too short)")              \
+	X(fragments,                                                                               \
+	  "non-first IP fragments (ports unseen) and first fragments too short for DNS")           \
 	X(fragments_dropped, "fragments dropped by policy")                                        \
 	X(non_dns, "packets passed untouched because they are not DNS")                            \
 	X(allowlisted, "DNS messages passed because their name is on the allow list")              \
