@@ -106,6 +106,8 @@ def expected(manifest, malformed_action, fragment_action):
         elif cls == "malformed":
             cnt["malformed"] += 1
             v = malformed_action
+        elif cls == "tcp_partial":
+            v = "pass"
         elif cls == "fragment":
             cnt["fragments"] += 1
             v = fragment_action
