@@ -26,8 +26,16 @@ struct dnsf_engine {
 };
 
 /* A worker's private detector state: flow and domain tables (dnsf_detect.h). */
+#define DENY_EV_SLOTS 1024 /* power of two */
+
 struct dnsf_worker_state {
-	struct dnsf_detect det;
+	struct dnsf_detect det; /* initialised only when detection is enabled */
+	/* Deny-list hits need no flow state, but one event per packet would flood the log: a
+	 * small direct-mapped memory of (client, listed suffix) -> last event second limits them
+	 * like detection events (detection.event_interval_seconds). A slot collision at worst
+	 * lets one extra event through. */
+	uint64_t deny_ev_key[DENY_EV_SLOTS];
+	uint32_t deny_ev_sec[DENY_EV_SLOTS];
 };
 
 const struct dnsf_config *
@@ -84,13 +92,13 @@ dnsf_worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint16_t 
 	memset(w, 0, sizeof(*w));
 	w->eng = eng;
 	w->id = id;
-	if (!eng->cfg.detect.enabled)
-		return 0;
 	w->st = calloc(1, sizeof(*w->st));
 	if (w->st == NULL) {
 		snprintf(err, errlen, "out of memory for the detector state of worker %u", id);
 		return -1;
 	}
+	if (!eng->cfg.detect.enabled)
+		return 0;
 	if (dnsf_detect_init(&w->st->det, &eng->detect, err, errlen) != 0) {
 		free(w->st);
 		w->st = NULL;
@@ -133,6 +141,23 @@ fill_event(const struct dnsf_worker *w, const struct dnsf_pkt *p, uint64_t now_u
 	memcpy(ev->regdomain, domain, domain_len);
 	ev->regdomain[domain_len] = '\0';
 	memcpy(ev->qname, p->dns.qname, (size_t)p->dns.qname_len + 1);
+}
+
+static int
+deny_event_due(struct dnsf_worker *w, const struct dnsf_pkt *p, uint64_t suffix_hash,
+               uint64_t now_us)
+{
+	struct dnsf_worker_state *st = w->st;
+	const uint64_t key = dnsf_hash_bytes(dnsf_pkt_client_addr(p), 16, suffix_hash) | 1;
+	const unsigned slot = (unsigned)(key >> 40) & (DENY_EV_SLOTS - 1);
+	const uint32_t now_s = (uint32_t)(now_us / 1000000);
+
+	if (st->deny_ev_key[slot] == key &&
+	    now_s - st->deny_ev_sec[slot] < w->eng->cfg.detect.event_interval_seconds)
+		return 0;
+	st->deny_ev_key[slot] = key;
+	st->deny_ev_sec[slot] = now_s;
+	return 1;
 }
 
 /*
@@ -181,12 +206,12 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	struct dnsf_detect *det = &w->st->det;
 	struct dnsf_detect_out out;
 	struct dnsf_detect_in in = {
-		.pkt = p,
-		.dns = frame + p->dns_off,
-		.dns_len = p->dns_len,
-		.h = h,
-		.split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h),
-		.now_us = now_us,
+	    .pkt = p,
+	    .dns = frame + p->dns_off,
+	    .dns_len = p->dns_len,
+	    .h = h,
+	    .split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h),
+	    .now_us = now_us,
 	};
 
 	dnsf_detect_packet(det, &eng->detect, &in, &out);
@@ -210,7 +235,8 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		DNSF_STAT_INC(&w->stats, events_suppressed);
 	if (!out.emit)
 		return;
-	const unsigned off = in.split < p->dns.nlabels ? p->dns.label_off[in.split] : p->dns.qname_len;
+	const unsigned off =
+	    in.split < p->dns.nlabels ? p->dns.label_off[in.split] : p->dns.qname_len;
 	fill_event(w, p, now_us, p->dns.qname + off, (size_t)(p->dns.qname_len - off), ev);
 	ev->action = v->action;
 	ev->would = v->would;
@@ -252,7 +278,8 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 		return;
 	case DNSF_PKT_MALFORMED:
 		/* A DNS message larger than one TCP segment (big DNSSEC answers, zone transfers) is
-		 * legitimate: without stream reassembly we cannot judge it, so it passes, counted. */
+		 * legitimate: without stream reassembly we cannot judge it, so it passes, counted.
+		 */
 		if (p.malformed == DNSF_PKT_M_TCP_PARTIAL) {
 			DNSF_STAT_INC(&w->stats, tcp_partial);
 			return;
@@ -284,6 +311,10 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 	if (eng->deny != NULL && (m = dnsf_suffix_set_match(eng->deny, &p.dns, h)) >= 0) {
 		DNSF_STAT_INC(&w->stats, denylisted);
 		block(w, cfg->detect.action, DNSF_R_DENYLIST, frame, len, room, &p, v);
+		if (!deny_event_due(w, &p, h[m], now_us)) {
+			DNSF_STAT_INC(&w->stats, events_suppressed);
+			return;
+		}
 		fill_event(w, &p, now_us, p.dns.qname + p.dns.label_off[m],
 		           (size_t)(p.dns.qname_len - p.dns.label_off[m]), ev);
 		ev->action = v->action;
@@ -292,6 +323,6 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 		v->has_event = 1;
 		return;
 	}
-	if (w->st != NULL)
+	if (cfg->detect.enabled)
 		detect(w, frame, len, room, now_us, &p, h, v, ev);
 }
