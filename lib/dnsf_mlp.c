@@ -353,7 +353,7 @@ dnsf_mlp_train_defaults(struct dnsf_mlp_train_cfg *cfg)
 	cfg->epochs = 30;
 	cfg->batch = 64;
 	cfg->lr = 0.01;
-	cfg->l2 = 1e-4;
+	cfg->l2 = 1e-3;
 	cfg->beta1 = 0.9;
 	cfg->beta2 = 0.999;
 	cfg->eps = 1e-8;
@@ -495,7 +495,7 @@ dnsf_mlp_quantize(const struct dnsf_mlp *net, const struct dnsf_model_norm *norm
 		snprintf(out->desc, sizeof(out->desc), "%s", desc);
 	memcpy(out->norm, norm, net->width[0] * sizeof(norm[0]));
 
-	/* Largest activation of each hidden layer over the calibration set maps to 127. */
+	/* Largest activation of each hidden layer over the calibration set maps to ACT_MAX. */
 	for (size_t i = 0; i < calib->n; i++) {
 		struct fwd f;
 
@@ -510,8 +510,8 @@ dnsf_mlp_quantize(const struct dnsf_mlp *net, const struct dnsf_model_norm *norm
 		struct dnsf_model_layer *ql = &out->layer[l];
 		unsigned ni = net->width[l], no = net->width[l + 1];
 		int last = l + 1 == L;
-		double s_out =
-		    last ? 1.0 / DNSF_MODEL_LUT_ONE : (amax[l] > 0 ? amax[l] / 127 : 1.0);
+		double s_out = last ? 1.0 / DNSF_MODEL_LUT_ONE
+		                    : (amax[l] > 0 ? amax[l] / DNSF_MODEL_ACT_MAX : 1.0);
 		double r[DNSF_MLP_MAX_WIDTH], rmax = 0;
 		int e, rs;
 
@@ -558,6 +558,46 @@ dnsf_mlp_quantize(const struct dnsf_mlp *net, const struct dnsf_model_norm *norm
 	if (dnsf_model_seal(out, why, sizeof(why)) < 0) {
 		seterr(err, errlen, "quantized model is invalid: %s", why);
 		return -1;
+	}
+	return 0;
+}
+
+int
+dnsf_mlp_dequantize(const struct dnsf_model *m, struct dnsf_mlp *net, char *err, size_t errlen)
+{
+	double s_in = 1.0 / 127.0;
+
+	if (net->n_layers != m->n_layers || net->width[0] != m->n_features) {
+		seterr(err, errlen, "network and model shapes differ");
+		return -1;
+	}
+	for (unsigned l = 0; l < m->n_layers; l++) {
+		if (net->width[l + 1] != m->layer[l].n_out) {
+			seterr(err, errlen, "network and model shapes differ at layer %u", l);
+			return -1;
+		}
+	}
+	memset(net->mw, 0, sizeof(net->mw));
+	memset(net->vw, 0, sizeof(net->vw));
+	memset(net->mb, 0, sizeof(net->mb));
+	memset(net->vb, 0, sizeof(net->vb));
+	net->adam_t = 0;
+	for (unsigned l = 0; l < m->n_layers; l++) {
+		const struct dnsf_model_layer *ql = &m->layer[l];
+		/* ReLU commutes with positive scales, so any activation unit gives the same
+		 * function; this one puts hidden activations in [0, 1] like the inputs. */
+		double s_out =
+		    l + 1 < m->n_layers ? 1.0 / DNSF_MODEL_ACT_MAX : 1.0 / DNSF_MODEL_LUT_ONE;
+
+		for (unsigned o = 0; o < ql->n_out; o++) {
+			double k = s_out * ldexp((double)ql->mult[o], -(int)ql->shift);
+
+			for (unsigned i = 0; i < ql->n_in; i++)
+				net->w[l][o * ql->n_in + i] =
+				    (float)(k * dnsf_model_weight(m, l, o, i) / s_in);
+			net->b[l][o] = (float)(k * ql->bias[o]);
+		}
+		s_in = s_out;
 	}
 	return 0;
 }

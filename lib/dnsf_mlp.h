@@ -106,7 +106,7 @@ struct dnsf_mlp_train_cfg {
 	unsigned epochs; /* default 30 */
 	unsigned batch;  /* examples per Adam step, default 64 */
 	double lr;       /* default 0.01 */
-	double l2;       /* weight decay added to the gradient (weights only), default 1e-4 */
+	double l2;       /* weight decay added to the gradient (weights only), default 1e-3 */
 	double beta1, beta2, eps;      /* Adam, defaults 0.9, 0.999, 1e-8 */
 	double pos_weight, neg_weight; /* class weights; <= 0: balance the classes (default) */
 	uint64_t seed;                 /* shuffling, default 1 */
@@ -130,12 +130,20 @@ double dnsf_mlp_train(struct dnsf_mlp *net, const struct dnsf_mlp_train_cfg *cfg
 /*
  * Build the integer model from the float network: per-output-channel symmetric int8 weights,
  * int32 biases, activation scales calibrated on calib (normalised rows; the largest activation of
- * each hidden layer maps to 127), multipliers and shifts, the given normalisation (n_features =
- * width[0] entries), schema and description. The result is sealed. 0 or -1 with err.
+ * each hidden layer maps to DNSF_MODEL_ACT_MAX), multipliers and shifts, the given normalisation
+ * (n_features = width[0] entries), schema and description. The result is sealed. 0 or -1 with err.
  */
 int dnsf_mlp_quantize(const struct dnsf_mlp *net, const struct dnsf_model_norm *norm,
                       uint64_t schema, const char *desc, const struct dnsf_mlp_data *calib,
                       struct dnsf_model *out, char *err, size_t errlen);
+
+/*
+ * The float network computing exactly what the integer model computes before rounding: writes
+ * m's weights and biases, rescaled, into net (same shape; Adam state reset). The trainer can use
+ * it as its final float model (then the agreement check measures only the integer arithmetic),
+ * or fine-tune from it and quantize again (quantization-aware fine-tuning). 0 or -1 with err.
+ */
+int dnsf_mlp_dequantize(const struct dnsf_model *m, struct dnsf_mlp *net, char *err, size_t errlen);
 
 /* The integer model's arithmetic in float (integer weights and biases, exact requantization
  * without rounding or int8 clamping of activations), 0..1000. Diagnoses where disagreement comes

@@ -102,18 +102,34 @@ dnsf_model_lut(unsigned idx)
 
 /* ---- inference ---- */
 
+/* Requantize OUT accumulators into hidden activations 0..DNSF_MODEL_ACT_MAX (ReLU is the 0 clamp).
+ * |acc| < 2^31 and mult < 2^31, so acc * mult + rnd < 2^63. */
+static inline __attribute__((always_inline)) void
+requant_relu(const struct dnsf_model_layer *l, const int32_t *restrict acc, int16_t *restrict out,
+             const size_t OUT)
+{
+	const int64_t rnd = (INT64_C(1) << l->shift) >> 1;
+
+	for (size_t o = 0; o < OUT; o++) {
+		int64_t v = ((int64_t)acc[o] * l->mult[o] + rnd) >> l->shift;
+
+		v = v < 0 ? 0 : v;
+		v = v > DNSF_MODEL_ACT_MAX ? DNSF_MODEL_ACT_MAX : v;
+		out[o] = (int16_t)v;
+	}
+}
+
 /*
- * One hidden layer, OUT = padded width (constant per specialisation). Weights and activations are
- * in [-127, 127], so a pair of products fits int16 (|sum| <= 32258): the (int16_t) cast is exact
- * and lets gcc multiply-add in 16-bit lanes before widening into the int32 accumulators.
+ * The first layer, OUT = padded width (constant per specialisation). Weights and normalised
+ * features are in [-127, 127], so a pair of products fits int16 (|sum| <= 32258): the (int16_t)
+ * cast is exact and lets gcc multiply-add in 16-bit lanes before widening into int32.
  */
 static inline __attribute__((always_inline)) void
-dense_relu(const struct dnsf_model_layer *l, const int16_t *restrict w, const int16_t *restrict in,
-           int16_t *restrict out, const size_t OUT)
+dense_first(const struct dnsf_model_layer *l, const int16_t *restrict w, const int16_t *restrict in,
+            int16_t *restrict out, const size_t OUT)
 {
 	int32_t acc[DNSF_MODEL_MAX_WIDTH];
 	const size_t npairs = ((size_t)l->n_in + 1) / 2;
-	const int64_t rnd = (INT64_C(1) << l->shift) >> 1;
 
 	for (size_t o = 0; o < OUT; o++)
 		acc[o] = l->bias[o];
@@ -121,16 +137,34 @@ dense_relu(const struct dnsf_model_layer *l, const int16_t *restrict w, const in
 		const int16_t a0 = in[2 * j], a1 = in[2 * j + 1];
 		const int16_t *c0 = w + j * 2 * OUT;
 		const int16_t *c1 = c0 + OUT;
+
 		for (size_t o = 0; o < OUT; o++)
 			acc[o] += (int16_t)(c0[o] * a0 + c1[o] * a1);
 	}
-	/* |acc| < 2^31 and mult < 2^31, so acc * mult + rnd < 2^63. */
-	for (size_t o = 0; o < OUT; o++) {
-		int64_t v = ((int64_t)acc[o] * l->mult[o] + rnd) >> l->shift;
-		v = v < 0 ? 0 : v;
-		v = v > 127 ? 127 : v;
-		out[o] = (int16_t)v;
+	requant_relu(l, acc, out, OUT);
+}
+
+/*
+ * A later hidden layer: its inputs are 15-bit activations, so each product needs 32 bits
+ * (|w * a| <= 127 * 32767; 64 of them plus a bias <= 2^30 stay below 2^31).
+ */
+static inline __attribute__((always_inline)) void
+dense_hidden(const struct dnsf_model_layer *l, const int16_t *restrict w,
+             const int16_t *restrict in, int16_t *restrict out, const size_t OUT)
+{
+	int32_t acc[DNSF_MODEL_MAX_WIDTH];
+	const size_t n_in = l->n_in;
+
+	for (size_t o = 0; o < OUT; o++)
+		acc[o] = l->bias[o];
+	for (size_t i = 0; i < n_in; i++) {
+		const int32_t a = in[i];
+		const int16_t *c = w + i * OUT;
+
+		for (size_t o = 0; o < OUT; o++)
+			acc[o] += (int32_t)c[o] * a;
 	}
+	requant_relu(l, acc, out, OUT);
 }
 
 static inline __attribute__((always_inline)) int32_t
@@ -171,21 +205,40 @@ dnsf_model_score(const struct dnsf_model *m, const int32_t *features)
 
 	/* The switches pick a specialisation by the model's shape, never by the data. */
 	for (k = 0; k + 1 < m->n_layers; k++) {
+		const int16_t *w;
+
 		l = &m->layer[k];
-		const int16_t *w = m->w + l->w_off;
-		switch (l->out_pad) {
-		case 16:
-			dense_relu(l, w, act[cur], act[cur ^ 1], 16);
-			break;
-		case 32:
-			dense_relu(l, w, act[cur], act[cur ^ 1], 32);
-			break;
-		case 48:
-			dense_relu(l, w, act[cur], act[cur ^ 1], 48);
-			break;
-		default:
-			dense_relu(l, w, act[cur], act[cur ^ 1], 64);
-			break;
+		w = m->w + l->w_off;
+		if (k == 0) {
+			switch (l->out_pad) {
+			case 16:
+				dense_first(l, w, act[cur], act[cur ^ 1], 16);
+				break;
+			case 32:
+				dense_first(l, w, act[cur], act[cur ^ 1], 32);
+				break;
+			case 48:
+				dense_first(l, w, act[cur], act[cur ^ 1], 48);
+				break;
+			default:
+				dense_first(l, w, act[cur], act[cur ^ 1], 64);
+				break;
+			}
+		} else {
+			switch (l->out_pad) {
+			case 16:
+				dense_hidden(l, w, act[cur], act[cur ^ 1], 16);
+				break;
+			case 32:
+				dense_hidden(l, w, act[cur], act[cur ^ 1], 32);
+				break;
+			case 48:
+				dense_hidden(l, w, act[cur], act[cur ^ 1], 48);
+				break;
+			default:
+				dense_hidden(l, w, act[cur], act[cur ^ 1], 64);
+				break;
+			}
 		}
 		cur ^= 1;
 	}

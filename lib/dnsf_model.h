@@ -7,8 +7,9 @@
  *  - A model maps n_features raw int32 features to an integer score 0..1000 (~ 1000 * P(tunnel)).
  *    Each feature is normalised by an integer affine map to int8 [-127, 127]; then up to
  *    DNSF_MODEL_MAX_LAYERS dense layers with int8 weights, int32 bias and accumulation,
- *    per-output-channel fixed-point requantization and ReLU; the last layer has one output whose
- *    requantized logit indexes a sigmoid table. See docs/model.md for the exact arithmetic.
+ *    per-output-channel fixed-point requantization and ReLU into 15-bit activations; the last
+ *    layer has one output whose requantized logit indexes a sigmoid table. See docs/model.md for
+ *    the exact arithmetic.
  *  - dnsf_model_score() uses no floating point, no allocation and no data-dependent branches; it
  *    only reads the model, so one loaded model is shared read-only by every worker.
  *  - dnsf_model_load*() accept only a file that passes every check (size, magic, version, shapes,
@@ -31,6 +32,7 @@
 #define DNSF_MODEL_VERSION    1
 #define DNSF_MODEL_MAX_FILE   32768 /* larger than any valid model file */
 #define DNSF_MODEL_PAD        16    /* hidden widths are padded to this for the vector loops */
+#define DNSF_MODEL_ACT_MAX    32767 /* hidden activations are 0..32767 (15 bits) */
 
 /* The last layer's requantized output is the logit in 1/64 units; the table covers [-8, 8]. */
 #define DNSF_MODEL_LUT_ONE  64

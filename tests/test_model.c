@@ -137,7 +137,7 @@ ref_index(const struct dnsf_model *m, const int32_t *x)
 		}
 		for (unsigned o = 0; o < ql->n_out; o++) {
 			if (l + 1 < m->n_layers)
-				a[o] = z[o] < 0 ? 0 : z[o] > 127 ? 127 : z[o];
+				a[o] = z[o] < 0 ? 0 : z[o] > 32767 ? 32767 : z[o];
 			else
 				a[o] = z[o];
 		}
@@ -336,7 +336,7 @@ test_hand_logistic(void **state)
 	free(m);
 }
 
-/* Two layers: ReLU zeroes a negative unit, a large one saturates at 127. */
+/* Two layers: ReLU zeroes a negative unit, a large one saturates at 32767. */
 static void
 test_hand_hidden(void **state)
 {
@@ -344,30 +344,38 @@ test_hand_hidden(void **state)
 	struct dnsf_model *m = malloc(sizeof(*m));
 	struct dnsf_model_norm id = {.lo = 0, .hi = 254, .mult = 1, .add = 0, .shift = 0};
 	char err[160];
+	unsigned saturated = 0;
 
 	(void)state;
 	assert_non_null(m);
 	assert_int_equal(dnsf_model_init(m, SCHEMA, 2, widths, err, sizeof(err)), 0);
 	m->norm[0] = id;
-	m->layer[0].shift = 30;
-	for (int o = 0; o < 3; o++)
-		m->layer[0].mult[o] = 1 << 30;
-	dnsf_model_set_weight(m, 0, 0, 0, 1);   /* h0 = q */
-	dnsf_model_set_weight(m, 0, 1, 0, -1);  /* h1 = -q */
-	dnsf_model_set_weight(m, 0, 2, 0, 100); /* h2 = 100 q */
-	m->layer[1].shift = 30;
+	m->layer[0].shift = 26;
+	m->layer[0].mult[0] = 1 << 26;   /* h0 = q */
+	m->layer[0].mult[1] = 1 << 26;   /* h1 = -q */
+	m->layer[0].mult[2] = INT32_MAX; /* h2 = 100 q * (2^31 - 1) / 2^26, about 3200 q */
+	dnsf_model_set_weight(m, 0, 0, 0, 1);
+	dnsf_model_set_weight(m, 0, 1, 0, -1);
+	dnsf_model_set_weight(m, 0, 2, 0, 100);
+	m->layer[1].shift = 37; /* multiplier 2^30 / 2^37 = 1/128 */
 	m->layer[1].mult[0] = 1 << 30;
-	dnsf_model_set_weight(m, 1, 0, 0, 1);
-	dnsf_model_set_weight(m, 1, 0, 1, 1);
+	dnsf_model_set_weight(m, 1, 0, 0, 127);
+	dnsf_model_set_weight(m, 1, 0, 1, 127);
 	dnsf_model_set_weight(m, 1, 0, 2, 1);
 	assert_int_equal(dnsf_model_seal(m, err, sizeof(err)), 0);
 	for (int32_t q = -127; q <= 127; q++) {
 		int32_t x = q + 127;
-		int32_t h0 = q > 0 ? q : 0, h1 = -q > 0 ? -q : 0;
-		int32_t h2 = 100 * q < 0 ? 0 : 100 * q > 127 ? 127 : 100 * q;
+		int64_t h0 = q > 0 ? q : 0, h1 = -q > 0 ? -q : 0;
+		int64_t h2 = (100 * (int64_t)q * INT32_MAX + (1 << 25)) >> 26;
+		int64_t idx;
 
-		assert_int_equal(dnsf_model_score(m, &x), dnsf_model_lut(512 + h0 + h1 + h2));
+		h2 = h2 < 0 ? 0 : h2 > 32767 ? 32767 : h2;
+		saturated += h2 == 32767;
+		idx = ((127 * h0 + 127 * h1 + h2) * (1 << 30) + (INT64_C(1) << 36)) >> 37;
+		assert_true(idx + 512 <= 1024);
+		assert_int_equal(dnsf_model_score(m, &x), dnsf_model_lut((unsigned)(idx + 512)));
 	}
+	assert_true(saturated > 100);
 	free(m);
 }
 
