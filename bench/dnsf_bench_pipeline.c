@@ -1,0 +1,1018 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * dnsfence-bench-pipeline — the engine's cost per packet on a realistic mix, without I/O.
+ *
+ * The mix (dnsf_bench_mix.h) is built once; its frames are pushed through dnsf_worker_process()
+ * (the function the dataplane's burst loop calls for every frame) again and again, in bursts,
+ * with the TSC read around each burst. Reported: Mpps on one core, TSC cycles and ns per packet,
+ * cost per traffic kind, a per-stage breakdown (the lib stage functions timed cumulatively on
+ * the same mix: parse; + name hashes, lists, PSL split; + features; + flow/domain tables;
+ * + rule score / model; the shipped detector; the whole decision), scaling with live flows and
+ * under a random-source flood, and two workers on two cores. docs/performance.md explains the
+ * method and records the numbers of this machine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsf_bench_mix.h"
+#include "dnsf_bench_util.h"
+#include "dnsf_config.h"
+#include "dnsf_detect.h"
+#include "dnsf_engine.h"
+#include "dnsf_name.h"
+#include "dnsf_psl.h"
+#include "dnsf_suffix.h"
+
+#ifndef DNSF_BENCH_CONFIG
+#define DNSF_BENCH_CONFIG "config/dnsfence.yaml"
+#endif
+
+#define T0_US        UINT64_C(1700000000000000) /* packet time starts here (2023-11-14) */
+#define PKTS_PER_US  16                         /* simulated arrival rate: 16 Mpps */
+#define SCALE_FRAMES 1024                       /* frames the scaling runs cycle through */
+#define MAX_POINTS   16
+
+struct opts {
+	const char *config;
+	const char *json;
+	uint32_t packets; /* frames in the mix */
+	double seconds;   /* per measurement */
+	uint32_t passes;  /* > 0: fixed passes over the mix instead of seconds (callgrind) */
+	uint32_t warmup_passes;
+	uint32_t burst;
+	uint32_t flows[MAX_POINTS]; /* scaling points (clients = live flows) */
+	unsigned n_flows;
+	int scaling; /* the default sweep */
+	int flood;
+	unsigned threads;
+	int stages;
+	int kinds;
+	uint64_t seed;
+};
+
+static struct opts o = {
+    .config = DNSF_BENCH_CONFIG,
+    .packets = 16384,
+    .seconds = 2.0,
+    .warmup_passes = 1,
+    .burst = 32,
+    .threads = 0,
+    .stages = 1,
+    .kinds = 1,
+    .seed = 0x5eed,
+};
+
+static struct dnsf_config g_cfg;
+static struct dnsf_engine *g_eng;
+static struct dnsf_json g_js;
+static volatile uint64_t g_sink; /* keeps stage results alive */
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "dnsfence-bench-pipeline: %s\n", what);
+	exit(1);
+}
+
+/* ---- a run: frames (by index) through a per-packet function, bursts timed ---- */
+
+struct run {
+	uint64_t pkts;
+	uint64_t cycles; /* TSC ticks inside the timed bursts */
+	uint64_t act[DNSF_ACT__COUNT];
+};
+
+/* What to do with each packet of a burst. */
+enum step { STEP_WORKER = 0, STEP_STAGE };
+
+/* Stage levels, cumulative. */
+enum {
+	L_PARSE = 1,
+	L_LISTS,    /* + suffix hashes, allow/deny look-ups, PSL split */
+	L_FEATURES, /* + query features and query points */
+	L_FLOWS,    /* + flow and domain tables (keys, look-up/insert, update, views) */
+	L_SCORE,    /* + rule score (and model when one is loaded), feature vector */
+	L_DETECT,   /* parse + lists + the shipped dnsf_detect_packet() in place of 3..5 */
+	L__COUNT
+};
+
+static const char *const level_name[L__COUNT] = {
+    [L_PARSE] = "parse",       [L_LISTS] = "hashes_lists_psl", [L_FEATURES] = "features",
+    [L_FLOWS] = "flow_update", [L_SCORE] = "rules_model",      [L_DETECT] = "detect_as_shipped",
+};
+
+/* Lib objects the stage runs use: the same files the engine loads, loaded again here because
+ * the engine keeps them private. */
+struct stage_ctx {
+	struct dnsf_suffix_set *allow, *deny;
+	struct dnsf_psl *psl;
+	struct dnsf_detect_params dp;
+	struct dnsf_detect det;
+};
+
+/* Scaling: which client id each packet gets (0: leave the frame as built). */
+struct clients {
+	uint32_t mode; /* 0 none, 1 cycle over n, 2 random */
+	uint32_t n;
+	uint64_t next; /* packet counter (cycle) */
+	uint64_t rng;
+};
+
+struct ctx {
+	struct dnsf_bench_mix *mix;
+	const uint32_t *idx; /* frames to use, in order */
+	uint32_t nidx;
+	uint32_t pos; /* next position in idx */
+	uint64_t seq; /* packets so far (packet time) */
+	enum step step;
+	int level;
+	struct dnsf_worker *w;
+	struct stage_ctx *sc;
+	struct clients cl;
+};
+
+static inline void
+stage_packet(struct ctx *c, struct dnsf_bench_frame *f, uint64_t now)
+{
+	struct stage_ctx *sc = c->sc;
+	struct dnsf_pkt p;
+	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+	uint64_t acc;
+
+	acc = dnsf_pkt_parse(f->data, f->len, &g_cfg.pkt, &p);
+	if (c->level < L_LISTS || p.cls != DNSF_PKT_DNS) {
+		g_sink += acc;
+		return;
+	}
+	dnsf_name_msg_hashes(&p.dns, h);
+	if (sc->allow != NULL && dnsf_suffix_set_match(sc->allow, &p.dns, h) >= 0) {
+		g_sink += acc + 1;
+		return;
+	}
+	if (sc->deny != NULL && dnsf_suffix_set_match(sc->deny, &p.dns, h) >= 0) {
+		g_sink += acc + 2;
+		return;
+	}
+	const unsigned split = (unsigned)dnsf_psl_split(sc->psl, &p.dns, h);
+	acc += split + h[0];
+	if (c->level == L_LISTS) {
+		g_sink += acc;
+		return;
+	}
+	if (c->level == L_DETECT) {
+		struct dnsf_detect_out out;
+		struct dnsf_detect_in in = {
+		    .pkt = &p,
+		    .dns = f->data + p.dns_off,
+		    .dns_len = p.dns_len,
+		    .h = h,
+		    .split = split,
+		    .now_us = now,
+		};
+		dnsf_detect_packet(&sc->det, &sc->dp, &in, &out);
+		g_sink += acc + (uint64_t)out.score + out.tunnel;
+		return;
+	}
+
+	/* Levels 3..5: the detector's steps one by one (as dnsf_detect_packet() does them, less
+	 * the verdict cache and the hold bookkeeping, which L_DETECT measures whole). */
+	struct dnsf_qfeat q;
+	dnsf_qfeat_compute(&p.dns, split, f->data + p.dns_off, p.dns_len, h[0], &q);
+	const int32_t qpts = dnsf_rules_query_points(&sc->dp, &q, NULL);
+	acc += (uint64_t)qpts;
+	if (c->level == L_FEATURES) {
+		g_sink += acc + q.entropy_milli;
+		return;
+	}
+	struct dnsf_flow_view fv = {0};
+	struct dnsf_dom_view dv = {0};
+	uint64_t key;
+	uint32_t check;
+	int created;
+	const unsigned sp = split <= p.dns.nlabels ? split : p.dns.nlabels;
+	dnsf_flow_key(dnsf_pkt_client_addr(&p), h[sp], &key, &check);
+	struct dnsf_flow *fl =
+	    (struct dnsf_flow *)dnsf_tab_get(&sc->det.flows, key, check, now, &created);
+	dnsf_dom_key(h[sp], &key, &check);
+	struct dnsf_dom *dm =
+	    (struct dnsf_dom *)dnsf_tab_get(&sc->det.doms, key, check, now, &created);
+	if (fl != NULL) {
+		if (p.is_query)
+			dnsf_flow_on_query(fl, &q, qpts >= (int32_t)sc->dp.susp_points, now,
+			                   sc->dp.flow_window_s);
+		else
+			dnsf_flow_on_response(fl, &q);
+		fl->last_us = now;
+		dnsf_flow_view(fl, now, sc->dp.flow_window_s, &fv);
+	}
+	if (dm != NULL) {
+		if (p.is_query)
+			dnsf_dom_on_query(dm, &q, qpts >= (int32_t)sc->dp.dom_susp_points, now,
+			                  sc->dp.domain_window_s);
+		dm->last_us = now;
+		dnsf_dom_view(dm, now, sc->dp.domain_window_s, &dv);
+	}
+	acc += fv.queries + dv.distinct;
+	if (c->level == L_FLOWS) {
+		g_sink += acc;
+		return;
+	}
+	struct dnsf_rule_parts parts;
+	struct dnsf_feat feat;
+	int32_t score = dnsf_rules_score(&sc->dp, &q, &fv, &dv, &parts);
+	dnsf_feat_fill(&q, &fv, &dv, &feat);
+	if (sc->dp.model != NULL && sc->dp.model_score != NULL) {
+		int32_t vec[DNSF_F_VEC_COUNT];
+		dnsf_feat_vector(&feat, vec);
+		score += sc->dp.model_score(sc->dp.model, vec);
+	}
+	g_sink += acc + (uint64_t)score + (uint64_t)feat.v[DNSF_F_FLOW_RATE];
+}
+
+static inline void
+set_client(struct ctx *c, struct dnsf_bench_frame *f)
+{
+	uint32_t id;
+
+	if (c->cl.mode == 1) {
+		id = (uint32_t)(c->cl.next++ % c->cl.n);
+	} else {
+		id = (uint32_t)(dnsf_bench_rand(&c->cl.rng) >> 40); /* 24 bits */
+	}
+	dnsf_bench_set_client(f, id);
+}
+
+/* One burst: prepare (untimed: client rewrite in the scaling runs), then time the decisions. */
+static inline void
+burst(struct ctx *c, struct run *r, uint32_t n)
+{
+	struct dnsf_bench_frame *fr[512];
+	uint32_t ix[512];
+	uint64_t t0, t1;
+	const uint64_t now = T0_US + c->seq / PKTS_PER_US;
+
+	for (uint32_t i = 0; i < n; i++) {
+		ix[i] = c->idx[c->pos];
+		fr[i] = &c->mix->f[ix[i]];
+		if (++c->pos == c->nidx)
+			c->pos = 0;
+		if (c->cl.mode)
+			set_client(c, fr[i]);
+	}
+	t0 = dnsf_bench_rdtsc();
+	if (c->step == STEP_WORKER) {
+		struct dnsf_verdict v;
+		struct dnsf_event ev;
+		for (uint32_t i = 0; i < n; i++) {
+			struct dnsf_bench_frame *f = fr[i];
+			/* The app prefetches frame data 3 packets ahead; so do we. */
+			if (i + 3 < n)
+				__builtin_prefetch(fr[i + 3]->data);
+			dnsf_worker_process(c->w, f->data, f->len, DNSF_BENCH_SLOT, now, &v, &ev);
+			r->act[v.action]++;
+			if (__builtin_expect(v.action == DNSF_ACT_REFUSE, 0))
+				dnsf_bench_mix_restore(c->mix, ix[i]);
+		}
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			if (i + 3 < n)
+				__builtin_prefetch(fr[i + 3]->data);
+			stage_packet(c, fr[i], now);
+		}
+	}
+	t1 = dnsf_bench_rdtsc();
+	r->cycles += t1 - t0;
+	r->pkts += n;
+	c->seq += n;
+}
+
+static void
+run_packets(struct ctx *c, struct run *r, uint64_t n)
+{
+	while (n > 0) {
+		const uint32_t b = n < o.burst ? (uint32_t)n : o.burst;
+		burst(c, r, b);
+		n -= b;
+	}
+}
+
+/* callgrind.sh collects only inside this function (--toggle-collect). */
+__attribute__((noinline)) void
+dnsf_bench_measured(struct ctx *c, struct run *r, uint64_t n)
+{
+	run_packets(c, r, n);
+}
+
+/* Warm up, then measure: o.passes whole passes, or as long as o.seconds (at least `min`). */
+static void
+measure(struct ctx *c, struct run *r, uint64_t warm, uint64_t min)
+{
+	memset(r, 0, sizeof(*r));
+	{
+		struct run w = {0};
+		run_packets(c, &w, warm);
+	}
+	if (o.passes > 0) {
+		dnsf_bench_measured(c, r, (uint64_t)o.passes * c->nidx);
+		return;
+	}
+	const uint64_t hz = dnsf_bench_tsc_hz();
+	const uint64_t chunk = c->nidx > 65536 ? c->nidx : 65536;
+	const uint64_t start = dnsf_bench_rdtsc();
+	do
+		dnsf_bench_measured(c, r, chunk);
+	while (r->pkts < min || (double)(dnsf_bench_rdtsc() - start) < o.seconds * (double)hz);
+}
+
+static double
+cpp(const struct run *r)
+{
+	return r->pkts ? (double)r->cycles / (double)r->pkts : 0;
+}
+
+static double
+mpps(const struct run *r)
+{
+	return r->cycles ? (double)r->pkts * (double)dnsf_bench_tsc_hz() / (double)r->cycles / 1e6
+	                 : 0;
+}
+
+static double
+nspp(const struct run *r)
+{
+	return cpp(r) * 1e9 / (double)dnsf_bench_tsc_hz();
+}
+
+/* ---- engine / worker setup ---- */
+
+static void
+worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint16_t id)
+{
+	char err[DNSF_ERR_MAX];
+	if (dnsf_worker_init(w, eng, id, err, sizeof(err)) != 0)
+		die(err);
+}
+
+static struct dnsf_engine *
+engine_with(uint32_t flow_entries)
+{
+	struct dnsf_config cfg = g_cfg;
+	struct dnsf_engine *eng;
+	char err[DNSF_ERR_MAX];
+
+	cfg.detect.flow_entries = flow_entries;
+	if (dnsf_engine_create(&cfg, &eng, err, sizeof(err)) != 0)
+		die(err);
+	return eng;
+}
+
+static void
+stage_ctx_init(struct stage_ctx *sc)
+{
+	char err[DNSF_ERR_MAX];
+
+	memset(sc, 0, sizeof(*sc));
+	if (g_cfg.allowlist[0] &&
+	    dnsf_suffix_set_load(g_cfg.allowlist, &sc->allow, err, sizeof(err)))
+		die(err);
+	if (g_cfg.denylist[0] && dnsf_suffix_set_load(g_cfg.denylist, &sc->deny, err, sizeof(err)))
+		die(err);
+	if (dnsf_psl_load(g_cfg.detect.psl[0] ? g_cfg.detect.psl : DNSF_PSL_DEFAULT_PATH, false,
+	                  &sc->psl, err, sizeof(err)) != 0)
+		die(err);
+	dnsf_detect_params_init(&sc->dp, &g_cfg.detect, &g_cfg.model);
+	if (dnsf_detect_init(&sc->det, &sc->dp, err, sizeof(err)) != 0)
+		die(err);
+}
+
+static void
+stage_ctx_fini(struct stage_ctx *sc)
+{
+	dnsf_detect_fini(&sc->det);
+	dnsf_suffix_set_free(sc->allow);
+	dnsf_suffix_set_free(sc->deny);
+	dnsf_psl_free(sc->psl);
+}
+
+static void
+ctx_init(struct ctx *c, struct dnsf_bench_mix *mix, const uint32_t *idx, uint32_t nidx)
+{
+	memset(c, 0, sizeof(*c));
+	c->mix = mix;
+	c->idx = idx;
+	c->nidx = nidx;
+}
+
+/* ---- the measurements ---- */
+
+static void
+print_run(const char *name, const struct run *r)
+{
+	printf("  %-22s %8.1f cycles/pkt %7.1f ns/pkt %7.2f Mpps  (%llu packets)\n", name, cpp(r),
+	       nspp(r), mpps(r), (unsigned long long)r->pkts);
+}
+
+static void
+json_run(const char *key, const struct run *r)
+{
+	dnsf_json_obj(&g_js, key);
+	dnsf_json_u64(&g_js, "packets", r->pkts);
+	dnsf_json_num(&g_js, "cycles_per_packet", cpp(r));
+	dnsf_json_num(&g_js, "ns_per_packet", nspp(r));
+	dnsf_json_num(&g_js, "mpps", mpps(r));
+	dnsf_json_end(&g_js);
+}
+
+static uint32_t *
+all_indexes(uint32_t n)
+{
+	uint32_t *ix = malloc(sizeof(*ix) * n);
+	if (ix == NULL)
+		die("out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		ix[i] = i;
+	return ix;
+}
+
+static void
+bench_headline(struct dnsf_bench_mix *mix)
+{
+	struct dnsf_worker w;
+	struct ctx c;
+	struct run r;
+	uint32_t *ix = all_indexes(mix->n);
+	struct dnsf_worker_stats s0, s1;
+
+	worker_init(&w, g_eng, 0);
+	ctx_init(&c, mix, ix, mix->n);
+	c.w = &w;
+	c.step = STEP_WORKER;
+	/* Warm-up: one pass inserts the flows and lets the tunnels be caught (steady state). */
+	{
+		struct run wr = {0};
+		run_packets(&c, &wr, (uint64_t)o.warmup_passes * mix->n);
+	}
+	s0 = w.stats;
+	measure(&c, &r, 0, 0);
+	s1 = w.stats;
+
+	printf("realistic mix, dnsf_worker_process(), one core:\n");
+	print_run("whole decision", &r);
+	printf("  verdicts: pass %llu drop %llu refuse %llu | tunnel_detected %llu "
+	       "verdict_cache_hits %llu allowlisted %llu denylisted %llu non_dns %llu "
+	       "malformed %llu\n",
+	       (unsigned long long)r.act[DNSF_ACT_PASS], (unsigned long long)r.act[DNSF_ACT_DROP],
+	       (unsigned long long)r.act[DNSF_ACT_REFUSE],
+	       (unsigned long long)(s1.tunnel_detected - s0.tunnel_detected),
+	       (unsigned long long)(s1.verdict_cache_hits - s0.verdict_cache_hits),
+	       (unsigned long long)(s1.allowlisted - s0.allowlisted),
+	       (unsigned long long)(s1.denylisted - s0.denylisted),
+	       (unsigned long long)(s1.non_dns - s0.non_dns),
+	       (unsigned long long)(s1.malformed - s0.malformed));
+
+	dnsf_json_obj(&g_js, "pipeline");
+	dnsf_json_u64(&g_js, "packets", r.pkts);
+	dnsf_json_num(&g_js, "cycles_per_packet", cpp(&r));
+	dnsf_json_num(&g_js, "ns_per_packet", nspp(&r));
+	dnsf_json_num(&g_js, "mpps", mpps(&r));
+	dnsf_json_obj(&g_js, "verdicts");
+	dnsf_json_u64(&g_js, "pass", r.act[DNSF_ACT_PASS]);
+	dnsf_json_u64(&g_js, "drop", r.act[DNSF_ACT_DROP]);
+	dnsf_json_u64(&g_js, "refuse", r.act[DNSF_ACT_REFUSE]);
+	dnsf_json_u64(&g_js, "tunnel_detected", s1.tunnel_detected - s0.tunnel_detected);
+	dnsf_json_u64(&g_js, "verdict_cache_hits", s1.verdict_cache_hits - s0.verdict_cache_hits);
+	dnsf_json_u64(&g_js, "allowlisted", s1.allowlisted - s0.allowlisted);
+	dnsf_json_u64(&g_js, "non_dns", s1.non_dns - s0.non_dns);
+	dnsf_json_u64(&g_js, "malformed", s1.malformed - s0.malformed);
+	dnsf_json_end(&g_js);
+	dnsf_json_end(&g_js);
+
+	if (o.kinds && o.passes == 0) {
+		/* Cost of each kind alone, on the same warm worker (its state keeps evolving). */
+		printf("  by kind (same worker, frames of one kind at a time):\n");
+		dnsf_json_obj(&g_js, "by_kind");
+		for (unsigned k = 0; k < DNSF_BK__COUNT; k++) {
+			uint32_t n = 0;
+			for (uint32_t i = 0; i < mix->n; i++)
+				if (mix->f[i].kind == k)
+					ix[n++] = i;
+			if (n == 0)
+				continue;
+			struct ctx ck;
+			struct run rk;
+			const double save = o.seconds;
+			ctx_init(&ck, mix, ix, n);
+			ck.w = &w;
+			ck.step = STEP_WORKER;
+			ck.seq = c.seq;
+			o.seconds = save / 4;
+			measure(&ck, &rk, 0, 0);
+			o.seconds = save;
+			c.seq = ck.seq;
+			print_run(dnsf_bench_kind_name(k), &rk);
+			json_run(dnsf_bench_kind_name(k), &rk);
+		}
+		dnsf_json_end(&g_js);
+	}
+	dnsf_worker_fini(&w);
+	free(ix);
+}
+
+static void
+bench_stages(struct dnsf_bench_mix *mix)
+{
+	uint32_t *ix = all_indexes(mix->n);
+	double cum[L__COUNT] = {0};
+	struct run r;
+
+	printf("per-stage breakdown (lib functions timed cumulatively on the same mix):\n");
+	for (int lv = L_PARSE; lv < L__COUNT; lv++) {
+		struct stage_ctx sc;
+		struct ctx c;
+		stage_ctx_init(&sc);
+		ctx_init(&c, mix, ix, mix->n);
+		c.step = STEP_STAGE;
+		c.level = lv;
+		c.sc = &sc;
+		measure(&c, &r, (uint64_t)o.warmup_passes * mix->n, 0);
+		cum[lv] = cpp(&r);
+		stage_ctx_fini(&sc);
+	}
+	/* The whole decision, for the last line. */
+	{
+		struct dnsf_worker w;
+		struct ctx c;
+		worker_init(&w, g_eng, 1);
+		ctx_init(&c, mix, ix, mix->n);
+		c.w = &w;
+		c.step = STEP_WORKER;
+		measure(&c, &r, (uint64_t)o.warmup_passes * mix->n, 0);
+		dnsf_worker_fini(&w);
+	}
+	const double whole = cpp(&r);
+	const double d[] = {
+	    cum[L_PARSE],
+	    cum[L_LISTS] - cum[L_PARSE],
+	    cum[L_FEATURES] - cum[L_LISTS],
+	    cum[L_FLOWS] - cum[L_FEATURES],
+	    cum[L_SCORE] - cum[L_FLOWS],
+	};
+	dnsf_json_arr(&g_js, "stages");
+	for (int lv = L_PARSE; lv <= L_SCORE; lv++) {
+		printf("  %-20s %+8.1f cycles/pkt (cumulative %6.1f)\n", level_name[lv], d[lv - 1],
+		       cum[lv]);
+		dnsf_json_obj(&g_js, NULL);
+		dnsf_json_str(&g_js, "stage", level_name[lv]);
+		dnsf_json_num(&g_js, "cycles_per_packet", d[lv - 1]);
+		dnsf_json_num(&g_js, "cumulative", cum[lv]);
+		dnsf_json_end(&g_js);
+	}
+	printf("  %-20s %8.1f cycles/pkt (parse + lists + dnsf_detect_packet: holds skip the "
+	       "features of caught flows)\n",
+	       level_name[L_DETECT], cum[L_DETECT]);
+	printf("  %-20s %8.1f cycles/pkt (dnsf_worker_process; verdict, stats, events = %+.1f)\n",
+	       "whole_decision", whole, whole - cum[L_DETECT]);
+	dnsf_json_obj(&g_js, NULL);
+	dnsf_json_str(&g_js, "stage", level_name[L_DETECT]);
+	dnsf_json_num(&g_js, "cumulative", cum[L_DETECT]);
+	dnsf_json_end(&g_js);
+	dnsf_json_obj(&g_js, NULL);
+	dnsf_json_str(&g_js, "stage", "whole_decision");
+	dnsf_json_num(&g_js, "cumulative", whole);
+	dnsf_json_num(&g_js, "verdict_glue", whole - cum[L_DETECT]);
+	dnsf_json_end(&g_js);
+	dnsf_json_end(&g_js);
+	free(ix);
+}
+
+/* Frames of the mix that reach the detector (DNS, not on a list): the scaling runs use only
+ * them, so that every packet touches exactly one flow. */
+static uint32_t
+detect_frames(struct dnsf_bench_mix *mix, uint32_t *ix, uint32_t want)
+{
+	struct stage_ctx sc;
+	uint32_t n = 0;
+
+	stage_ctx_init(&sc);
+	for (uint32_t i = 0; i < mix->n && n < want; i++) {
+		const struct dnsf_bench_frame *f = &mix->f[i];
+		struct dnsf_pkt p;
+		uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+		if (f->client_len == 0 ||
+		    dnsf_pkt_parse(f->data, f->len, &g_cfg.pkt, &p) != DNSF_PKT_DNS)
+			continue;
+		dnsf_name_msg_hashes(&p.dns, h);
+		if ((sc.allow && dnsf_suffix_set_match(sc.allow, &p.dns, h) >= 0) ||
+		    (sc.deny && dnsf_suffix_set_match(sc.deny, &p.dns, h) >= 0))
+			continue;
+		ix[n++] = i;
+	}
+	stage_ctx_fini(&sc);
+	return n;
+}
+
+static uint32_t
+pow2_at_least(uint64_t v)
+{
+	uint64_t p = 4;
+	while (p < v)
+		p <<= 1;
+	return p > UINT32_MAX ? UINT32_MAX : (uint32_t)p;
+}
+
+struct scale_res {
+	uint32_t flows, entries;
+	uint64_t live;
+	double cpp, mpps, ev_pp, ins_pp, table_mb, bytes_per_flow;
+};
+
+static void
+scale_point(struct dnsf_bench_mix *mix, const uint32_t *ix, uint32_t nix, uint32_t flows, int flood,
+            struct scale_res *res)
+{
+	const uint32_t entries = flood ? g_cfg.detect.flow_entries : pow2_at_least(2ull * flows);
+	struct dnsf_engine *eng = engine_with(entries);
+	struct dnsf_worker w;
+	struct ctx c;
+	struct run r;
+	uint64_t ev0, ins0;
+
+	worker_init(&w, eng, 0);
+	ctx_init(&c, mix, ix, nix);
+	c.w = &w;
+	c.step = STEP_WORKER;
+	c.cl.mode = flood ? 2 : 1;
+	c.cl.n = flows;
+	c.cl.rng = o.seed ^ 0xf100d;
+	/* Warm-up: every flow seen twice (flood: the table filled twice over). */
+	{
+		struct run wr = {0};
+		run_packets(&c, &wr, flood ? 2ull * entries : 2ull * flows);
+	}
+	ev0 = w.stats.flow_evictions;
+	ins0 = w.stats.flow_inserts;
+	measure(&c, &r, 0, flood ? 0 : flows);
+	res->flows = flows;
+	res->entries = entries;
+	res->cpp = cpp(&r);
+	res->mpps = mpps(&r);
+	res->ev_pp = (double)(w.stats.flow_evictions - ev0) / (double)r.pkts;
+	res->ins_pp = (double)(w.stats.flow_inserts - ins0) / (double)r.pkts;
+	/* Live entries = inserts - evictions over the worker's life (no entry ever expires). */
+	res->live = w.stats.flow_inserts - w.stats.flow_evictions;
+	res->table_mb = (double)entries * sizeof(struct dnsf_flow) / (1024.0 * 1024.0);
+	res->bytes_per_flow =
+	    res->live ? (double)entries * sizeof(struct dnsf_flow) / (double)res->live : 0;
+	dnsf_worker_fini(&w);
+	dnsf_engine_free(eng);
+}
+
+static void
+bench_scaling(struct dnsf_bench_mix *mix)
+{
+	static const uint32_t sweep[] = {1024, 10240, 102400, 1024000, 10240000};
+	uint32_t *ix = malloc(sizeof(*ix) * SCALE_FRAMES);
+	uint32_t nix, flows[MAX_POINTS];
+	unsigned np = 0;
+	struct scale_res base = {0};
+
+	if (ix == NULL)
+		die("out of memory");
+	nix = detect_frames(mix, ix, SCALE_FRAMES);
+	if (nix < SCALE_FRAMES)
+		die("the mix has too few DNS frames for the scaling runs (raise --packets)");
+	if (o.n_flows) {
+		memcpy(flows, o.flows, o.n_flows * sizeof(flows[0]));
+		np = o.n_flows;
+	} else if (o.scaling) {
+		memcpy(flows, sweep, sizeof(sweep));
+		np = sizeof(sweep) / sizeof(sweep[0]);
+	}
+	printf("scaling: %u DNS frames cycled, client = packet number mod flows (every packet "
+	       "one flow look-up), table = smallest power of two >= 2 x flows; "
+	       "sizeof(struct dnsf_flow) = %zu B\n",
+	       nix, sizeof(struct dnsf_flow));
+	dnsf_json_obj(&g_js, "scaling");
+	dnsf_json_u64(&g_js, "frames_cycled", nix);
+	dnsf_json_u64(&g_js, "sizeof_flow_entry", sizeof(struct dnsf_flow));
+	dnsf_json_u64(&g_js, "sizeof_domain_entry", sizeof(struct dnsf_dom));
+	dnsf_json_arr(&g_js, "points");
+	for (unsigned i = 0; i < np; i++) {
+		struct scale_res s;
+		/* A multiple of the frame count, so each client always sends the same frame. */
+		const uint32_t f = (flows[i] + nix - 1) / nix * nix;
+		scale_point(mix, ix, nix, f, 0, &s);
+		if (i == 0)
+			base = s;
+		printf("  flows %9u live %9llu table %9u entries (%7.1f MiB, %5.1f B/live flow): "
+		       "%7.1f cycles/pkt %6.2f Mpps  x%.2f of first; evictions/pkt %.4f\n",
+		       s.flows, (unsigned long long)s.live, s.entries, s.table_mb, s.bytes_per_flow,
+		       s.cpp, s.mpps, base.cpp > 0 ? s.cpp / base.cpp : 0, s.ev_pp);
+		dnsf_json_obj(&g_js, NULL);
+		dnsf_json_u64(&g_js, "flows", s.flows);
+		dnsf_json_u64(&g_js, "live_flows", s.live);
+		dnsf_json_u64(&g_js, "flow_entries", s.entries);
+		dnsf_json_num(&g_js, "table_mib", s.table_mb);
+		dnsf_json_num(&g_js, "bytes_per_live_flow", s.bytes_per_flow);
+		dnsf_json_num(&g_js, "cycles_per_packet", s.cpp);
+		dnsf_json_num(&g_js, "mpps", s.mpps);
+		dnsf_json_num(&g_js, "ratio_to_first", base.cpp > 0 ? s.cpp / base.cpp : 0);
+		dnsf_json_num(&g_js, "evictions_per_packet", s.ev_pp);
+		dnsf_json_num(&g_js, "inserts_per_packet", s.ins_pp);
+		dnsf_json_end(&g_js);
+		fflush(stdout);
+	}
+	dnsf_json_end(&g_js);
+	if (o.flood) {
+		struct scale_res s;
+		scale_point(mix, ix, nix, 0, 1, &s);
+		printf("  flood: random 24-bit client per packet, table %u entries (config): "
+		       "%7.1f cycles/pkt %6.2f Mpps, evictions/pkt %.3f inserts/pkt %.3f\n",
+		       s.entries, s.cpp, s.mpps, s.ev_pp, s.ins_pp);
+		dnsf_json_obj(&g_js, "flood");
+		dnsf_json_u64(&g_js, "flow_entries", s.entries);
+		dnsf_json_num(&g_js, "cycles_per_packet", s.cpp);
+		dnsf_json_num(&g_js, "mpps", s.mpps);
+		dnsf_json_num(&g_js, "evictions_per_packet", s.ev_pp);
+		dnsf_json_num(&g_js, "inserts_per_packet", s.ins_pp);
+		dnsf_json_end(&g_js);
+	}
+	dnsf_json_end(&g_js);
+	free(ix);
+}
+
+/* ---- N workers on N cores ---- */
+
+struct thr {
+	pthread_t t;
+	unsigned cpu;
+	struct dnsf_bench_mix mix;
+	struct dnsf_worker w;
+	struct run r;
+	pthread_barrier_t *bar;
+	double secs;
+};
+
+static void *
+thr_main(void *arg)
+{
+	struct thr *t = arg;
+	cpu_set_t set;
+	uint32_t *ix = all_indexes(t->mix.n);
+	struct ctx c;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	ctx_init(&c, &t->mix, ix, t->mix.n);
+	c.w = &t->w;
+	c.step = STEP_WORKER;
+	{
+		struct run wr = {0};
+		run_packets(&c, &wr, (uint64_t)o.warmup_passes * t->mix.n);
+	}
+	pthread_barrier_wait(t->bar);
+	const double t0 = dnsf_bench_now_s();
+	memset(&t->r, 0, sizeof(t->r));
+	while (dnsf_bench_now_s() - t0 < o.seconds)
+		run_packets(&c, &t->r, 65536);
+	t->secs = dnsf_bench_now_s() - t0;
+	free(ix);
+	return NULL;
+}
+
+/* Aggregate Mpps of n workers, each on its own core with its own copy of the mix. */
+static double
+run_threads(unsigned n, double *per)
+{
+	struct thr *t = calloc(n, sizeof(*t));
+	pthread_barrier_t bar;
+	double total = 0;
+
+	if (t == NULL)
+		die("out of memory");
+	pthread_barrier_init(&bar, NULL, n);
+	for (unsigned i = 0; i < n; i++) {
+		t[i].cpu = i % dnsf_bench_ncpus();
+		t[i].bar = &bar;
+		/* Different seeds: each worker sees its own clients, as RSS would give it. */
+		if (dnsf_bench_mix_build(&t[i].mix, o.packets, o.seed + 1000 * (i + 1)) != 0)
+			die("out of memory building the mix");
+		worker_init(&t[i].w, g_eng, (uint16_t)i);
+	}
+	for (unsigned i = 0; i < n; i++)
+		pthread_create(&t[i].t, NULL, thr_main, &t[i]);
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(t[i].t, NULL);
+		const double m = (double)t[i].r.pkts / t[i].secs / 1e6;
+		total += m;
+		if (per != NULL)
+			per[i] = m;
+		dnsf_worker_fini(&t[i].w);
+		dnsf_bench_mix_free(&t[i].mix);
+	}
+	pthread_barrier_destroy(&bar);
+	free(t);
+	return total;
+}
+
+static void
+bench_threads(void)
+{
+	double per[2];
+	const double one = run_threads(1, NULL);
+	const double two = run_threads(o.threads, per);
+
+	printf("workers on cores (wall-clock Mpps, each worker its own mix copy and tables):\n");
+	printf("  1 worker: %.2f Mpps; %u workers: %.2f Mpps (x%.2f)\n", one, o.threads, two,
+	       two / one);
+	dnsf_json_obj(&g_js, "workers");
+	dnsf_json_num(&g_js, "one_mpps", one);
+	dnsf_json_u64(&g_js, "n", o.threads);
+	dnsf_json_num(&g_js, "n_mpps", two);
+	dnsf_json_num(&g_js, "speedup", two / one);
+	dnsf_json_end(&g_js);
+}
+
+/* ---- main ---- */
+
+static void
+usage(void)
+{
+	printf("usage: dnsfence-bench-pipeline [options]\n"
+	       "  --config FILE     dnsfence config (default %s)\n"
+	       "  --packets N       frames in the mix (default 16384)\n"
+	       "  --seconds S       time per measurement (default 2)\n"
+	       "  --passes K        measure exactly K passes over the mix instead (callgrind)\n"
+	       "  --warmup-passes K passes before measuring (default 1)\n"
+	       "  --burst B         packets per burst (default 32)\n"
+	       "  --flows N         scaling point with N live flows (repeatable)\n"
+	       "  --scaling         the sweep 1K 10K 100K 1M 10M flows, and the flood\n"
+	       "  --flood           random-source flood on the configured table\n"
+	       "  --threads N       also run N workers on N cores (N <= cores)\n"
+	       "  --no-stages       skip the per-stage breakdown\n"
+	       "  --no-kinds        skip the per-kind costs\n"
+	       "  --seed S          mix seed\n"
+	       "  --json OUT        write the results as JSON\n",
+	       DNSF_BENCH_CONFIG);
+}
+
+static uint64_t
+num(const char *s, const char *opt)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end != '\0' || end == s) {
+		fprintf(stderr, "dnsfence-bench-pipeline: %s: not a number: %s\n", opt, s);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"packets", required_argument, NULL, 'n'},
+	    {"seconds", required_argument, NULL, 's'},
+	    {"passes", required_argument, NULL, 'p'},
+	    {"warmup-passes", required_argument, NULL, 'W'},
+	    {"burst", required_argument, NULL, 'b'},
+	    {"flows", required_argument, NULL, 'f'},
+	    {"scaling", no_argument, NULL, 'S'},
+	    {"flood", no_argument, NULL, 'F'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"no-stages", no_argument, NULL, 'N'},
+	    {"no-kinds", no_argument, NULL, 'K'},
+	    {"seed", required_argument, NULL, 'r'},
+	    {"json", required_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct dnsf_bench_mix mix;
+	char err[DNSF_ERR_MAX];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'n':
+			o.packets = (uint32_t)num(optarg, "--packets");
+			break;
+		case 's':
+			o.seconds = strtod(optarg, NULL);
+			break;
+		case 'p':
+			o.passes = (uint32_t)num(optarg, "--passes");
+			break;
+		case 'W':
+			o.warmup_passes = (uint32_t)num(optarg, "--warmup-passes");
+			break;
+		case 'b':
+			o.burst = (uint32_t)num(optarg, "--burst");
+			if (o.burst == 0 || o.burst > 512)
+				die("--burst: 1..512");
+			break;
+		case 'f':
+			if (o.n_flows == MAX_POINTS)
+				die("--flows: too many points");
+			o.flows[o.n_flows++] = (uint32_t)num(optarg, "--flows");
+			break;
+		case 'S':
+			o.scaling = 1;
+			o.flood = 1;
+			break;
+		case 'F':
+			o.flood = 1;
+			break;
+		case 't':
+			o.threads = (unsigned)num(optarg, "--threads");
+			break;
+		case 'N':
+			o.stages = 0;
+			break;
+		case 'K':
+			o.kinds = 0;
+			break;
+		case 'r':
+			o.seed = num(optarg, "--seed");
+			break;
+		case 'j':
+			o.json = optarg;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (o.packets < 64)
+		die("--packets: at least 64");
+
+	if (dnsf_config_load(o.config, &g_cfg, err, sizeof(err)) != 0)
+		die(err);
+	if (!g_cfg.detect.enabled)
+		die("the config turns detection off: nothing to measure");
+	if (dnsf_engine_create(&g_cfg, &g_eng, err, sizeof(err)) != 0)
+		die(err);
+	if (dnsf_bench_mix_build(&mix, o.packets, o.seed) != 0)
+		die("out of memory building the mix");
+	if (o.json != NULL && dnsf_json_open(&g_js, o.json) != 0) {
+		fprintf(stderr, "dnsfence-bench-pipeline: %s: %s\n", o.json, strerror(errno));
+		return 1;
+	}
+
+	{
+		char model[256];
+		dnsf_bench_cpu_model(model, sizeof(model));
+		printf("machine: %s, %u cpus, TSC %.3f GHz (cycles below are TSC ticks)\n", model,
+		       dnsf_bench_ncpus(), (double)dnsf_bench_tsc_hz() / 1e9);
+		printf("mix: %u frames, mean %.0f bytes:", mix.n, (double)mix.bytes / mix.n);
+		for (unsigned k = 0; k < DNSF_BK__COUNT; k++)
+			printf(" %s %u", dnsf_bench_kind_name(k), mix.count[k]);
+		printf("\nconfig: %s (action %s, flow_entries %u, hold %u s)\n", o.config,
+		       dnsf_action_name(g_cfg.detect.action), g_cfg.detect.flow_entries,
+		       g_cfg.detect.hold_seconds);
+	}
+	dnsf_json_obj(&g_js, NULL);
+	dnsf_json_str(&g_js, "bench", "pipeline");
+	dnsf_json_machine(&g_js);
+	dnsf_json_obj(&g_js, "setup");
+	dnsf_json_str(&g_js, "config", o.config);
+	dnsf_json_u64(&g_js, "burst", o.burst);
+	dnsf_json_num(&g_js, "seconds", o.seconds);
+	dnsf_json_u64(&g_js, "passes", o.passes);
+	dnsf_json_u64(&g_js, "seed", o.seed);
+	dnsf_json_end(&g_js);
+	dnsf_json_obj(&g_js, "mix");
+	dnsf_json_u64(&g_js, "frames", mix.n);
+	dnsf_json_num(&g_js, "mean_bytes", (double)mix.bytes / mix.n);
+	for (unsigned k = 0; k < DNSF_BK__COUNT; k++)
+		dnsf_json_u64(&g_js, dnsf_bench_kind_name(k), mix.count[k]);
+	dnsf_json_end(&g_js);
+
+	bench_headline(&mix);
+	if (o.stages)
+		bench_stages(&mix);
+	if (o.scaling || o.n_flows || o.flood)
+		bench_scaling(&mix);
+	if (o.threads > 1)
+		bench_threads();
+
+	dnsf_json_close(&g_js);
+	dnsf_bench_mix_free(&mix);
+	dnsf_engine_free(g_eng);
+	printf("sink %llu\n", (unsigned long long)(g_sink & 0xff));
+	return 0;
+}
