@@ -767,6 +767,14 @@ dnsf_model_load_mem(const uint8_t *buf, size_t len, uint64_t expect_schema,
 	body_pos = r.pos;
 	if (!have(&r, dlen))
 		TRUNC("description");
+	/* Printable ASCII only: a NUL would cut the text short and the rest would be lost (a
+	 * second encoding of the same model), other bytes would reach logs raw. */
+	for (uint32_t i = 0; i < dlen; i++) {
+		if (buf[r.pos + i] < 0x20 || buf[r.pos + i] > 0x7e) {
+			seterr(err, errlen, "description has a non-printable byte at %" PRIu32, i);
+			return -1;
+		}
+	}
 	r.pos += dlen;
 	if (!have(&r, (size_t)n_features * NORM_SIZE))
 		TRUNC("normalisation");
