@@ -32,6 +32,7 @@
 #include <yaml.h>
 
 #include "dnsf_config.h"
+#include "dnsf_harden.h"
 
 #define DEFAULT_PSL "/usr/share/publicsuffix/public_suffix_list.dat"
 
@@ -153,15 +154,28 @@ dnsf_config_defaults(struct dnsf_config *cfg)
 	cfg->model.threshold = 500;
 	cfg->model.combine = DNSF_COMBINE_EITHER;
 	cfg->model.required = 1;
+
+	/* Hardening: only the QTYPE policy is on by default (docs/hardening.md says why). */
+	cfg->harden.edns_max = 1232;
+	cfg->harden.edns_oversize = DNSF_OVERSIZE_TRUNCATE;
+	cfg->harden.rare_types = 1;
+	cfg->harden.types[0] = (struct dnsf_type_rule){DNSF_T_NULL, DNSF_T_NULL, DNSF_TYPE_REFUSE};
+	cfg->harden.types[1] = (struct dnsf_type_rule){65280, 65534, DNSF_TYPE_REFUSE};
+	cfg->harden.n_types = 2;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Load context and error lines */
 
+enum pos_kind { POS_SCALAR = 0, POS_MAP, POS_SEQ };
+
 struct pos {
 	char *path;
+	char *value;        /* scalar value nodes: the text (for free-form mappings such as
+	                       hardening.types, which libcyaml cannot describe); else NULL */
 	uint32_t line, col; /* 1-based */
 	bool is_key;
+	uint8_t kind; /* enum pos_kind, for value nodes */
 };
 
 enum cy_frame_kind { CY_FIELD, CY_ENTRY, CY_MAPPING };
@@ -318,6 +332,8 @@ pos_add(struct ctx *c, const char *path, const yaml_mark_t *m, bool is_key)
 	c->pos[c->n_pos].path = strdup(path);
 	if (!c->pos[c->n_pos].path)
 		return fail_at(c, NULL, 0, 0, "out of memory");
+	c->pos[c->n_pos].value = NULL;
+	c->pos[c->n_pos].kind = POS_SCALAR;
 	c->pos[c->n_pos].line = (uint32_t)m->line + 1;
 	c->pos[c->n_pos].col = (uint32_t)m->column + 1;
 	c->pos[c->n_pos].is_key = is_key;
@@ -424,6 +440,9 @@ walk_yaml(struct ctx *c, const char *buf, size_t len)
 			}
 			child_path(top, path, sizeof(path));
 			rc = pos_add(c, path, m, false);
+			if (rc == 0 && !(c->pos[c->n_pos - 1].value =
+			                     strdup((const char *)ev.data.scalar.value)))
+				rc = fail_at(c, NULL, 0, 0, "out of memory");
 			if (top && top->is_map)
 				top->want_key = true;
 			if (!top && ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
@@ -448,6 +467,9 @@ walk_yaml(struct ctx *c, const char *buf, size_t len)
 			}
 			child_path(top, path, sizeof(path));
 			rc = pos_add(c, path, m, false);
+			if (rc == 0)
+				c->pos[c->n_pos - 1].kind =
+				    ev.type == YAML_MAPPING_START_EVENT ? POS_MAP : POS_SEQ;
 			if (top && top->is_map)
 				top->want_key = true;
 			stack[depth] = (struct walk_frame){
@@ -560,6 +582,17 @@ struct raw_model {
 	char *required;
 };
 
+struct raw_hardening {
+	char *case_randomization;
+	char *case_key;
+	char *case_exceptions;
+	char *edns_clamp;
+	char *edns_max;
+	char *edns_oversize;
+	char *rare_types;
+	/* types: a free-form mapping (TYPE: action), read from the position index */
+};
+
 struct raw_config {
 	char **eal;
 	unsigned eal_count;
@@ -578,6 +611,7 @@ struct raw_config {
 	char *telemetry;
 	struct raw_detection *detection;
 	struct raw_model *model;
+	struct raw_hardening *hardening;
 };
 
 /* Required keys (port name, ...) are optional to libcyaml and checked below, so that the
@@ -695,6 +729,18 @@ static const cyaml_schema_field_t model_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t hardening_fields[] = {
+    F_STR("case_randomization", struct raw_hardening, case_randomization),
+    F_STR("case_key", struct raw_hardening, case_key),
+    F_STR("case_exceptions", struct raw_hardening, case_exceptions),
+    F_STR("edns_clamp", struct raw_hardening, edns_clamp),
+    F_STR("edns_max", struct raw_hardening, edns_max),
+    F_STR("edns_oversize", struct raw_hardening, edns_oversize),
+    F_STR("rare_types", struct raw_hardening, rare_types),
+    CYAML_FIELD_IGNORE("types", CYAML_FLAG_OPTIONAL),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
     F_SEQ("eal", struct raw_config, eal, &str_entry),
     F_STR("mode", struct raw_config, mode),
@@ -710,6 +756,7 @@ static const cyaml_schema_field_t top_fields[] = {
     F_STR("telemetry", struct raw_config, telemetry),
     F_MAP("detection", struct raw_config, detection, detection_fields),
     F_MAP("model", struct raw_config, model, model_fields),
+    F_MAP("hardening", struct raw_config, hardening, hardening_fields),
     CYAML_FIELD_END,
 };
 
@@ -1434,6 +1481,128 @@ conv_model(struct ctx *c, const struct raw_model *m, struct dnsf_model_cfg *mc)
 	return 0;
 }
 
+static const struct enum_name oversize_names[] = {
+    {"truncate", DNSF_OVERSIZE_TRUNCATE},
+    {"drop", DNSF_OVERSIZE_DROP},
+};
+static const struct enum_name type_action_names[] = {
+    {"pass", DNSF_TYPE_PASS},
+    {"count", DNSF_TYPE_COUNT},
+    {"refuse", DNSF_TYPE_REFUSE},
+    {"drop", DNSF_TYPE_DROP},
+};
+
+/* hardening.types: a mapping of record type -> action, read from the position index (libcyaml
+ * 1.3.1 has no free-form mappings, so the schema ignores it). Given, it replaces the default. */
+static int
+conv_types(struct ctx *c, struct dnsf_harden_cfg *hc)
+{
+	static const char key[] = "hardening.types";
+	const size_t plen = sizeof(key); /* "hardening.types." */
+	const struct pos *v = pos_find(c, key, false, false);
+	struct {
+		uint16_t lo, hi;
+		size_t at;
+	} seen[DNSF_MAX_TYPE_RULES];
+	unsigned n = 0;
+
+	if (!v)
+		return 0;
+	if (v->kind == POS_SEQ)
+		return fail(c, key,
+		            "expected a mapping of record type to action (e.g. NULL: refuse), "
+		            "found a list");
+	if (v->kind == POS_SCALAR) {
+		if (!v->value || !*v->value || !strcmp(v->value, "~") || !strcmp(v->value, "null"))
+			return 0; /* "types:" alone: the default, like an empty section */
+		return fail(c, key,
+		            "expected a mapping of record type to action (e.g. NULL: refuse), "
+		            "found a single value");
+	}
+	for (size_t i = 0; i < c->n_pos; i++) {
+		const struct pos *k = &c->pos[i];
+		const char *name = k->path + plen;
+		const struct pos *val;
+		uint16_t lo, hi;
+		uint8_t act = DNSF_TYPE_PASS;
+
+		if (!k->is_key || strncmp(k->path, key, plen - 1) != 0 || k->path[plen - 1] != '.')
+			continue;
+		if (strchr(name, '.') || strchr(name, '[')) {
+			/* Below a type's value (a nested mapping, reported at the type) or a key
+			 * with a dot, which no type name has. */
+			char first[KEYPATH_MAX];
+			const struct pos *f;
+
+			strfmt(first, sizeof(first), "%.*s", (int)(strcspn(name, ".[") + plen),
+			       k->path);
+			f = pos_find(c, first, false, false);
+			if (f && f->kind != POS_SCALAR)
+				continue;
+			return fail_at(c, k->path, k->line, k->col,
+			               "'%s' is not a record type (a mnemonic such as NULL or TXT, "
+			               "TYPE<n>, a number 0..65535, or PRIVATE)",
+			               SHOWN(name));
+		}
+		if (dnsf_harden_type_parse(name, &lo, &hi) != 0)
+			return fail_at(c, k->path, k->line, k->col,
+			               "'%s' is not a record type (a mnemonic such as NULL or TXT, "
+			               "TYPE<n>, a number 0..65535, or PRIVATE)",
+			               SHOWN(name));
+		/* The key's value node comes right after it in document order. */
+		val = i + 1 < c->n_pos ? &c->pos[i + 1] : NULL;
+		if (!val || val->is_key || strcmp(val->path, k->path) != 0 ||
+		    val->kind != POS_SCALAR || !val->value)
+			return fail(c, k->path,
+			            "expected a single value (pass, count, refuse or drop)");
+		if (get_enum(c, k->path, val->value, type_action_names, N_(type_action_names),
+		             &act) < 0)
+			return -1;
+		for (unsigned j = 0; j < n; j++)
+			if (seen[j].lo == lo && seen[j].hi == hi)
+				return fail_at(c, k->path, k->line, k->col,
+				               "the same type as %s (line %" PRIu32 ")",
+				               c->pos[seen[j].at].path, c->pos[seen[j].at].line);
+		if (n == DNSF_MAX_TYPE_RULES)
+			return fail_at(c, k->path, k->line, k->col, "more than %d types",
+			               DNSF_MAX_TYPE_RULES);
+		seen[n].lo = lo;
+		seen[n].hi = hi;
+		seen[n].at = i;
+		hc->types[n] = (struct dnsf_type_rule){lo, hi, act};
+		n++;
+	}
+	hc->n_types = (uint8_t)n;
+	return 0;
+}
+
+static int
+conv_hardening(struct ctx *c, const struct raw_hardening *h, struct dnsf_harden_cfg *hc)
+{
+	if (!h)
+		return 0;
+	if (get_bool(c, "hardening.case_randomization", h->case_randomization,
+	             &hc->case_randomization) < 0 ||
+	    get_path(c, "hardening.case_exceptions", h->case_exceptions, hc->case_exceptions,
+	             NULL) < 0 ||
+	    get_bool(c, "hardening.edns_clamp", h->edns_clamp, &hc->edns_clamp) < 0 ||
+	    num_u16(c, "hardening.edns_max", h->edns_max, 512, 4096, &hc->edns_max) < 0 ||
+	    get_enum(c, "hardening.edns_oversize", h->edns_oversize, oversize_names,
+	             N_(oversize_names), &hc->edns_oversize) < 0 ||
+	    get_bool(c, "hardening.rare_types", h->rare_types, &hc->rare_types) < 0 ||
+	    conv_types(c, hc) < 0)
+		return -1;
+	if (h->case_key && *h->case_key) {
+		/* The key is a secret: the error does not quote it. */
+		if (dnsf_harden_key_parse(h->case_key, hc->case_key) != 0)
+			return fail(c, "hardening.case_key",
+			            "not a 128-bit key: write exactly 32 hex digits, or \"\" for a "
+			            "random key at every start");
+		hc->case_key_set = 1;
+	}
+	return 0;
+}
+
 /* Checks that need more than one key, and the files, once every value is known. */
 static int
 check_whole(struct ctx *c, struct dnsf_config *cfg)
@@ -1464,6 +1633,11 @@ check_whole(struct ctx *c, struct dnsf_config *cfg)
 		return -1;
 	if (cfg->event_log[0] && strcmp(cfg->event_log, "-") != 0 &&
 	    check_writable_dir(c, "events.log", cfg->event_log) < 0)
+		return -1;
+	/* Like the PSL: the exception list is read only when case randomization runs. */
+	if (cfg->harden.case_randomization && cfg->harden.case_exceptions[0] &&
+	    check_readable(c, "hardening.case_exceptions", cfg->harden.case_exceptions,
+	                   "case exception list") < 0)
 		return -1;
 
 	/* The detector's files matter only when it runs. */
@@ -1523,7 +1697,8 @@ convert(struct ctx *c, const struct raw_config *r, struct dnsf_config *cfg)
 		return -1;
 	if (get_bool(c, "telemetry", r->telemetry, &cfg->telemetry) < 0 ||
 	    conv_detection(c, r->detection, &cfg->detect) < 0 ||
-	    conv_model(c, r->model, &cfg->model) < 0)
+	    conv_model(c, r->model, &cfg->model) < 0 ||
+	    conv_hardening(c, r->hardening, &cfg->harden) < 0)
 		return -1;
 	return check_whole(c, cfg);
 }
@@ -1664,8 +1839,10 @@ dnsf_config_load(const char *path, struct dnsf_config *out, char *err, size_t er
 out:
 	if (raw)
 		cyaml_free(&ycfg, &top_schema, raw, 0);
-	for (size_t i = 0; i < c.n_pos; i++)
+	for (size_t i = 0; i < c.n_pos; i++) {
 		free(c.pos[i].path);
+		free(c.pos[i].value);
+	}
 	free(c.pos);
 	free(cfg);
 	free(buf);

@@ -105,6 +105,39 @@ struct dnsf_model_cfg {
 	uint8_t required;  /* 1: a model that fails to load stops startup (default 1) */
 };
 
+/* Hardening (docs/hardening.md): what to do with a query of a given QTYPE. */
+enum dnsf_type_action {
+	DNSF_TYPE_PASS = 0, /* nothing */
+	DNSF_TYPE_COUNT,    /* pass, count in rare_type_counted */
+	DNSF_TYPE_REFUSE,   /* answer REFUSED (drop where no answer can be built) */
+	DNSF_TYPE_DROP,
+	DNSF_TYPE__COUNT
+};
+/* What to do with a UDP answer larger than hardening.edns_max. */
+enum dnsf_oversize { DNSF_OVERSIZE_TRUNCATE = 0, DNSF_OVERSIZE_DROP };
+
+#define DNSF_MAX_TYPE_RULES 64
+#define DNSF_HARDEN_KEY_LEN 16 /* hardening.case_key: 128 bits, 32 hex digits */
+
+/* One entry of hardening.types: QTYPEs lo..hi (a single type: lo == hi) get `action`. */
+struct dnsf_type_rule {
+	uint16_t lo, hi;
+	uint8_t action; /* enum dnsf_type_action */
+};
+
+struct dnsf_harden_cfg {
+	uint8_t case_randomization; /* 0x20 on queries, restored on answers (default 0) */
+	uint8_t case_key_set;       /* 1: case_key came from the config; 0: random at start */
+	uint8_t case_key[DNSF_HARDEN_KEY_LEN];
+	char case_exceptions[DNSF_PATH_MAX]; /* suffix list never randomized; "" = none */
+	uint8_t edns_clamp;                  /* clamp the OPT UDP size of queries (default 0) */
+	uint8_t edns_oversize;               /* enum dnsf_oversize (default truncate) */
+	uint16_t edns_max;                   /* ceiling, 512..4096 (default 1232) */
+	uint8_t rare_types;                  /* apply `types` (default 1) */
+	uint8_t n_types;                     /* default 2: NULL and 65280-65534 refused */
+	struct dnsf_type_rule types[DNSF_MAX_TYPE_RULES];
+};
+
 struct dnsf_config {
 	char path[DNSF_PATH_MAX]; /* the file this was loaded from */
 
@@ -141,6 +174,7 @@ struct dnsf_config {
 
 	struct dnsf_detect_cfg detect;
 	struct dnsf_model_cfg model;
+	struct dnsf_harden_cfg harden; /* hardening.* */
 };
 
 /* Fill every field with its documented default (no ports, no pairs). */

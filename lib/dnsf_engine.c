@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The per-packet decision. Order matters and is documented in docs/architecture.md:
- *   parse -> non-DNS passes untouched -> fragment / malformed policy -> allow list (always passes)
- *   -> deny list -> tunnel detection -> action (drop / refuse / log; monitor turns blocks into
- * log).
+ *   parse -> non-DNS passes untouched -> fragment / malformed policy -> (answers: 0x20 case
+ *   restored) -> allow list (always passes) -> deny list -> rare-type policy (queries) -> tunnel
+ *   detection -> action (drop / refuse / log; monitor turns blocks into log) -> hardening of
+ *   what passes (queries: 0x20 randomization, EDNS clamp; answers: EDNS ceiling), inline mode
+ *   only (docs/hardening.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "dnsf_detect.h"
 #include "dnsf_engine.h"
+#include "dnsf_harden.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
 #include "dnsf_refuse.h"
@@ -23,6 +26,8 @@ struct dnsf_engine {
 	struct dnsf_psl *psl;          /* registered-domain split; NULL when detection is off */
 	struct dnsf_detect_params detect; /* detector settings resolved from cfg (dnsf_detect.h);
 	                                     .model/.model_score stay NULL until a model is wired */
+	struct dnsf_suffix_set *case_exc; /* hardening.case_exceptions; NULL = empty */
+	struct dnsf_harden harden;        /* hardening settings and key (dnsf_harden.h) */
 };
 
 /* A worker's private detector state: flow and domain tables (dnsf_detect.h). */
@@ -62,6 +67,12 @@ dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char
 	if (cfg->denylist[0] != '\0' &&
 	    dnsf_suffix_set_load(cfg->denylist, &eng->deny, err, errlen) != 0)
 		goto fail;
+	/* The exception list matters only when case randomization runs (like the PSL). */
+	if (cfg->harden.case_randomization && cfg->harden.case_exceptions[0] != '\0' &&
+	    dnsf_suffix_set_load(cfg->harden.case_exceptions, &eng->case_exc, err, errlen) != 0)
+		goto fail;
+	if (dnsf_harden_init(&eng->harden, &cfg->harden, eng->case_exc, err, errlen) != 0)
+		goto fail;
 	dnsf_detect_params_init(&eng->detect, &cfg->detect, &cfg->model);
 	if (cfg->detect.enabled &&
 	    dnsf_psl_load(cfg->detect.psl[0] != '\0' ? cfg->detect.psl : DNSF_PSL_DEFAULT_PATH,
@@ -81,6 +92,7 @@ dnsf_engine_free(struct dnsf_engine *eng)
 		return;
 	dnsf_suffix_set_free(eng->allow);
 	dnsf_suffix_set_free(eng->deny);
+	dnsf_suffix_set_free(eng->case_exc);
 	dnsf_psl_free(eng->psl);
 	free(eng);
 }
@@ -166,8 +178,8 @@ deny_event_due(struct dnsf_worker *w, const struct dnsf_pkt *p, uint64_t suffix_
  * TCP, a fragment).
  */
 static void
-block(struct dnsf_worker *w, uint8_t action, uint8_t reason, uint8_t *frame, uint32_t len,
-      uint32_t room, const struct dnsf_pkt *p, struct dnsf_verdict *v)
+block_rcode(struct dnsf_worker *w, uint8_t action, uint8_t reason, uint8_t rcode, uint8_t *frame,
+            uint32_t len, uint32_t room, const struct dnsf_pkt *p, struct dnsf_verdict *v)
 {
 	const struct dnsf_config *cfg = &w->eng->cfg;
 
@@ -182,8 +194,7 @@ block(struct dnsf_worker *w, uint8_t action, uint8_t reason, uint8_t *frame, uin
 		uint32_t out_len = 0;
 
 		if (p->cls == DNSF_PKT_DNS && p->is_query &&
-		    dnsf_refuse_build(frame, len, room, p, cfg->detect.refuse_rcode, &out_len) ==
-		        0) {
+		    dnsf_refuse_build(frame, len, room, p, rcode, &out_len) == 0) {
 			v->action = DNSF_ACT_REFUSE;
 			v->out_len = (uint16_t)out_len;
 			DNSF_STAT_INC(&w->stats, refused_sent);
@@ -192,6 +203,93 @@ block(struct dnsf_worker *w, uint8_t action, uint8_t reason, uint8_t *frame, uin
 		v->would = DNSF_ACT_DROP;
 	}
 	v->action = DNSF_ACT_DROP;
+}
+
+static void
+block(struct dnsf_worker *w, uint8_t action, uint8_t reason, uint8_t *frame, uint32_t len,
+      uint32_t room, const struct dnsf_pkt *p, struct dnsf_verdict *v)
+{
+	block_rcode(w, action, reason, w->eng->cfg.detect.refuse_rcode, frame, len, room, p, v);
+}
+
+/*
+ * Rare-type policy (hardening.types) for a query that is not allow- or deny-listed. `refuse`
+ * always answers REFUSED, whatever detection.refuse_rcode says: NXDOMAIN would tell caches that
+ * the name has no records of any type. Events are rate-limited like deny-list events, per
+ * (client, registered domain or name, QTYPE).
+ */
+static void
+rare_type(struct dnsf_worker *w, uint8_t ta, uint8_t *frame, uint32_t len, uint32_t room,
+          uint64_t now_us, const struct dnsf_pkt *p, const uint64_t *h, struct dnsf_verdict *v,
+          struct dnsf_event *ev)
+{
+	const struct dnsf_engine *eng = w->eng;
+	unsigned split = 0, off;
+
+	if (ta == DNSF_TYPE_COUNT) {
+		DNSF_STAT_INC(&w->stats, rare_type_counted);
+		return;
+	}
+	block_rcode(w, ta == DNSF_TYPE_REFUSE ? DNSF_ACT_REFUSE : DNSF_ACT_DROP, DNSF_R_RARE_TYPE,
+	            DNSF_RCODE_REFUSED, frame, len, room, p, v);
+	if (v->would == DNSF_ACT_REFUSE)
+		DNSF_STAT_INC(&w->stats, rare_type_refused);
+	else
+		DNSF_STAT_INC(&w->stats, rare_type_dropped);
+	/* The event names the registered domain when the PSL is loaded, else the whole name. */
+	if (eng->psl != NULL)
+		split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h);
+	off = split < p->dns.nlabels ? p->dns.label_off[split] : p->dns.qname_len;
+	if (!deny_event_due(w, p, h[split] ^ (UINT64_C(0x9e3779b97f4a7c15) * (p->dns.qtype + 1u)),
+	                    now_us)) {
+		DNSF_STAT_INC(&w->stats, events_suppressed);
+		return;
+	}
+	fill_event(w, p, now_us, p->dns.qname + off, (size_t)(p->dns.qname_len - off), ev);
+	ev->action = v->action;
+	ev->would = v->would;
+	ev->reason = v->reason;
+	v->has_event = 1;
+}
+
+/* Hardening of a message that passes, in inline mode (dnsf_harden.h). */
+static void
+harden_pass(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
+            const struct dnsf_pkt *p, const uint64_t *h, struct dnsf_verdict *v)
+{
+	const struct dnsf_harden *hd = &w->eng->harden;
+	uint32_t out_len = 0;
+	unsigned r;
+
+	if (v->action != DNSF_ACT_PASS || p->l4_proto != 17)
+		return;
+	if (p->is_query) {
+		if (!hd->case_on && !hd->edns_on)
+			return;
+		r = dnsf_harden_query(hd, frame, len, p, h);
+		if (r & DNSF_HD_RANDOMIZED)
+			DNSF_STAT_INC(&w->stats, randomized);
+		if (r & DNSF_HD_EXEMPT)
+			DNSF_STAT_INC(&w->stats, case_exempted);
+		if (r & DNSF_HD_EDNS_CLAMPED)
+			DNSF_STAT_INC(&w->stats, edns_clamped);
+		if (r & (DNSF_HD_RANDOMIZED | DNSF_HD_EDNS_CLAMPED))
+			v->rewritten = 1;
+		return;
+	}
+	if (!hd->edns_on)
+		return;
+	r = dnsf_harden_oversize(hd, frame, len, p, &out_len);
+	if (!(r & DNSF_HD_OVERSIZE))
+		return;
+	DNSF_STAT_INC(&w->stats, edns_oversize);
+	if (r & DNSF_HD_TRUNCATED) {
+		DNSF_STAT_INC(&w->stats, edns_truncated);
+		v->rewritten = 1;
+		v->out_len = (uint16_t)out_len;
+		return;
+	}
+	block(w, DNSF_ACT_DROP, DNSF_R_EDNS_OVERSIZE, frame, len, room, p, v);
 }
 
 /*
@@ -253,9 +351,14 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 	const struct dnsf_config *cfg = &eng->cfg;
 	struct dnsf_pkt p;
 	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+	struct dnsf_harden_undo undo;
+	const int rewrite = cfg->mode == DNSF_MODE_INLINE; /* a TAP cannot change packets */
+	uint8_t ta;
 	int m;
 
+	undo.n = 0;
 	v->action = DNSF_ACT_PASS;
+	v->rewritten = 0;
 	v->would = DNSF_ACT_PASS;
 	v->reason = DNSF_R_NONE;
 	v->has_event = 0;
@@ -303,17 +406,33 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 
 	dnsf_name_msg_hashes(&p.dns, h);
 
+	/* An answer gets the client's letter case back before anything looks at it, so lists,
+	 * detection and the client see what they would have seen without hardening; a verdict
+	 * other than pass puts the bytes back (undo): a dropped frame stays the one that came. */
+	if (rewrite && !p.is_query && eng->harden.case_on) {
+		const unsigned r = dnsf_harden_restore(&eng->harden, frame, len, &p, h, &undo);
+
+		if (r & DNSF_HD_RESTORED) {
+			DNSF_STAT_INC(&w->stats, restored);
+			v->rewritten = 1;
+		}
+		if (r & DNSF_HD_RESTORE_FAILED)
+			DNSF_STAT_INC(&w->stats, restore_failed);
+		if (r & DNSF_HD_EXEMPT)
+			DNSF_STAT_INC(&w->stats, case_exempted);
+	}
+
 	if (eng->allow != NULL && dnsf_suffix_set_match(eng->allow, &p.dns, h) >= 0) {
 		DNSF_STAT_INC(&w->stats, allowlisted);
 		v->reason = DNSF_R_ALLOWLIST;
-		return;
+		goto done;
 	}
 	if (eng->deny != NULL && (m = dnsf_suffix_set_match(eng->deny, &p.dns, h)) >= 0) {
 		DNSF_STAT_INC(&w->stats, denylisted);
 		block(w, cfg->detect.action, DNSF_R_DENYLIST, frame, len, room, &p, v);
 		if (!deny_event_due(w, &p, h[m], now_us)) {
 			DNSF_STAT_INC(&w->stats, events_suppressed);
-			return;
+			goto done;
 		}
 		fill_event(w, &p, now_us, p.dns.qname + p.dns.label_off[m],
 		           (size_t)(p.dns.qname_len - p.dns.label_off[m]), ev);
@@ -321,8 +440,23 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 		ev->would = v->would;
 		ev->reason = v->reason;
 		v->has_event = 1;
-		return;
+		goto done;
+	}
+	if (p.is_query && p.dns.opcode == 0 &&
+	    (ta = dnsf_harden_type_action(&eng->harden, p.dns.qtype)) != DNSF_TYPE_PASS) {
+		rare_type(w, ta, frame, len, room, now_us, &p, h, v, ev);
+		if (v->would != DNSF_ACT_PASS)
+			goto done; /* blocked (or would be, in monitor mode): detection adds nothing
+			            */
 	}
 	if (cfg->detect.enabled)
 		detect(w, frame, len, room, now_us, &p, h, v, ev);
+done:
+	/* Every query that passes is randomized and every answer restored: the two must agree. */
+	if (rewrite)
+		harden_pass(w, frame, len, room, &p, h, v);
+	if (v->action != DNSF_ACT_PASS && undo.n != 0) {
+		dnsf_harden_undo(frame, &undo);
+		v->rewritten = 0;
+	}
 }

@@ -37,7 +37,12 @@ struct dnsf_verdict {
 	uint8_t reason;    /* enum dnsf_reason */
 	uint8_t cls;       /* enum dnsf_pkt_class */
 	uint8_t has_event; /* *ev was filled */
-	uint16_t out_len;  /* REFUSE: length of the rewritten frame */
+	/* REFUSE: length of the answer. PASS with rewritten: the frame's new length when hardening
+	 * truncated an answer (the dataplane must trim to it), 0 when the length did not change. */
+	uint16_t out_len;
+	/* PASS: hardening changed the frame in place (0x20 case, EDNS size, truncation); a
+	 * dataplane that decided on a copy (chained mbufs) must send the copy. */
+	uint8_t rewritten;
 	int32_t score;       /* rule score, -1 when not scored */
 	int32_t model_score; /* model score, -1 when no model */
 };

@@ -19,6 +19,8 @@ static const char *const reason_names[DNSF_R__COUNT] = {
     [DNSF_R_RULES] = "rules",
     [DNSF_R_MODEL] = "model",
     [DNSF_R_VERDICT_CACHE] = "verdict_cache",
+    [DNSF_R_RARE_TYPE] = "rare_type",
+    [DNSF_R_EDNS_OVERSIZE] = "edns_oversize",
 };
 
 const char *

@@ -40,7 +40,17 @@
 	X(flow_inserts, "flow table entries created")                                              \
 	X(flow_evictions, "flow table entries evicted (least recently seen in a full bucket)")     \
 	X(domain_inserts, "domain table entries created")                                          \
-	X(domain_evictions, "domain table entries evicted")
+	X(domain_evictions, "domain table entries evicted")                                        \
+	X(randomized, "queries whose QNAME letter case was randomized (0x20)")                     \
+	X(restored, "answers whose QNAME letter case was restored to the client's")                \
+	X(restore_failed, "answers passed unrestored: the resolver did not echo the case")         \
+	X(case_exempted, "queries and answers not randomized: name on the case exception list")    \
+	X(edns_clamped, "queries whose EDNS0 UDP size was lowered to hardening.edns_max")          \
+	X(edns_oversize, "UDP answers larger than hardening.edns_max (truncated or dropped)")      \
+	X(edns_truncated, "oversize UDP answers cut after the question with TC set")               \
+	X(rare_type_refused, "queries refused by the QTYPE policy (hardening.types)")              \
+	X(rare_type_dropped, "queries dropped by the QTYPE policy (hardening.types)")              \
+	X(rare_type_counted, "queries of a QTYPE with the policy 'count' (passed)")
 
 struct dnsf_worker_stats {
 #define DNSF_X_FIELD(name, help) uint64_t name;

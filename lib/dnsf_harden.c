@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Hardening: 0x20 case randomization and its stateless restoration, the EDNS0 ceiling, the QTYPE
+ * table. The contract is in dnsf_harden.h, the reasoning in docs/hardening.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "dnsf_event.h"
+#include "dnsf_harden.h"
+#include "dnsf_suffix.h"
+
+#define UDP_HLEN      8
+#define IP4_HLEN      20
+#define IP6_HLEN      40
+#define IPPROTO_UDP_N 17
+#define DNS_TC_BYTE2  0x02 /* TC is bit 9 of the flags word: bit 1 of header byte 2 */
+#define CASE_BIT      0x20
+
+static inline uint16_t
+rd16(const uint8_t *b)
+{
+	return (uint16_t)((unsigned)b[0] << 8 | b[1]);
+}
+
+static inline void
+wr16(uint8_t *b, unsigned v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static inline int
+is_letter(uint8_t c)
+{
+	return (uint8_t)((c | CASE_BIT) - 'a') < 26;
+}
+
+static inline int
+is_upper(uint8_t c)
+{
+	return (uint8_t)(c - 'A') < 26;
+}
+
+static inline uint8_t
+lower(uint8_t c)
+{
+	return is_upper(c) ? (uint8_t)(c | CASE_BIT) : c;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* SipHash-2-4, written from the paper's description: four 64-bit state words initialised from
+ * the key and "somepseudorandomlygeneratedbytes", two SipRounds per 8-byte little-endian block,
+ * a last block holding the tail and len mod 256 in its top byte, 0xff into v2, four rounds. */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND(v0, v1, v2, v3)                                                                   \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = ROTL(v1, 13);                                                                 \
+		v1 ^= v0;                                                                          \
+		v0 = ROTL(v0, 32);                                                                 \
+		v2 += v3;                                                                          \
+		v3 = ROTL(v3, 16);                                                                 \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = ROTL(v3, 21);                                                                 \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = ROTL(v1, 17);                                                                 \
+		v1 ^= v2;                                                                          \
+		v2 = ROTL(v2, 32);                                                                 \
+	} while (0)
+
+static inline uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+uint64_t
+dnsf_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t len)
+{
+	const uint8_t *in = data;
+	uint64_t v0 = k0 ^ UINT64_C(0x736f6d6570736575);
+	uint64_t v1 = k1 ^ UINT64_C(0x646f72616e646f6d);
+	uint64_t v2 = k0 ^ UINT64_C(0x6c7967656e657261);
+	uint64_t v3 = k1 ^ UINT64_C(0x7465646279746573);
+	const size_t end = len & ~(size_t)7;
+	uint64_t m, b = (uint64_t)len << 56;
+	size_t i;
+
+	for (i = 0; i < end; i += 8) {
+		m = le64(in + i);
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	for (i = 0; i < (len & 7); i++)
+		b |= (uint64_t)in[end + i] << (8 * i);
+	v3 ^= b;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Mask */
+
+static inline unsigned
+mask_bit(const uint64_t *mask, unsigned i)
+{
+	return (unsigned)(mask[i >> 6] >> (i & 63)) & 1u;
+}
+
+unsigned
+dnsf_harden_mask(const struct dnsf_harden *hd, const uint8_t client[16], uint16_t port, uint16_t id,
+                 const uint8_t *name, unsigned name_len, uint64_t mask[DNSF_HARDEN_MASK_WORDS])
+{
+	uint8_t buf[20 + DNSF_DNS_MAX_NAME];
+	unsigned letters = 0, i, j, zeros = 1, ones = 1;
+
+	memset(mask, 0, DNSF_HARDEN_MASK_WORDS * sizeof(mask[0]));
+	if (name_len > DNSF_DNS_MAX_NAME)
+		return 0;
+	memcpy(buf, client, 16);
+	wr16(buf + 16, port);
+	wr16(buf + 18, id);
+	/* In an uncompressed name every byte in A-Z/a-z is label content: length bytes are <= 63
+	 * and the root is 0, both below 'A'. */
+	for (i = 0; i < name_len; i++) {
+		buf[20 + i] = lower(name[i]);
+		letters += (unsigned)is_letter(name[i]);
+	}
+	mask[0] = dnsf_siphash24(hd->k0, hd->k1, buf, 20 + name_len);
+	for (j = 1; j < DNSF_HARDEN_MASK_WORDS && letters > 64 * j; j++) {
+		uint8_t ext[9];
+
+		for (i = 0; i < 8; i++)
+			ext[i] = (uint8_t)(mask[0] >> (8 * i));
+		ext[8] = (uint8_t)j;
+		mask[j] = dnsf_siphash24(hd->k0, hd->k1, ext, sizeof(ext));
+	}
+	/* Keep only the bits of letters that exist, then make the mask mixed (see header). */
+	for (j = 0; j < DNSF_HARDEN_MASK_WORDS; j++) {
+		unsigned have = letters > 64 * j ? letters - 64 * j : 0;
+		uint64_t full = have >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << have) - 1;
+
+		mask[j] &= full;
+		zeros &= mask[j] == 0;
+		ones &= mask[j] == full;
+	}
+	if (letters >= DNSF_HARDEN_MIN_LETTERS && (zeros || ones))
+		mask[0] ^= 1;
+	return letters;
+}
+
+unsigned
+dnsf_harden_flip(uint8_t *name, unsigned name_len, const uint64_t mask[DNSF_HARDEN_MASK_WORDS])
+{
+	unsigned i = 0, n = 0, k;
+
+	for (k = 0; k < name_len && i < 64 * DNSF_HARDEN_MASK_WORDS; k++) {
+		if (!is_letter(name[k]))
+			continue;
+		if (mask_bit(mask, i++)) {
+			name[k] ^= CASE_BIT;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Checksums: one's-complement sums over 16-bit big-endian words aligned on the UDP header. */
+
+struct csum_delta {
+	uint64_t sum;  /* sum of ~old and new words changed so far (RFC 1624, eqn. 3) */
+	uint32_t base; /* frame offset of the UDP header: word alignment reference */
+	int any;
+};
+
+static inline void
+ck_byte(struct csum_delta *d, uint32_t off, uint8_t oldb, uint8_t newb)
+{
+	const unsigned sh = ((off - d->base) & 1) ? 0 : 8;
+
+	d->sum += (uint16_t) ~(uint16_t)((unsigned)oldb << sh);
+	d->sum += (uint16_t)((unsigned)newb << sh);
+	d->any = 1;
+}
+
+static inline void
+set_byte(uint8_t *frame, uint32_t off, uint8_t v, struct csum_delta *d)
+{
+	ck_byte(d, off, frame[off], v);
+	frame[off] = v;
+}
+
+static uint16_t
+fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static uint64_t
+sum_bytes(uint64_t s, const uint8_t *b, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += rd16(b + i);
+	if (n & 1)
+		s += (uint64_t)b[n - 1] << 8;
+	return s;
+}
+
+/* HC' = ~(~HC + sum): a UDP checksum of 0 (IPv4: none sent) stays 0; a result of 0 is sent as
+ * 0xffff (RFC 768). */
+static void
+ck_apply(uint8_t *ck, const struct csum_delta *d)
+{
+	const uint16_t hc = rd16(ck);
+	uint16_t r;
+
+	if (!d->any || hc == 0)
+		return;
+	r = (uint16_t)~fold((uint64_t)(uint16_t)~hc + d->sum);
+	wr16(ck, r == 0 ? 0xffff : r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Message walking (bounds checked on every read; the parser's word is not taken for it). */
+
+/* Skip the name at *off in place (up to its end or its first pointer). */
+static int
+skip_name(const uint8_t *m, uint32_t len, uint32_t *off)
+{
+	uint32_t o = *off;
+	unsigned wl = 1;
+
+	for (;;) {
+		uint8_t c;
+
+		if (o >= len)
+			return -1;
+		c = m[o];
+		if (c == 0) {
+			o++;
+			break;
+		}
+		if ((c & 0xc0) == 0xc0) {
+			if (len - o < 2)
+				return -1;
+			o += 2;
+			break;
+		}
+		if (c > 63)
+			return -1;
+		wl += 1u + c;
+		if (wl > DNSF_DNS_MAX_NAME)
+			return -1;
+		o += 1u + c;
+	}
+	*off = o;
+	return 0;
+}
+
+struct rr {
+	uint32_t owner; /* offset of the owner name */
+	uint32_t fixed; /* offset of TYPE */
+	uint32_t end;   /* offset after RDATA */
+	uint16_t type;
+};
+
+static int
+rr_next(const uint8_t *m, uint32_t len, uint32_t *off, struct rr *r)
+{
+	uint32_t o = *off;
+
+	r->owner = o;
+	if (skip_name(m, len, &o) != 0 || len - o < 10)
+		return -1;
+	r->fixed = o;
+	r->type = rd16(m + o);
+	o += 10;
+	if (len - o < rd16(m + o - 2))
+		return -1;
+	r->end = o + rd16(m + o - 2);
+	*off = r->end;
+	return 0;
+}
+
+/* Offset just past the question section, or 0. */
+static uint32_t
+questions_end(const uint8_t *m, uint32_t len, unsigned qdcount)
+{
+	uint32_t off = DNSF_DNS_HDR_LEN;
+
+	for (unsigned i = 0; i < qdcount; i++) {
+		if (skip_name(m, len, &off) != 0 || len - off < 4)
+			return 0;
+		off += 4;
+	}
+	return off;
+}
+
+static unsigned
+rr_total(const uint8_t *m)
+{
+	unsigned n = (unsigned)rd16(m + 6) + rd16(m + 8) + rd16(m + 10);
+
+	return n > DNSF_DNS_MAX_RRS ? DNSF_DNS_MAX_RRS : n;
+}
+
+/* The OPT record of the additional section: 0 and its offset/length, or -1. */
+static int
+find_opt(const uint8_t *m, uint32_t len, uint32_t *opt_off, uint32_t *opt_len)
+{
+	const unsigned before = (unsigned)rd16(m + 6) + rd16(m + 8);
+	const unsigned total = rr_total(m);
+	uint32_t off = questions_end(m, len, rd16(m + 4));
+	struct rr r;
+
+	if (off == 0)
+		return -1;
+	for (unsigned i = 0; i < total; i++) {
+		if (rr_next(m, len, &off, &r) != 0)
+			return -1;
+		if (i >= before && r.type == DNSF_T_OPT) {
+			*opt_off = r.owner;
+			*opt_len = r.end - r.owner;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 0x20 */
+
+/* Does the frame hold a UDP DNS message whose first question we may randomize / restore? The
+ * test uses only what a response echoes (header opcode and counts, the name), so a query and
+ * its answer always get the same outcome. */
+static int
+case_eligible(const struct dnsf_harden *hd, uint32_t len, const struct dnsf_pkt *p,
+              const uint64_t *h, unsigned *res)
+{
+	const struct dnsf_dns_msg *d = &p->dns;
+
+	if (!hd->case_on || p->cls != DNSF_PKT_DNS || p->l4_proto != IPPROTO_UDP_N ||
+	    p->l4_off == 0 || d->qdcount != 1 || d->opcode != 0 || d->nlabels == 0 ||
+	    d->qname_wire_off != DNSF_DNS_HDR_LEN || d->qname_wire_len < 2 ||
+	    (uint32_t)p->dns_off + p->dns_len > len ||
+	    p->dns_len < DNSF_DNS_HDR_LEN + (uint32_t)d->qname_wire_len)
+		return 0;
+	if (hd->exceptions != NULL && dnsf_suffix_set_match(hd->exceptions, d, h) >= 0) {
+		*res |= DNSF_HD_EXEMPT;
+		return 0;
+	}
+	return 1;
+}
+
+/* The question name in the frame must be plain labels ending in the root, exactly
+ * qname_wire_len long (the first name of a message cannot hold a pointer). */
+static int
+plain_qname(const uint8_t *q, unsigned qwl)
+{
+	unsigned k = 0;
+
+	while (k < qwl) {
+		if (q[k] == 0)
+			return k + 1 == qwl;
+		if (q[k] > 63)
+			return 0;
+		k += 1u + q[k];
+	}
+	return 0;
+}
+
+static inline uint16_t
+client_port(const struct dnsf_pkt *p)
+{
+	return p->client_is_src ? p->sport : p->dport;
+}
+
+unsigned
+dnsf_harden_query(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
+                  const struct dnsf_pkt *p, const uint64_t *h)
+{
+	struct csum_delta d = {.sum = 0, .base = p->l4_off, .any = 0};
+	unsigned res = 0;
+
+	if (p->cls != DNSF_PKT_DNS || p->l4_proto != IPPROTO_UDP_N || !p->is_query ||
+	    p->l4_off == 0 || (uint32_t)p->l4_off + UDP_HLEN > len ||
+	    (uint32_t)p->dns_off + p->dns_len > len || p->dns_len < DNSF_DNS_HDR_LEN)
+		return 0;
+
+	if (case_eligible(hd, len, p, h, &res)) {
+		const uint32_t qoff = (uint32_t)p->dns_off + DNSF_DNS_HDR_LEN;
+		const unsigned qwl = p->dns.qname_wire_len;
+		uint64_t mask[DNSF_HARDEN_MASK_WORDS];
+		unsigned n, i = 0;
+
+		if (plain_qname(frame + qoff, qwl)) {
+			n = dnsf_harden_mask(hd, dnsf_pkt_client_addr(p), client_port(p), p->dns.id,
+			                     frame + qoff, qwl, mask);
+			if (n >= DNSF_HARDEN_MIN_LETTERS) {
+				for (uint32_t k = qoff; k < qoff + qwl; k++) {
+					if (!is_letter(frame[k]))
+						continue;
+					if (mask_bit(mask, i++))
+						set_byte(frame, k, frame[k] ^ CASE_BIT, &d);
+				}
+				res |= DNSF_HD_RANDOMIZED;
+			}
+		}
+	}
+
+	if (hd->edns_on && p->dns.has_opt && p->dns.udp_size > hd->edns_max) {
+		uint8_t *m = frame + p->dns_off;
+		uint32_t oo, ol;
+
+		if (find_opt(m, p->dns_len, &oo, &ol) == 0 && rd16(m + oo + 3) > hd->edns_max) {
+			const uint32_t at = p->dns_off + oo + 3; /* CLASS = UDP payload size */
+
+			set_byte(frame, at, (uint8_t)(hd->edns_max >> 8), &d);
+			set_byte(frame, at + 1, (uint8_t)hd->edns_max, &d);
+			res |= DNSF_HD_EDNS_CLAMPED;
+		}
+	}
+	ck_apply(frame + p->l4_off + 6, &d);
+	return res;
+}
+
+struct qview {
+	const uint8_t *rq;                    /* the question name as received (randomized case) */
+	uint8_t lq[DNSF_DNS_MAX_NAME + 1];    /* ... lower-cased */
+	uint8_t flip[DNSF_DNS_MAX_NAME + 1];  /* CASE_BIT where the mask flips that byte */
+	uint8_t start[DNSF_DNS_MAX_NAME + 1]; /* 1 where a label starts */
+	unsigned qwl;
+};
+
+/*
+ * An owner name that repeats the question name or one of its suffixes, written (at least
+ * partly) in place: when every letter written in place has exactly the randomized case of the
+ * question, give those letters the client's case. A name the server wrote in its own case is
+ * left as it is (it would have been the same without us).
+ */
+/* One restoring flip, logged for undo when there is a log. */
+static inline void
+restore_byte(uint8_t *frame, uint32_t off, struct csum_delta *d, struct dnsf_harden_undo *u)
+{
+	set_byte(frame, off, frame[off] ^ CASE_BIT, d);
+	if (u != NULL)
+		u->off[u->n++] = (uint16_t)off;
+}
+
+static void
+restore_owner(uint8_t *frame, uint32_t dns_off, uint32_t mlen, uint32_t owner,
+              const struct qview *q, struct csum_delta *d, struct dnsf_harden_undo *u)
+{
+	const uint8_t *m = frame + dns_off;
+	uint8_t e[DNSF_DNS_MAX_NAME + 1];
+	uint32_t pos = owner, inl = UINT32_MAX, el = 0, s, k;
+	unsigned ptrs = 0;
+
+	for (;;) {
+		uint8_t c;
+
+		if (pos >= mlen)
+			return;
+		c = m[pos];
+		if (c == 0) {
+			if (inl == UINT32_MAX)
+				inl = el;
+			e[el++] = 0;
+			break;
+		}
+		if ((c & 0xc0) == 0xc0) {
+			uint32_t t;
+
+			if (mlen - pos < 2)
+				return;
+			t = (uint32_t)(c & 0x3f) << 8 | m[pos + 1];
+			if (inl == UINT32_MAX)
+				inl = el;
+			/* Strictly backwards and into the body: no loops. */
+			if (t < DNSF_DNS_HDR_LEN || t >= pos || ++ptrs > DNSF_DNS_MAX_PTRS)
+				return;
+			pos = t;
+			continue;
+		}
+		if (c > 63 || el + 1u + c + 1u > DNSF_DNS_MAX_NAME || mlen - pos < 1u + c)
+			return;
+		e[el] = c;
+		for (k = 1; k <= c; k++)
+			e[el + k] = lower(m[pos + k]);
+		el += 1u + c;
+		pos += 1u + c;
+	}
+	if (inl == 0 || el > q->qwl)
+		return;
+	s = q->qwl - el;
+	if (!q->start[s] || memcmp(e, q->lq + s, el) != 0)
+		return;
+	for (k = 0; k < inl; k++) {
+		const uint8_t b = m[owner + k];
+
+		if (is_letter(b) && b != q->rq[s + k])
+			return;
+	}
+	if (u != NULL && u->n + inl > DNSF_HARDEN_UNDO_MAX)
+		return;
+	for (k = 0; k < inl; k++)
+		if (q->flip[s + k])
+			restore_byte(frame, dns_off + owner + k, d, u);
+}
+
+unsigned
+dnsf_harden_restore(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len, struct dnsf_pkt *p,
+                    const uint64_t *h, struct dnsf_harden_undo *undo)
+{
+	struct csum_delta d = {.sum = 0, .base = p->l4_off, .any = 0};
+	uint8_t rq[DNSF_DNS_MAX_NAME + 1];
+	uint64_t mask[DNSF_HARDEN_MASK_WORDS];
+	struct qview q;
+	unsigned res = 0, up = 0, lo = 0, i = 0, total, k;
+	uint32_t qoff, mlen, off;
+	uint8_t *m;
+	struct rr r;
+
+	if (undo != NULL)
+		undo->n = 0;
+	if (p->is_query || (uint32_t)p->l4_off + UDP_HLEN > len ||
+	    !case_eligible(hd, len, p, h, &res))
+		return res;
+	m = frame + p->dns_off;
+	mlen = p->dns_len;
+	qoff = DNSF_DNS_HDR_LEN;
+	q.qwl = p->dns.qname_wire_len;
+	if (!plain_qname(m + qoff, q.qwl))
+		return res;
+	for (k = 0; k < q.qwl; k++) {
+		up += (unsigned)is_upper(m[qoff + k]);
+		lo += (unsigned)(is_letter(m[qoff + k]) && !is_upper(m[qoff + k]));
+	}
+	if (up + lo < DNSF_HARDEN_MIN_LETTERS)
+		return res; /* the query was not randomized either */
+	if (up == 0 || lo == 0)
+		return res | DNSF_HD_RESTORE_FAILED; /* we never send one case: not echoed */
+
+	dnsf_harden_mask(hd, dnsf_pkt_client_addr(p), client_port(p), p->dns.id, m + qoff, q.qwl,
+	                 mask);
+	memcpy(rq, m + qoff, q.qwl);
+	q.rq = rq;
+	memset(q.start, 0, q.qwl);
+	for (k = 0; k < q.qwl; k++) {
+		q.lq[k] = lower(rq[k]);
+		q.flip[k] = 0;
+		if (is_letter(rq[k]) && mask_bit(mask, i++))
+			q.flip[k] = CASE_BIT;
+	}
+	for (k = 0; k < q.qwl; k += 1u + rq[k]) {
+		q.start[k] = 1;
+		if (rq[k] == 0)
+			break;
+	}
+
+	if (undo != NULL) {
+		undo->ck_off = p->l4_off + 6u;
+		undo->ck = rd16(frame + undo->ck_off);
+	}
+	for (k = 0; k < q.qwl; k++)
+		if (q.flip[k])
+			restore_byte(frame, p->dns_off + qoff + k, &d, undo);
+
+	/* Owner names of every record present (a truncated or first-fragment answer just ends
+	 * early). A pointer-only owner needs nothing: it points at bytes restored here. */
+	off = qoff + q.qwl + 4;
+	total = rr_total(m);
+	for (i = 0; i < total && off < mlen; i++) {
+		const uint8_t c = m[off];
+
+		if (c != 0 && c <= 63)
+			restore_owner(frame, p->dns_off, mlen, off, &q, &d, undo);
+		if (rr_next(m, mlen, &off, &r) != 0)
+			break;
+	}
+	ck_apply(frame + p->l4_off + 6, &d);
+
+	up = 0;
+	for (k = 0; k < q.qwl; k++)
+		up += (unsigned)is_upper(m[qoff + k]);
+	p->dns.qname_upper = (uint8_t)up;
+	return res | DNSF_HD_RESTORED;
+}
+
+void
+dnsf_harden_undo(uint8_t *frame, const struct dnsf_harden_undo *undo)
+{
+	if (undo == NULL || undo->n == 0)
+		return;
+	for (unsigned i = 0; i < undo->n; i++)
+		frame[undo->off[i]] ^= CASE_BIT;
+	wr16(frame + undo->ck_off, undo->ck);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* EDNS ceiling on answers */
+
+unsigned
+dnsf_harden_oversize(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
+                     const struct dnsf_pkt *p, uint32_t *out_len)
+{
+	const int v4 = p->ip_version == 4;
+	uint32_t ulen, size, qend, opt_off = 0, opt_len = 0, new_dns, new_ulen, l3len;
+	uint8_t *udp, *m, *ip;
+	uint64_t pseudo = 0;
+	uint16_t old_ck;
+	int opt, whole;
+
+	if (!hd->edns_on || p->cls != DNSF_PKT_DNS || p->l4_proto != IPPROTO_UDP_N || p->is_query ||
+	    p->l4_off == 0 || (uint32_t)p->l4_off + UDP_HLEN > len ||
+	    (uint32_t)p->dns_off + p->dns_len > len || p->dns_len < DNSF_DNS_HDR_LEN ||
+	    p->dns_off != p->l4_off + UDP_HLEN || p->l4_off < p->l3_off)
+		return 0;
+	udp = frame + p->l4_off;
+	ulen = rd16(udp + 4);
+	if (ulen < UDP_HLEN)
+		return 0;
+	size = ulen - UDP_HLEN;
+	if (size <= hd->edns_max)
+		return 0;
+	if (hd->oversize_drop)
+		return DNSF_HD_OVERSIZE | DNSF_HD_DROP;
+	ip = frame + p->l3_off;
+	l3len = p->l4_off - p->l3_off;
+	whole = !p->is_frag && p->dns_len == size;
+	/* A first fragment becomes a whole datagram by clearing MF (IPv4, no options to think
+	 * about); IPv6 would need its fragment header taken out of the chain: dropped instead. */
+	if (!whole && !(p->is_frag && v4 && l3len == IP4_HLEN))
+		return DNSF_HD_OVERSIZE | DNSF_HD_DROP;
+
+	m = frame + p->dns_off;
+	qend = questions_end(m, p->dns_len, rd16(m + 4));
+	if (qend == 0)
+		return DNSF_HD_OVERSIZE | DNSF_HD_DROP;
+	opt = find_opt(m, p->dns_len, &opt_off, &opt_len) == 0;
+	new_dns = qend + (opt ? opt_len : 0);
+	if (new_dns >= size)
+		return DNSF_HD_OVERSIZE | DNSF_HD_DROP;
+
+	/* Checksum: with the whole datagram at hand, the pseudo-header's sum is what the old
+	 * checksum leaves after taking out the data (so a routing header's final destination or a
+	 * wrong checksum carry over as they were); a first fragment is summed from the header. */
+	old_ck = rd16(udp + 6);
+	if (old_ck != 0 && whole) {
+		uint64_t data = sum_bytes(0, udp, 6) + sum_bytes(0, udp + 8, ulen - 8);
+
+		pseudo = (uint64_t)(uint16_t)~old_ck + (uint16_t)~fold(data);
+		pseudo += (uint16_t) ~(uint16_t)ulen; /* the length is set again below */
+	} else if (old_ck != 0 || !v4) {
+		if (v4)
+			pseudo = sum_bytes(0, ip + 12, 8);
+		else
+			pseudo = sum_bytes(0, ip + 8, 32);
+		pseudo += IPPROTO_UDP_N;
+	}
+
+	if (opt && opt_off != qend)
+		memmove(m + qend, m + opt_off, opt_len);
+	m[2] |= DNS_TC_BYTE2;
+	wr16(m + 6, 0);
+	wr16(m + 8, 0);
+	wr16(m + 10, opt ? 1 : 0);
+	new_ulen = UDP_HLEN + new_dns;
+	wr16(udp + 4, new_ulen);
+	if (v4) {
+		wr16(ip + 2, l3len + new_ulen);
+		ip[6] &= (uint8_t)~0x20; /* MF; the offset is 0 (first fragment or whole) */
+		wr16(ip + 10, 0);
+		wr16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, l3len)));
+	} else {
+		wr16(ip + 4, l3len - IP6_HLEN + new_ulen);
+	}
+	if (old_ck != 0 || !v4) {
+		uint64_t s =
+		    pseudo + new_ulen + sum_bytes(0, udp, 6) + sum_bytes(0, udp + 8, new_dns);
+		uint16_t c = (uint16_t)~fold(s);
+
+		wr16(udp + 6, c == 0 ? 0xffff : c);
+	}
+	*out_len = p->dns_off + new_dns;
+	memset(frame + *out_len, 0, len - *out_len);
+	return DNSF_HD_OVERSIZE | DNSF_HD_TRUNCATED;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Setup and config helpers */
+
+const char *
+dnsf_type_action_name(enum dnsf_type_action a)
+{
+	static const char *const names[DNSF_TYPE__COUNT] = {
+	    [DNSF_TYPE_PASS] = "pass",
+	    [DNSF_TYPE_COUNT] = "count",
+	    [DNSF_TYPE_REFUSE] = "refuse",
+	    [DNSF_TYPE_DROP] = "drop",
+	};
+	return (unsigned)a < DNSF_TYPE__COUNT ? names[a] : "unknown";
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+dnsf_harden_key_parse(const char *hex, uint8_t key[DNSF_HARDEN_KEY_LEN])
+{
+	uint8_t k[DNSF_HARDEN_KEY_LEN];
+
+	if (hex == NULL || strlen(hex) != 2 * DNSF_HARDEN_KEY_LEN)
+		return -1;
+	for (unsigned i = 0; i < DNSF_HARDEN_KEY_LEN; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		k[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(key, k, sizeof(k));
+	return 0;
+}
+
+int
+dnsf_harden_type_parse(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	const char *digits = s;
+	unsigned long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (strcasecmp(s, "PRIVATE") == 0) {
+		*lo = 65280;
+		*hi = 65534;
+		return 0;
+	}
+	if (strncasecmp(s, "TYPE", 4) == 0 && s[4] != '\0')
+		digits = s + 4;
+	if (digits[0] >= '0' && digits[0] <= '9') {
+		const char *c;
+
+		if (digits[0] == '0' && digits[1] != '\0')
+			return -1;
+		for (c = digits; *c; c++) {
+			if (*c < '0' || *c > '9')
+				return -1;
+			v = v * 10 + (unsigned long)(*c - '0');
+			if (v > 65535)
+				return -1;
+		}
+		*lo = *hi = (uint16_t)v;
+		return 0;
+	}
+	for (unsigned t = 0; t <= DNSF_HARDEN_MNEMONIC_MAX; t++) {
+		const char *name = dnsf_rrtype_name((uint16_t)t, NULL, 0);
+
+		if (strcmp(name, "?") != 0 && strcasecmp(name, s) == 0) {
+			*lo = *hi = (uint16_t)t;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+dnsf_harden_init(struct dnsf_harden *hd, const struct dnsf_harden_cfg *cfg,
+                 const struct dnsf_suffix_set *exceptions, char *err, size_t errlen)
+{
+	uint8_t key[DNSF_HARDEN_KEY_LEN];
+	unsigned i, pass;
+
+	memset(hd, 0, sizeof(*hd));
+	hd->exceptions = exceptions;
+	hd->case_on = cfg->case_randomization != 0;
+	hd->edns_on = cfg->edns_clamp != 0;
+	hd->edns_max = cfg->edns_max;
+	hd->oversize_drop = cfg->edns_oversize == DNSF_OVERSIZE_DROP;
+	hd->types_on = cfg->rare_types != 0;
+	/* Ranges first, then single types: a type named on its own wins over a range. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < cfg->n_types && i < DNSF_MAX_TYPE_RULES; i++) {
+			const struct dnsf_type_rule *r = &cfg->types[i];
+
+			if ((r->lo != r->hi) != (pass == 0) || r->action >= DNSF_TYPE__COUNT)
+				continue;
+			for (uint32_t t = r->lo; t <= r->hi; t++)
+				hd->type_action[t] = r->action;
+		}
+	}
+	if (!hd->case_on)
+		return 0;
+	if (cfg->case_key_set) {
+		memcpy(key, cfg->case_key, sizeof(key));
+	} else {
+		size_t got = 0;
+
+		while (got < sizeof(key)) {
+			ssize_t n = getrandom(key + got, sizeof(key) - got, 0);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				snprintf(
+				    err, errlen,
+				    "hardening.case_key: cannot get a random key from the kernel "
+				    "(getrandom: %s); set one in the configuration",
+				    n < 0 ? strerror(errno) : "no data");
+				return -1;
+			}
+			got += (size_t)n;
+		}
+	}
+	hd->k0 = le64(key);
+	hd->k1 = le64(key + 8);
+	memset(key, 0, sizeof(key));
+	return 0;
+}
