@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fuzz_common — what every dnsfence fuzz harness shares.
+ *
+ * Contract: each harness defines LLVMFuzzerTestOneInput() (and, when it needs set-up,
+ * LLVMFuzzerInitialize()). The same source links either with libFuzzer (clang,
+ * -fsanitize=fuzzer: fuzz/run.sh) or with fuzz_replay.c (gcc, the normal build: replays
+ * fuzz/regressions/<harness>/ and fuzz/corpus/<harness>/ as unit tests). A broken invariant
+ * calls FUZZ_CHECK(), which prints what failed and aborts, so libFuzzer saves the input as a
+ * crash and the replay test fails. Temporary files live in one private directory per process,
+ * removed at exit.
+ */
+#ifndef DNSF_FUZZ_COMMON_H
+#define DNSF_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Error buffers of the harnesses (the library's own limit is not in every header). */
+#define FUZZ_ERR_MAX 512
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__,       \
+			        #cond);                                                            \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* A private temporary directory (created on first use, removed with its files at exit).
+ * Returns "DIR/name" in a static buffer owned by the caller until the next call with the same
+ * slot (0..7). */
+const char *fuzz_tmp_path(unsigned slot, const char *name);
+
+/* Replace the content of `path` with buf[0..len). Aborts on I/O errors (they are not findings
+ * about the code under test, but silently fuzzing nothing would be worse). */
+void fuzz_write_file(const char *path, const void *buf, size_t len);
+
+#endif
