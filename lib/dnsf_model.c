@@ -102,20 +102,26 @@ dnsf_model_lut(unsigned idx)
 
 /* ---- inference ---- */
 
-/* Requantize OUT accumulators into hidden activations 0..DNSF_MODEL_ACT_MAX (ReLU is the 0 clamp).
- * |acc| < 2^31 and mult < 2^31, so acc * mult + rnd < 2^63. */
+/*
+ * Requantize OUT accumulators into hidden activations 0..DNSF_MODEL_ACT_MAX (ReLU is the 0 clamp).
+ * Clamping acc to [0, sat] first (sat: the smallest acc that reaches ACT_MAX, from
+ * dnsf_model_seal) gives the same result as clamping the output, and keeps the product
+ * non-negative, so it is an unsigned 32x32->64 multiply and a logical shift: cheap vector ops
+ * (no 64-bit signed compare, which AVX2 lacks). acc * mult + rnd < 2^31 * 2^31 + 2^61 < 2^63.
+ */
 static inline __attribute__((always_inline)) void
 requant_relu(const struct dnsf_model_layer *l, const int32_t *restrict acc, int16_t *restrict out,
              const size_t OUT)
 {
-	const int64_t rnd = (INT64_C(1) << l->shift) >> 1;
+	const uint64_t rnd = (UINT64_C(1) << l->shift) >> 1;
 
 	for (size_t o = 0; o < OUT; o++) {
-		int64_t v = ((int64_t)acc[o] * l->mult[o] + rnd) >> l->shift;
+		int32_t a = acc[o] < 0 ? 0 : acc[o];
+		uint32_t v;
 
-		v = v < 0 ? 0 : v;
-		v = v > DNSF_MODEL_ACT_MAX ? DNSF_MODEL_ACT_MAX : v;
-		out[o] = (int16_t)v;
+		a = a > l->sat[o] ? l->sat[o] : a;
+		v = (uint32_t)(((uint64_t)(uint32_t)a * (uint32_t)l->mult[o] + rnd) >> l->shift);
+		out[o] = (int16_t)(v > DNSF_MODEL_ACT_MAX ? DNSF_MODEL_ACT_MAX : v);
 	}
 }
 
@@ -506,6 +512,23 @@ dnsf_model_seal(struct dnsf_model *m, char *err, size_t errlen)
 {
 	if (dnsf_model_validate(m, err, errlen) < 0)
 		return -1;
+	for (unsigned k = 0; k < m->n_layers; k++) {
+		struct dnsf_model_layer *l = &m->layer[k];
+		const unsigned __int128 top = ((unsigned __int128)DNSF_MODEL_ACT_MAX << l->shift) -
+		                              ((UINT64_C(1) << l->shift) >> 1);
+
+		for (unsigned o = 0; o < DNSF_MODEL_MAX_WIDTH; o++) {
+			unsigned __int128 sat;
+
+			/* Smallest acc with acc * mult + rnd >= ACT_MAX << shift. */
+			if (l->mult[o] <= 0) {
+				l->sat[o] = 0;
+				continue;
+			}
+			sat = (top + (uint32_t)l->mult[o] - 1) / (uint32_t)l->mult[o];
+			l->sat[o] = sat > INT32_MAX ? INT32_MAX : (int32_t)sat;
+		}
+	}
 	for (unsigned f = 0; f < DNSF_MODEL_MAX_IN; f++) {
 		m->norm_lo[f] = m->norm[f].lo;
 		m->norm_hi[f] = m->norm[f].hi;

@@ -83,12 +83,16 @@ struct dnsf_model_layer {
 	uint32_t w_off;       /* first weight of this layer in dnsf_model.w */
 	int32_t bias[DNSF_MODEL_MAX_WIDTH]; /* in accumulator units, |bias| <= 2^30 */
 	int32_t mult[DNSF_MODEL_MAX_WIDTH]; /* requantization multiplier, 0..2^31-1 */
+	/* Filled by dnsf_model_seal(): the accumulator at which the activation saturates. */
+	int32_t sat[DNSF_MODEL_MAX_WIDTH];
 };
 
 /* Weights are int8 values (-127..127) kept widened to int16 in a layout made for the vector loops
  * (see dnsf_model.c); use dnsf_model_weight()/dnsf_model_set_weight(), never index w directly. */
 #define DNSF_MODEL_W_MAX (DNSF_MODEL_MAX_LAYERS * DNSF_MODEL_MAX_WIDTH * DNSF_MODEL_MAX_WIDTH)
 
+/* Written by the control side (loader, or quantizer + dnsf_model_seal()) before the engine that
+ * holds it is published; the workers only read it. About 36 KiB, one allocation. */
 struct dnsf_model {
 	uint64_t schema;     /* feature-schema hash the model was trained for */
 	uint32_t n_features; /* == layer[0].n_in */
