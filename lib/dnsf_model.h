@@ -92,7 +92,7 @@ struct dnsf_model_layer {
 #define DNSF_MODEL_W_MAX (DNSF_MODEL_MAX_LAYERS * DNSF_MODEL_MAX_WIDTH * DNSF_MODEL_MAX_WIDTH)
 
 /* Written by the control side (loader, or quantizer + dnsf_model_seal()) before the engine that
- * holds it is published; the workers only read it. About 36 KiB, one allocation. */
+ * holds it is published; the workers only read it. About 37 KiB, one allocation. */
 struct dnsf_model {
 	uint64_t schema;     /* feature-schema hash the model was trained for */
 	uint32_t n_features; /* == layer[0].n_in */
