@@ -236,11 +236,15 @@ rare_type(struct dnsf_worker *w, uint8_t ta, uint8_t *frame, uint32_t len, uint3
 		DNSF_STAT_INC(&w->stats, rare_type_refused);
 	else
 		DNSF_STAT_INC(&w->stats, rare_type_dropped);
-	/* The event names the registered domain when the PSL is loaded, else the whole name. */
+	/* The event names the registered domain when the PSL is loaded, else the whole name; the
+	 * rate limit counts per registered domain, or per client and type without the PSL (a
+	 * tunnel's names all differ). */
 	if (eng->psl != NULL)
 		split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h);
 	off = split < p->dns.nlabels ? p->dns.label_off[split] : p->dns.qname_len;
-	if (!deny_event_due(w, p, h[split] ^ (UINT64_C(0x9e3779b97f4a7c15) * (p->dns.qtype + 1u)),
+	if (!deny_event_due(w, p,
+	                    (eng->psl != NULL ? h[split] : 0) ^
+	                        (UINT64_C(0x9e3779b97f4a7c15) * (p->dns.qtype + 1u)),
 	                    now_us)) {
 		DNSF_STAT_INC(&w->stats, events_suppressed);
 		return;

@@ -343,7 +343,8 @@ find_opt(const uint8_t *m, uint32_t len, uint32_t *opt_off, uint32_t *opt_len)
 	for (unsigned i = 0; i < total; i++) {
 		if (rr_next(m, len, &off, &r) != 0)
 			return -1;
-		if (i >= before && r.type == DNSF_T_OPT) {
+		/* The owner must be the root (RFC 6891 6.1.2): a pointer could not be moved. */
+		if (i >= before && r.type == DNSF_T_OPT && m[r.owner] == 0) {
 			*opt_off = r.owner;
 			*opt_len = r.end - r.owner;
 			return 0;
