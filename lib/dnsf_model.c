@@ -874,6 +874,10 @@ dnsf_model_load_mem(const uint8_t *buf, size_t len, uint64_t expect_schema,
 		goto fail;
 	}
 	r.pos = body_pos;
+	if (memchr(buf + r.pos, '\0', dlen) != NULL) {
+		seterr(err, errlen, "description has a non-printable byte");
+		goto fail;
+	}
 	memcpy(m->desc, buf + r.pos, dlen);
 	m->desc[dlen] = '\0';
 	r.pos += dlen;
@@ -928,7 +932,8 @@ dnsf_model_load(const char *path, uint64_t expect_schema, unsigned expect_n_feat
 	int fd, rc;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO at the path must not hang startup (it is refused below). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		seterr(err, errlen, "model %s: %s", path, strerror(errno));
 		return -1;

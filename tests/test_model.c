@@ -620,6 +620,9 @@ test_absurd_values(void **state)
 		fx->buf[36] = '\n'; /* description byte */
 		resum(fx->buf, fx->len);
 		expect_fail(fx->buf, fx->len, "non-printable");
+		fx->buf[36] = '\0'; /* a NUL would silently shorten it */
+		resum(fx->buf, fx->len);
+		expect_fail(fx->buf, fx->len, "non-printable");
 		fx->buf[36] = 'r';
 		resum(fx->buf, fx->len);
 	}
@@ -690,6 +693,13 @@ test_file_errors(void **state)
 	assert_non_null(strstr(err, "/nonexistent/model.bin"));
 	assert_int_equal(dnsf_model_load("/", SCHEMA, 6, &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "regular file"));
+
+	/* A FIFO nobody writes to is refused at once, not waited on. */
+	snprintf(path, sizeof(path), "%s/dnsf_model_fifo_%d", dir ? dir : "/tmp", (int)getpid());
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(dnsf_model_load(path, SCHEMA, 6, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "regular file"));
+	unlink(path);
 
 	snprintf(path, sizeof(path), "%s/dnsf_model_err_%d", dir ? dir : "/tmp", (int)getpid());
 	f = fopen(path, "wb");
