@@ -99,15 +99,16 @@ struct dnsf_model {
 	uint32_t n_layers;
 	char desc[DNSF_MODEL_DESC_MAX]; /* free text from the trainer (printable ASCII) */
 	struct dnsf_model_norm norm[DNSF_MODEL_MAX_IN]; /* set these; unused entries stay zero */
-	/* norm[] by field, filled by dnsf_model_seal(), so the normalisation is one vector loop
-	 * over all DNSF_MODEL_MAX_IN lanes (unused lanes give q = 0). */
-	_Alignas(64) int32_t norm_lo[DNSF_MODEL_MAX_IN];
-	_Alignas(64) int32_t norm_hi[DNSF_MODEL_MAX_IN];
-	_Alignas(64) uint32_t norm_mult[DNSF_MODEL_MAX_IN];
-	_Alignas(64) uint32_t norm_add[DNSF_MODEL_MAX_IN];
-	_Alignas(64) uint32_t norm_shift[DNSF_MODEL_MAX_IN];
+	/* norm[] by field, filled by dnsf_model_seal(), so the normalisation is a vector loop.
+	 * No _Alignas anywhere in the struct: callers may malloc() it (the loader still aligns its
+	 * copy to a cache line). */
+	int32_t norm_lo[DNSF_MODEL_MAX_IN];
+	int32_t norm_hi[DNSF_MODEL_MAX_IN];
+	uint32_t norm_mult[DNSF_MODEL_MAX_IN];
+	uint32_t norm_add[DNSF_MODEL_MAX_IN];
+	uint32_t norm_shift[DNSF_MODEL_MAX_IN];
 	struct dnsf_model_layer layer[DNSF_MODEL_MAX_LAYERS];
-	_Alignas(64) int16_t w[DNSF_MODEL_W_MAX];
+	int16_t w[DNSF_MODEL_W_MAX];
 };
 
 /* Score one feature vector of a sealed model: features[0..n_features-1] are read. 0..1000. */
