@@ -874,10 +874,6 @@ dnsf_model_load_mem(const uint8_t *buf, size_t len, uint64_t expect_schema,
 		goto fail;
 	}
 	r.pos = body_pos;
-	if (memchr(buf + r.pos, '\0', dlen) != NULL) {
-		seterr(err, errlen, "description has a non-printable byte");
-		goto fail;
-	}
 	memcpy(m->desc, buf + r.pos, dlen);
 	m->desc[dlen] = '\0';
 	r.pos += dlen;
