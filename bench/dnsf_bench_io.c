@@ -176,6 +176,22 @@ forward(enum loop which, uint64_t *pkts)
 	return rte_rdtsc() - t0;
 }
 
+#define MAX_POS 1024
+static uint64_t g_best_fwd[2][MAX_POS], g_best_nic[2][MAX_POS];
+
+/* Mpps of a loop from the fastest phase at every position (nic: the stand-in added). */
+static double
+best_mpps(int which, int nic)
+{
+	const uint32_t phase = g_mix.n < PHASE ? g_mix.n : PHASE;
+	const uint32_t npos = g_mix.n / phase;
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < npos; i++)
+		sum += g_best_fwd[which][i] + (nic ? g_best_nic[which][i] : 0);
+	return sum ? (double)npos * phase * (double)rte_get_tsc_hz() / (double)sum / 1e6 : 0;
+}
+
 struct loop_res {
 	uint64_t pkts, fwd_tsc, nic_tsc;
 };
@@ -189,9 +205,17 @@ run_loop(enum loop which, double seconds, struct loop_res *r)
 	memset(r, 0, sizeof(*r));
 	g_nic_tsc = 0;
 	while ((double)r->fwd_tsc < seconds * (double)hz) {
+		const uint32_t at = g_feed_pos / phase;
+		const uint64_t nic0 = g_nic_tsc;
 		feed(phase);
-		r->fwd_tsc += forward(which, &r->pkts);
+		const uint64_t f = forward(which, &r->pkts);
 		drain();
+		r->fwd_tsc += f;
+		/* Least disturbed: the fastest time seen at each position of the mix. */
+		if (g_best_fwd[which][at] == 0 || f < g_best_fwd[which][at])
+			g_best_fwd[which][at] = f;
+		if (g_best_nic[which][at] == 0 || g_nic_tsc - nic0 < g_best_nic[which][at])
+			g_best_nic[which][at] = g_nic_tsc - nic0;
 	}
 	r->nic_tsc = g_nic_tsc;
 }
@@ -387,6 +411,10 @@ main(int argc, char **argv)
 	    o.rounds > 64)
 		die("bad option value (--packets >= 64, --burst 1..512, --rounds 1..64)");
 
+	if (o.packets >= PHASE)
+		o.packets -= o.packets % PHASE; /* whole phases: fixed positions in the mix */
+	if (o.packets / PHASE > MAX_POS)
+		die("--packets: at most 4194304");
 	if (dnsf_config_load(o.config, &cfg, err, sizeof(err)) != 0)
 		die(err);
 	cfg.burst = o.burst;
@@ -471,6 +499,13 @@ main(int argc, char **argv)
 	printf("median: forwarding loop io %.2f / worker %.2f Mpps, ratio %.4f; with NIC stand-in "
 	       "(%.1f cycles/pkt) io %.2f / worker %.2f Mpps, ratio %.3f\n",
 	       io_m, wk_m, ratio_m, nic, io_all_m, wk_all_m, ratio_all_m);
+	const double bio = best_mpps(LOOP_IO, 0), bwk = best_mpps(LOOP_WORKER, 0);
+	const double bio_n = best_mpps(LOOP_IO, 1), bwk_n = best_mpps(LOOP_WORKER, 1);
+	printf(
+	    "least disturbed (fastest phase at each mix position over all rounds): forwarding "
+	    "loop io %.2f / worker %.2f Mpps, ratio %.4f; with NIC stand-in io %.2f / worker %.2f "
+	    "Mpps, ratio %.3f\n",
+	    bio, bwk, bwk / bio, bio_n, bwk_n, bwk_n / bio_n);
 	printf("worker verdicts: pass %llu drop %llu refuse %llu; events %llu\n",
 	       (unsigned long long)(a1->verdict_pass - a0.verdict_pass),
 	       (unsigned long long)(a1->verdict_drop - a0.verdict_drop),
@@ -516,6 +551,17 @@ main(int argc, char **argv)
 		dnsf_json_num(&js, "io_mpps", io_all_m);
 		dnsf_json_num(&js, "worker_mpps", wk_all_m);
 		dnsf_json_num(&js, "ratio", ratio_all_m);
+		dnsf_json_end(&js);
+		dnsf_json_obj(&js, "least_disturbed");
+		dnsf_json_num(&js, "io_mpps", bio);
+		dnsf_json_num(&js, "worker_mpps", bwk);
+		dnsf_json_num(&js, "ratio", bwk / bio);
+		dnsf_json_num(&js, "io_cycles_per_packet", (double)rte_get_tsc_hz() / bio / 1e6);
+		dnsf_json_num(&js, "worker_cycles_per_packet",
+		              (double)rte_get_tsc_hz() / bwk / 1e6);
+		dnsf_json_num(&js, "io_mpps_with_nic", bio_n);
+		dnsf_json_num(&js, "worker_mpps_with_nic", bwk_n);
+		dnsf_json_num(&js, "ratio_with_nic", bwk_n / bio_n);
 		dnsf_json_end(&js);
 		dnsf_json_obj(&js, "worker_verdicts");
 		dnsf_json_u64(&js, "pass", a1->verdict_pass - a0.verdict_pass);
