@@ -14,6 +14,7 @@
 #include "dnsf_detect.h"
 #include "dnsf_engine.h"
 #include "dnsf_harden.h"
+#include "dnsf_model.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
 #include "dnsf_refuse.h"
@@ -24,8 +25,9 @@ struct dnsf_engine {
 	struct dnsf_suffix_set *allow; /* NULL = empty */
 	struct dnsf_suffix_set *deny;  /* NULL = empty */
 	struct dnsf_psl *psl;          /* registered-domain split; NULL when detection is off */
-	struct dnsf_detect_params detect; /* detector settings resolved from cfg (dnsf_detect.h);
-	                                     .model/.model_score stay NULL until a model is wired */
+	struct dnsf_detect_params detect; /* detector settings resolved from cfg (dnsf_detect.h) */
+	struct dnsf_model *model;         /* NULL: no model (rules decide alone) */
+	char warning[DNSF_ERR_MAX + 64];  /* "" or why an optional model was not loaded */
 	struct dnsf_suffix_set *case_exc; /* hardening.case_exceptions; NULL = empty */
 	struct dnsf_harden harden;        /* hardening settings and key (dnsf_harden.h) */
 };
@@ -47,6 +49,41 @@ const struct dnsf_config *
 dnsf_engine_config(const struct dnsf_engine *eng)
 {
 	return &eng->cfg;
+}
+
+static int32_t
+model_score(const void *model, const int32_t *vec)
+{
+	return dnsf_model_score(model, vec);
+}
+
+/* A model that fails to load stops startup when model.required (fail closed on configuration:
+ * the operator asked for it); otherwise the rules decide alone and the reason is kept for the
+ * log (dnsf_engine_warning). */
+static int
+load_model(struct dnsf_engine *eng, char *err, size_t errlen)
+{
+	char why[DNSF_ERR_MAX];
+
+	if (dnsf_model_load(eng->cfg.model.path, dnsf_feat_schema_hash(), DNSF_F_VEC_COUNT,
+	                    &eng->model, why, sizeof(why)) == 0) {
+		eng->detect.model = eng->model;
+		eng->detect.model_score = model_score;
+		return 0;
+	}
+	if (eng->cfg.model.required) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	snprintf(eng->warning, sizeof(eng->warning), "model not loaded, rules decide alone: %s",
+	         why);
+	return 0;
+}
+
+const char *
+dnsf_engine_warning(const struct dnsf_engine *eng)
+{
+	return eng->warning;
 }
 
 int
@@ -74,6 +111,8 @@ dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char
 	if (dnsf_harden_init(&eng->harden, &cfg->harden, eng->case_exc, err, errlen) != 0)
 		goto fail;
 	dnsf_detect_params_init(&eng->detect, &cfg->detect, &cfg->model);
+	if (cfg->detect.enabled && cfg->model.path[0] != '\0' && load_model(eng, err, errlen) != 0)
+		goto fail;
 	if (cfg->detect.enabled &&
 	    dnsf_psl_load(cfg->detect.psl[0] != '\0' ? cfg->detect.psl : DNSF_PSL_DEFAULT_PATH,
 	                  false, &eng->psl, err, errlen) != 0)
@@ -92,6 +131,7 @@ dnsf_engine_free(struct dnsf_engine *eng)
 		return;
 	dnsf_suffix_set_free(eng->allow);
 	dnsf_suffix_set_free(eng->deny);
+	dnsf_model_free(eng->model);
 	dnsf_suffix_set_free(eng->case_exc);
 	dnsf_psl_free(eng->psl);
 	free(eng);
@@ -360,7 +400,7 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 	uint8_t ta;
 	int m;
 
-	undo.n = 0;
+	undo.active = 0;
 	v->action = DNSF_ACT_PASS;
 	v->rewritten = 0;
 	v->would = DNSF_ACT_PASS;
@@ -459,7 +499,7 @@ done:
 	/* Every query that passes is randomized and every answer restored: the two must agree. */
 	if (rewrite)
 		harden_pass(w, frame, len, room, &p, h, v);
-	if (v->action != DNSF_ACT_PASS && undo.n != 0) {
+	if (v->action != DNSF_ACT_PASS && undo.active) {
 		dnsf_harden_undo(frame, &undo);
 		v->rewritten = 0;
 	}

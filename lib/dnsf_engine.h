@@ -63,6 +63,8 @@ int dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, 
 		       size_t errlen);
 void dnsf_engine_free(struct dnsf_engine *eng);
 const struct dnsf_config *dnsf_engine_config(const struct dnsf_engine *eng);
+/* "" or a one-line warning the caller should log (e.g. an optional model that did not load). */
+const char *dnsf_engine_warning(const struct dnsf_engine *eng);
 
 /* Allocates the worker's tables (sizes from the config). Returns 0 or -1 with err. */
 int dnsf_worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint16_t id, char *err,
