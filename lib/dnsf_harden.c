@@ -11,6 +11,7 @@
 
 #include "dnsf_event.h"
 #include "dnsf_harden.h"
+#include "dnsf_name.h"
 #include "dnsf_suffix.h"
 
 #define UDP_HLEN      8
@@ -118,78 +119,9 @@ dnsf_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Mask */
-
-static inline unsigned
-mask_bit(const uint64_t *mask, unsigned i)
-{
-	return (unsigned)(mask[i >> 6] >> (i & 63)) & 1u;
-}
-
-unsigned
-dnsf_harden_mask(const struct dnsf_harden *hd, const uint8_t client[16], uint16_t port, uint16_t id,
-                 const uint8_t *name, unsigned name_len, uint64_t mask[DNSF_HARDEN_MASK_WORDS])
-{
-	uint8_t buf[20 + DNSF_DNS_MAX_NAME];
-	unsigned letters = 0, i, j, zeros = 1, ones = 1;
-
-	memset(mask, 0, DNSF_HARDEN_MASK_WORDS * sizeof(mask[0]));
-	if (name_len > DNSF_DNS_MAX_NAME)
-		return 0;
-	memcpy(buf, client, 16);
-	wr16(buf + 16, port);
-	wr16(buf + 18, id);
-	/* In an uncompressed name every byte in A-Z/a-z is label content: length bytes are <= 63
-	 * and the root is 0, both below 'A'. */
-	for (i = 0; i < name_len; i++) {
-		buf[20 + i] = lower(name[i]);
-		letters += (unsigned)is_letter(name[i]);
-	}
-	mask[0] = dnsf_siphash24(hd->k0, hd->k1, buf, 20 + name_len);
-	for (j = 1; j < DNSF_HARDEN_MASK_WORDS && letters > 64 * j; j++) {
-		uint8_t ext[9];
-
-		for (i = 0; i < 8; i++)
-			ext[i] = (uint8_t)(mask[0] >> (8 * i));
-		ext[8] = (uint8_t)j;
-		mask[j] = dnsf_siphash24(hd->k0, hd->k1, ext, sizeof(ext));
-	}
-	/* Keep only the bits of letters that exist, then make the mask mixed (see header). */
-	for (j = 0; j < DNSF_HARDEN_MASK_WORDS; j++) {
-		unsigned have = letters > 64 * j ? letters - 64 * j : 0;
-		uint64_t full = have >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << have) - 1;
-
-		mask[j] &= full;
-		zeros &= mask[j] == 0;
-		ones &= mask[j] == full;
-	}
-	if (letters >= DNSF_HARDEN_MIN_LETTERS && (zeros || ones))
-		mask[0] ^= 1;
-	return letters;
-}
-
-unsigned
-dnsf_harden_flip(uint8_t *name, unsigned name_len, const uint64_t mask[DNSF_HARDEN_MASK_WORDS])
-{
-	unsigned i = 0, n = 0, k;
-
-	for (k = 0; k < name_len && i < 64 * DNSF_HARDEN_MASK_WORDS; k++) {
-		if (!is_letter(name[k]))
-			continue;
-		if (mask_bit(mask, i++)) {
-			name[k] ^= CASE_BIT;
-			n++;
-		}
-	}
-	return n;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Checksums: one's-complement sums over 16-bit big-endian words aligned on the UDP header. */
-
 struct csum_delta {
-	uint64_t sum;  /* sum of ~old and new words changed so far (RFC 1624, eqn. 3) */
+	uint64_t add;  /* sum of the new 16-bit words changed so far */
+	uint64_t sub;  /* sum of the old ones (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')) */
 	uint32_t base; /* frame offset of the UDP header: word alignment reference */
 	int any;
 };
@@ -199,8 +131,8 @@ ck_byte(struct csum_delta *d, uint32_t off, uint8_t oldb, uint8_t newb)
 {
 	const unsigned sh = ((off - d->base) & 1) ? 0 : 8;
 
-	d->sum += (uint16_t) ~(uint16_t)((unsigned)oldb << sh);
-	d->sum += (uint16_t)((unsigned)newb << sh);
+	d->sub += (uint64_t)oldb << sh;
+	d->add += (uint64_t)newb << sh;
 	d->any = 1;
 }
 
@@ -210,6 +142,242 @@ set_byte(uint8_t *frame, uint32_t off, uint8_t v, struct csum_delta *d)
 	ck_byte(d, off, frame[off], v);
 	frame[off] = v;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Mask: one bit per octet of the wire name (bit k, word k / 64, is octet k), set only on
+ * letters. Eight octets are handled at a time: words are read and written little-endian byte
+ * by byte (the compiler makes that one load on little-endian machines), so bit k of a mask
+ * byte is octet k of the chunk on any machine. */
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH (ONES * 0x80)
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LE64(x) __builtin_bswap64(x)
+#else
+#define LE64(x) (x)
+#endif
+
+static inline uint64_t
+ld_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	if (n == 8) {
+		memcpy(&v, p, 8);
+		return LE64(v);
+	}
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static inline void
+st_le(uint8_t *p, unsigned n, uint64_t v)
+{
+	if (n == 8) {
+		v = LE64(v);
+		memcpy(p, &v, 8);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Number of bytes whose top bit is set (a popcount without the instruction). */
+static inline unsigned
+count_high(uint64_t hi_bits)
+{
+	return (unsigned)(((hi_bits >> 7) * ONES) >> 56);
+}
+
+/* 0x80 in each byte of x that is an ASCII letter: x | 0x20 is in a..z exactly for A-Z, a-z;
+ * with the top bit cleared no byte carries into the next. */
+static inline uint64_t
+letters8(uint64_t x)
+{
+	const uint64_t y = x | (ONES * 0x20), t = y & ~HIGH;
+
+	return (t + ONES * (0x80 - 'a')) & ~(t + ONES * (0x80 - 'z' - 1)) & ~y & HIGH;
+}
+
+/* The top bits of the 8 bytes as an 8-bit number, byte i -> bit i. */
+static inline unsigned
+movemask8(uint64_t hi_bits)
+{
+	return (unsigned)(((hi_bits >> 7) * UINT64_C(0x0102040810204080)) >> 56);
+}
+
+/* Bits of b -> 0x20 in the matching bytes. */
+static inline uint64_t
+expand8(unsigned b)
+{
+	return (((((uint64_t)b * ONES) & UINT64_C(0x8040201008040201)) + ONES * 0x7f) & HIGH) >> 2;
+}
+
+static inline unsigned
+mask_bit(const uint64_t *mask, unsigned i)
+{
+	return (unsigned)(mask[i >> 6] >> (i & 63)) & 1u;
+}
+
+/* Mask bits k..k+7 (k a multiple of 8). */
+static inline unsigned
+mask_byte(const uint64_t *mask, unsigned k)
+{
+	return (unsigned)(mask[k >> 6] >> (k & 63)) & 0xffu;
+}
+
+/* Letters a-z in a lower-cased buffer (the parser's qname). */
+static unsigned
+count_letters(const uint8_t *s, unsigned n)
+{
+	unsigned k = 0, c = 0;
+
+	for (; k + 8 <= n; k += 8)
+		c += count_high(letters8(ld_le(s + k, 8)));
+	return c + count_high(letters8(ld_le(s + k, n - k)));
+}
+
+/* A bijective 64-bit mixer (the SplitMix64 finalizer). */
+static inline uint64_t
+mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/*
+ * The effective mask of a wire name at `name` (n octets, n <= 255): word 0 is SipHash-2-4 of
+ * (client address, client port, DNS ID, name_hash), where name_hash is the engine's hash of the
+ * lower-cased name (dnsf_name.h h[0], the same for the query and its answer, computed once per
+ * packet anyway); names longer than 64 octets take words 1..3 from mix64(word 0 + index): word 0
+ * is secret, so they are as unpredictable, and a bijection of one query's word 0 says nothing
+ * about another query's. The mask is cut down to the letters and made mixed (neither none nor
+ * all of them) by toggling the first letter's bit. Returns the number of letters.
+ */
+static unsigned
+mask_of(const struct dnsf_harden *hd, const uint8_t client[16], uint16_t port, uint16_t id,
+        uint64_t name_hash, const uint8_t *name, unsigned n, uint64_t mask[DNSF_HARDEN_MASK_WORDS])
+{
+	uint8_t buf[28];
+	uint64_t lb[DNSF_HARDEN_MASK_WORDS] = {0, 0, 0, 0};
+	unsigned k, j, letters = 0, zeros = 1, ones = 1;
+
+	for (k = 0; k < n; k += 8) {
+		const unsigned c = n - k < 8 ? n - k : 8;
+		const uint64_t l = letters8(ld_le(name + k, c));
+
+		lb[k >> 6] |= (uint64_t)movemask8(l) << (k & 63);
+		letters += count_high(l);
+	}
+	memcpy(buf, client, 16);
+	wr16(buf + 16, port);
+	wr16(buf + 18, id);
+	for (k = 0; k < 8; k++)
+		buf[20 + k] = (uint8_t)(name_hash >> (8 * k));
+	mask[0] = dnsf_siphash24(hd->k0, hd->k1, buf, sizeof(buf));
+	for (j = 1; j < DNSF_HARDEN_MASK_WORDS; j++)
+		mask[j] = lb[j] ? mix64(mask[0] + j * UINT64_C(0x9e3779b97f4a7c15)) & lb[j] : 0;
+	mask[0] &= lb[0];
+	for (j = 0; j < DNSF_HARDEN_MASK_WORDS; j++) {
+		zeros &= mask[j] == 0;
+		ones &= mask[j] == lb[j];
+	}
+	if (letters >= DNSF_HARDEN_MIN_LETTERS && (zeros || ones)) {
+		for (j = 0; j < DNSF_HARDEN_MASK_WORDS; j++) {
+			if (lb[j]) {
+				mask[j] ^= lb[j] & (~lb[j] + 1);
+				break;
+			}
+		}
+	}
+	return letters;
+}
+
+/* XOR 0x20 into the octets frame[at..at+n) whose mask bit is set; the checksum delta too when
+ * d is given. */
+static void
+flip_masked(uint8_t *frame, uint32_t at, unsigned n, const uint64_t *mask, struct csum_delta *d)
+{
+	const uint64_t lo = UINT64_C(0x00ff00ff00ff00ff), lanes = UINT64_C(0x0001000100010001);
+
+	for (unsigned k = 0; k < n; k += 8) {
+		const unsigned c = n - k < 8 ? n - k : 8;
+		const unsigned mb = mask_byte(mask, k);
+		uint64_t x, y, xe, xo, ye, yo;
+
+		if (mb == 0)
+			continue;
+		x = ld_le(frame + at + k, c);
+		y = x ^ expand8(mb);
+		st_le(frame + at + k, c, y);
+		if (d == NULL)
+			continue;
+		/* Byte sums at even and odd positions of the chunk; a byte at an even offset from
+		 * the UDP header is the high byte of its 16-bit word. */
+		xe = ((x & lo) * lanes) >> 48;
+		xo = (((x >> 8) & lo) * lanes) >> 48;
+		ye = ((y & lo) * lanes) >> 48;
+		yo = (((y >> 8) & lo) * lanes) >> 48;
+		if ((at + k - d->base) & 1) {
+			d->sub += xe + (xo << 8);
+			d->add += ye + (yo << 8);
+		} else {
+			d->sub += (xe << 8) + xo;
+			d->add += (ye << 8) + yo;
+		}
+		d->any = 1;
+	}
+}
+
+unsigned
+dnsf_harden_mask(const struct dnsf_harden *hd, const uint8_t client[16], uint16_t port, uint16_t id,
+                 const uint8_t *name, unsigned name_len, uint64_t mask[DNSF_HARDEN_MASK_WORDS])
+{
+	char lname[DNSF_DNS_MAX_NAME + 1];
+	uint8_t off[DNSF_DNS_MAX_LABELS], len[DNSF_DNS_MAX_LABELS];
+	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+	unsigned k = 0, n = 0, nl = 0;
+
+	memset(mask, 0, DNSF_HARDEN_MASK_WORDS * sizeof(mask[0]));
+	if (name_len > DNSF_DNS_MAX_NAME)
+		return 0;
+	/* The parser's presentation form (labels lower-cased and joined by '.', NUL as 0xff) and
+	 * its suffix hashes, as the engine has them for a parsed message. */
+	while (k < name_len && name[k] != 0 && name[k] <= 63 && k + 1u + name[k] <= name_len &&
+	       nl < DNSF_DNS_MAX_LABELS) {
+		if (n)
+			lname[n++] = '.';
+		off[nl] = (uint8_t)n;
+		len[nl++] = name[k];
+		for (unsigned i = 1; i <= name[k]; i++)
+			lname[n++] = (char)(name[k + i] == 0 ? 0xff : lower(name[k + i]));
+		k += 1u + name[k];
+	}
+	if (k + 1 != name_len || name[k] != 0)
+		return 0;
+	lname[n] = '\0';
+	dnsf_name_suffix_hashes(lname, off, len, nl, h);
+	return mask_of(hd, client, port, id, h[0], name, name_len, mask);
+}
+
+unsigned
+dnsf_harden_flip(uint8_t *name, unsigned name_len, const uint64_t mask[DNSF_HARDEN_MASK_WORDS])
+{
+	unsigned n = 0;
+
+	if (name_len > 64 * DNSF_HARDEN_MASK_WORDS)
+		name_len = 64 * DNSF_HARDEN_MASK_WORDS;
+	for (unsigned k = 0; k < name_len; k++)
+		n += mask_bit(mask, k);
+	flip_masked(name, 0, name_len, mask, NULL);
+	return n;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Checksums: one's-complement sums over 16-bit big-endian words aligned on the UDP header. */
 
 static uint16_t
 fold(uint64_t s)
@@ -231,8 +399,8 @@ sum_bytes(uint64_t s, const uint8_t *b, uint32_t n)
 	return s;
 }
 
-/* HC' = ~(~HC + sum): a UDP checksum of 0 (IPv4: none sent) stays 0; a result of 0 is sent as
- * 0xffff (RFC 768). */
+/* HC' = ~(~HC + new - old): a UDP checksum of 0 (IPv4: none sent) stays 0; a result of 0 is
+ * sent as 0xffff (RFC 768). */
 static void
 ck_apply(uint8_t *ck, const struct csum_delta *d)
 {
@@ -241,7 +409,7 @@ ck_apply(uint8_t *ck, const struct csum_delta *d)
 
 	if (!d->any || hc == 0)
 		return;
-	r = (uint16_t)~fold((uint64_t)(uint16_t)~hc + d->sum);
+	r = (uint16_t)~fold((uint64_t)(uint16_t)~hc + fold(d->add) + (uint16_t)~fold(d->sub));
 	wr16(ck, r == 0 ? 0xffff : r);
 }
 
@@ -405,7 +573,7 @@ unsigned
 dnsf_harden_query(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
                   const struct dnsf_pkt *p, const uint64_t *h)
 {
-	struct csum_delta d = {.sum = 0, .base = p->l4_off, .any = 0};
+	struct csum_delta d = {.add = 0, .sub = 0, .base = p->l4_off, .any = 0};
 	unsigned res = 0;
 
 	if (p->cls != DNSF_PKT_DNS || p->l4_proto != IPPROTO_UDP_N || !p->is_query ||
@@ -417,20 +585,12 @@ dnsf_harden_query(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
 		const uint32_t qoff = (uint32_t)p->dns_off + DNSF_DNS_HDR_LEN;
 		const unsigned qwl = p->dns.qname_wire_len;
 		uint64_t mask[DNSF_HARDEN_MASK_WORDS];
-		unsigned n, i = 0;
 
-		if (plain_qname(frame + qoff, qwl)) {
-			n = dnsf_harden_mask(hd, dnsf_pkt_client_addr(p), client_port(p), p->dns.id,
-			                     frame + qoff, qwl, mask);
-			if (n >= DNSF_HARDEN_MIN_LETTERS) {
-				for (uint32_t k = qoff; k < qoff + qwl; k++) {
-					if (!is_letter(frame[k]))
-						continue;
-					if (mask_bit(mask, i++))
-						set_byte(frame, k, frame[k] ^ CASE_BIT, &d);
-				}
-				res |= DNSF_HD_RANDOMIZED;
-			}
+		if (plain_qname(frame + qoff, qwl) &&
+		    mask_of(hd, dnsf_pkt_client_addr(p), client_port(p), p->dns.id, h[0],
+		            frame + qoff, qwl, mask) >= DNSF_HARDEN_MIN_LETTERS) {
+			flip_masked(frame, qoff, qwl, mask, &d);
+			res |= DNSF_HD_RANDOMIZED;
 		}
 	}
 
@@ -451,19 +611,44 @@ dnsf_harden_query(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
 }
 
 struct qview {
-	const uint8_t *rq;                    /* the question name as received (randomized case) */
+	uint8_t rq[DNSF_DNS_MAX_NAME + 1];    /* the question name as received (randomized) */
 	uint8_t lq[DNSF_DNS_MAX_NAME + 1];    /* ... lower-cased */
-	uint8_t flip[DNSF_DNS_MAX_NAME + 1];  /* CASE_BIT where the mask flips that byte */
 	uint8_t start[DNSF_DNS_MAX_NAME + 1]; /* 1 where a label starts */
+	const uint64_t *mask;                 /* bit k: octet k of the name was flipped */
 	unsigned qwl;
+	int ready; /* lq/start built (only when an owner name is written in place) */
 };
 
-/*
- * An owner name that repeats the question name or one of its suffixes, written (at least
- * partly) in place: when every letter written in place has exactly the randomized case of the
- * question, give those letters the client's case. A name the server wrote in its own case is
- * left as it is (it would have been the same without us).
- */
+static void
+qview_build(struct qview *q)
+{
+	unsigned k;
+
+	memset(q->start, 0, q->qwl);
+	for (k = 0; k < q->qwl; k++)
+		q->lq[k] = lower(q->rq[k]);
+	for (k = 0; k < q->qwl; k += 1u + q->rq[k]) {
+		q->start[k] = 1;
+		if (q->rq[k] == 0)
+			break;
+	}
+	q->ready = 1;
+}
+
+/* Upper-case letters in p[0..n). */
+static unsigned
+count_upper(const uint8_t *p, unsigned n)
+{
+	unsigned k = 0, c = 0;
+
+	for (; k < n; k += 8) {
+		const uint64_t x = ld_le(p + k, n - k < 8 ? n - k : 8);
+
+		c += count_high(letters8(x) & ~(x << 2) & HIGH);
+	}
+	return c;
+}
+
 /* One restoring flip, logged for undo when there is a log. */
 static inline void
 restore_byte(uint8_t *frame, uint32_t off, struct csum_delta *d, struct dnsf_harden_undo *u)
@@ -473,6 +658,12 @@ restore_byte(uint8_t *frame, uint32_t off, struct csum_delta *d, struct dnsf_har
 		u->off[u->n++] = (uint16_t)off;
 }
 
+/*
+ * An owner name that repeats the question name or one of its suffixes, written (at least
+ * partly) in place: when every letter written in place has exactly the randomized case of the
+ * question, give those letters the client's case. A name the server wrote in its own case is
+ * left as it is (it would have been the same without us).
+ */
 static void
 restore_owner(uint8_t *frame, uint32_t dns_off, uint32_t mlen, uint32_t owner,
               const struct qview *q, struct csum_delta *d, struct dnsf_harden_undo *u)
@@ -530,7 +721,7 @@ restore_owner(uint8_t *frame, uint32_t dns_off, uint32_t mlen, uint32_t owner,
 	if (u != NULL && u->n + inl > DNSF_HARDEN_UNDO_MAX)
 		return;
 	for (k = 0; k < inl; k++)
-		if (q->flip[s + k])
+		if (mask_bit(q->mask, s + k))
 			restore_byte(frame, dns_off + owner + k, d, u);
 }
 
@@ -538,17 +729,16 @@ unsigned
 dnsf_harden_restore(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len, struct dnsf_pkt *p,
                     const uint64_t *h, struct dnsf_harden_undo *undo)
 {
-	struct csum_delta d = {.sum = 0, .base = p->l4_off, .any = 0};
-	uint8_t rq[DNSF_DNS_MAX_NAME + 1];
+	struct csum_delta d = {.add = 0, .sub = 0, .base = p->l4_off, .any = 0};
 	uint64_t mask[DNSF_HARDEN_MASK_WORDS];
 	struct qview q;
-	unsigned res = 0, up = 0, lo = 0, i = 0, total, k;
+	unsigned res = 0, letters, i, total;
 	uint32_t qoff, mlen, off;
 	uint8_t *m;
 	struct rr r;
 
 	if (undo != NULL)
-		undo->n = 0;
+		undo->active = 0;
 	if (p->is_query || (uint32_t)p->l4_off + UDP_HLEN > len ||
 	    !case_eligible(hd, len, p, h, &res))
 		return res;
@@ -556,41 +746,30 @@ dnsf_harden_restore(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len, 
 	mlen = p->dns_len;
 	qoff = DNSF_DNS_HDR_LEN;
 	q.qwl = p->dns.qname_wire_len;
-	if (!plain_qname(m + qoff, q.qwl))
-		return res;
-	for (k = 0; k < q.qwl; k++) {
-		up += (unsigned)is_upper(m[qoff + k]);
-		lo += (unsigned)(is_letter(m[qoff + k]) && !is_upper(m[qoff + k]));
-	}
-	if (up + lo < DNSF_HARDEN_MIN_LETTERS)
+	q.ready = 0;
+	letters = count_letters((const uint8_t *)p->dns.qname, p->dns.qname_len);
+	if (letters < DNSF_HARDEN_MIN_LETTERS || !plain_qname(m + qoff, q.qwl))
 		return res; /* the query was not randomized either */
-	if (up == 0 || lo == 0)
-		return res | DNSF_HD_RESTORE_FAILED; /* we never send one case: not echoed */
+	/* The parser counted the upper-case letters: one case only was not echoed (we never send
+	 * one case). */
+	if (p->dns.qname_upper == 0 || p->dns.qname_upper >= letters)
+		return res | DNSF_HD_RESTORE_FAILED;
 
-	dnsf_harden_mask(hd, dnsf_pkt_client_addr(p), client_port(p), p->dns.id, m + qoff, q.qwl,
-	                 mask);
-	memcpy(rq, m + qoff, q.qwl);
-	q.rq = rq;
-	memset(q.start, 0, q.qwl);
-	for (k = 0; k < q.qwl; k++) {
-		q.lq[k] = lower(rq[k]);
-		q.flip[k] = 0;
-		if (is_letter(rq[k]) && mask_bit(mask, i++))
-			q.flip[k] = CASE_BIT;
-	}
-	for (k = 0; k < q.qwl; k += 1u + rq[k]) {
-		q.start[k] = 1;
-		if (rq[k] == 0)
-			break;
-	}
-
+	mask_of(hd, dnsf_pkt_client_addr(p), client_port(p), p->dns.id, h[0], m + qoff, q.qwl,
+	        mask);
+	memcpy(q.rq, m + qoff, q.qwl);
+	q.mask = mask;
 	if (undo != NULL) {
+		undo->active = 1;
+		undo->n = 0;
 		undo->ck_off = p->l4_off + 6u;
 		undo->ck = rd16(frame + undo->ck_off);
+		undo->q_at = (uint16_t)(p->dns_off + qoff);
+		undo->q_len = (uint16_t)q.qwl;
+		memcpy(undo->q_mask, mask, sizeof(mask));
 	}
-	for (k = 0; k < q.qwl; k++)
-		if (q.flip[k])
-			restore_byte(frame, p->dns_off + qoff + k, &d, undo);
+	flip_masked(frame, p->dns_off + qoff, q.qwl, mask, &d);
+	p->dns.qname_upper = (uint8_t)count_upper(m + qoff, q.qwl);
 
 	/* Owner names of every record present (a truncated or first-fragment answer just ends
 	 * early). A pointer-only owner needs nothing: it points at bytes restored here. */
@@ -599,25 +778,24 @@ dnsf_harden_restore(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len, 
 	for (i = 0; i < total && off < mlen; i++) {
 		const uint8_t c = m[off];
 
-		if (c != 0 && c <= 63)
+		if (c != 0 && c <= 63) {
+			if (!q.ready)
+				qview_build(&q);
 			restore_owner(frame, p->dns_off, mlen, off, &q, &d, undo);
+		}
 		if (rr_next(m, mlen, &off, &r) != 0)
 			break;
 	}
 	ck_apply(frame + p->l4_off + 6, &d);
-
-	up = 0;
-	for (k = 0; k < q.qwl; k++)
-		up += (unsigned)is_upper(m[qoff + k]);
-	p->dns.qname_upper = (uint8_t)up;
 	return res | DNSF_HD_RESTORED;
 }
 
 void
 dnsf_harden_undo(uint8_t *frame, const struct dnsf_harden_undo *undo)
 {
-	if (undo == NULL || undo->n == 0)
+	if (undo == NULL || !undo->active)
 		return;
+	flip_masked(frame, undo->q_at, undo->q_len, undo->q_mask, NULL);
 	for (unsigned i = 0; i < undo->n; i++)
 		frame[undo->off[i]] ^= CASE_BIT;
 	wr16(frame + undo->ck_off, undo->ck);

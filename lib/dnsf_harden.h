@@ -14,11 +14,12 @@
  * segments and several messages may share one, see docs/hardening.md).
  *
  * Direction is the DNS role, not the port: a query (QR=0) is randomized, a response (QR=1) is
- * restored. The mask is a keyed PRF of (client address, client port, DNS ID, lower-cased QNAME),
- * all echoed by the response, so any worker restores any answer without state, live or in a
- * replay. Randomized case = original XOR mask; restored = answer XOR mask. Whether a message is
- * eligible (UDP, opcode QUERY, one question, >= 2 letters, not on the exception list) depends
- * only on bytes the answer echoes, so queries and answers always agree.
+ * restored. The mask is a keyed PRF of (client address, client port, DNS ID, lower-cased QNAME;
+ * the name enters as the engine's 64-bit hash of it, dnsf_name.h), all echoed by the response, so
+ * any worker restores any answer without state, live or in a replay. Randomized case = original XOR
+ * mask; restored = answer XOR mask. Whether a message is eligible (UDP, opcode QUERY, one question,
+ * >= 2 letters, not on the exception list) depends only on bytes the answer echoes, so queries and
+ * answers always agree.
  */
 #ifndef DNSF_HARDEN_H
 #define DNSF_HARDEN_H
@@ -81,8 +82,8 @@ dnsf_harden_type_action(const struct dnsf_harden *hd, uint16_t qtype)
 
 /*
  * A UDP query about to be forwarded: randomize the QNAME's letter case (case_on) and clamp the
- * OPT UDP size (edns_on). `h` holds the suffix hashes of p->dns (dnsf_name_msg_hashes), for the
- * exception list. Returns DNSF_HD_* bits.
+ * OPT UDP size (edns_on). `h` holds the suffix hashes of p->dns (dnsf_name_msg_hashes): h[0]
+ * enters the mask, all of them the exception list. Returns DNSF_HD_* bits.
  */
 unsigned dnsf_harden_query(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
                            const struct dnsf_pkt *p, const uint64_t *h);
@@ -91,10 +92,13 @@ unsigned dnsf_harden_query(const struct dnsf_harden *hd, uint8_t *frame, uint32_
  * exactly as it arrived. Owner names that would overflow the log are left unrestored. */
 #define DNSF_HARDEN_UNDO_MAX 512
 struct dnsf_harden_undo {
-	uint16_t n;                         /* letters flipped (0: nothing to undo) */
-	uint16_t ck;                        /* the UDP checksum before */
-	uint32_t ck_off;                    /* its frame offset */
-	uint16_t off[DNSF_HARDEN_UNDO_MAX]; /* frame offsets of the flipped letters */
+	uint8_t active;                          /* something to undo */
+	uint16_t ck;                             /* the UDP checksum before */
+	uint32_t ck_off;                         /* its frame offset */
+	uint16_t q_at, q_len;                    /* the question name: frame offset, octets */
+	uint64_t q_mask[DNSF_HARDEN_MASK_WORDS]; /* ... and the octets flipped in it */
+	uint16_t n;                              /* owner-name letters flipped */
+	uint16_t off[DNSF_HARDEN_UNDO_MAX];      /* their frame offsets */
 };
 
 /*
@@ -131,17 +135,20 @@ uint64_t dnsf_siphash24(uint64_t k0, uint64_t k1, const void *data, size_t len);
 
 /*
  * The case mask of an uncompressed wire-format name (`name_len` octets including the root byte;
- * any letter case). Bit i of mask (word i / 64, bit i % 64) belongs to the i-th ASCII letter of
- * the name. Returns the number of letters. With >= 2 letters the bits over the letters are
- * never all 0 nor all 1 (bit 0 is flipped when they would be), so a name of one case always
- * comes out mixed. Returns 0 with mask zeroed for a name longer than 255 octets.
+ * any letter case), as the frame functions compute it: SipHash-2-4 of client address, port, ID
+ * and the hash of the lower-cased name (h[0] of dnsf_name_suffix_hashes() over the parser's
+ * presentation form). Bit k of mask (word k / 64,
+ * bit k % 64) belongs to octet k of the name and is only ever set on an ASCII letter. Returns the
+ * number of letters. With >= 2 letters the mask is never empty nor all the letters (the first
+ * letter's bit is toggled when it would be), so a name of one case always comes out mixed.
+ * Returns 0 with mask zeroed for a name longer than 255 octets or not made of plain labels.
  */
 unsigned dnsf_harden_mask(const struct dnsf_harden *hd, const uint8_t client[16], uint16_t port,
                           uint16_t id, const uint8_t *name, unsigned name_len,
                           uint64_t mask[DNSF_HARDEN_MASK_WORDS]);
 
-/* XOR the case of the letters of an uncompressed wire name with mask (randomize and restore
- * are the same operation). Returns the number of letters changed. */
+/* XOR the case of the octets of an uncompressed wire name whose mask bit is set (randomize and
+ * restore are the same operation). Returns the number of octets changed. */
 unsigned dnsf_harden_flip(uint8_t *name, unsigned name_len,
                           const uint64_t mask[DNSF_HARDEN_MASK_WORDS]);
 
