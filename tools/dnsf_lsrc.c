@@ -97,6 +97,8 @@ dnsf_lsrc_open_synth(const struct dnsf_lsrc_opts *o, struct dnsf_synth *sy, cons
 		dnsf_lsrc_close(s);
 		return -1;
 	}
+	s->o.rename_mode = DNSF_RENAME_NONE; /* benign by construction: nothing to rename */
+	s->rename_to[0] = '\0';
 	*out = s;
 	return 0;
 }

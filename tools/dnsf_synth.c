@@ -9,9 +9,9 @@
 #include "dnsf_name.h"
 #include "dnsf_synth.h"
 
-static const char *const kind_names[DNSF_SYN__COUNT] = {"popular",      "cdn",           "ad_hex",
-                                                        "chrome_probe", "dkim_acme_txt", "ptr",
-                                                        "av_lookup",    "dnsbl",         "system"};
+static const char *const kind_names[DNSF_SYN__COUNT] = {
+    "popular",   "cdn",   "ad_hex", "chrome_probe", "dkim_acme_txt", "ptr",
+    "av_lookup", "dnsbl", "system", "mail",         "srv",           "dnssec"};
 
 const char *
 dnsf_synth_kind_name(unsigned k)
@@ -82,6 +82,8 @@ zipf(struct rng *r, size_t n)
 	size_t i = (size_t)k;
 	return i < n ? i : n - 1;
 }
+
+#define T_TLSA 52 /* not among the engine's named types */
 
 static const char HEX[] = "0123456789abcdef";
 static const char ALNUM[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -351,7 +353,10 @@ struct client {
 	uint8_t dual;   /* asks AAAA too */
 	uint8_t https;  /* browser asks HTTPS records */
 	uint8_t av;     /* has an antivirus that looks hashes up */
-	uint8_t mail;   /* a mail server: DNSBL and DKIM look-ups */
+	uint8_t mail;   /* a mail server: SPF/DKIM/DMARC/MX/DNSBL look-ups per message */
+	uint8_t ad;     /* a domain member: SRV look-ups of domain controllers */
+	uint8_t dnssec; /* a validating forwarder: DS and DNSKEY look-ups */
+	uint32_t corp;  /* site index of its organisation's domain */
 	uint16_t edns;  /* 0: no OPT; else the UDP size its stub advertises */
 	uint8_t probed; /* Chrome probes sent */
 	double rate;    /* page views per second */
@@ -489,12 +494,17 @@ dnsf_synth_new(const struct dnsf_synth_cfg *c, const struct dnsf_synth_names *n,
 		k->dual = k->v6 || below(&s->r, 100) < 70;
 		k->https = below(&s->r, 100) < 45;
 		k->av = below(&s->r, 100) < 10;
-		k->mail = below(&s->r, 1000) < 5;
+		k->mail = below(&s->r, 1000) < 10;
+		k->ad = below(&s->r, 100) < 30;
+		k->dnssec = below(&s->r, 100) < 3;
+		k->corp = n->page[(i / 64) % n->npage]; /* organisations of 64 clients */
 		/* Stubs differ: glibc and browsers' own resolvers send no OPT, systemd-resolved
 		 * and dig do (1232 since the 2020 flag day), older tools 4096, a few 512. */
 		e = below(&s->r, 100);
 		k->edns = e < 50 ? 0 : e < 85 ? 1232 : e < 95 ? 4096 : 512;
 		k->rate = 1.0 / (c->view_min_s + (c->view_max_s - c->view_min_s) * unif(&s->r));
+		if (k->mail)
+			k->rate = 1.0 / (1.0 + 9.0 * unif(&s->r)); /* a message every 1..10 s */
 		k->next_port = (uint16_t)(1024 + below(&s->r, 60000));
 		struct ev v;
 		memset(&v, 0, sizeof(v));
@@ -509,6 +519,19 @@ dnsf_synth_new(const struct dnsf_synth_cfg *c, const struct dnsf_synth_names *n,
 	}
 	*out = s;
 	return 0;
+}
+
+/* The zone a NODATA/NXDOMAIN answer's SOA comes from: the registered domain, roughly. */
+static const char *
+zone_of(const char *name)
+{
+	const char *last = strrchr(name, '.');
+	if (last == NULL)
+		return "";
+	const char *p = name, *prev = name;
+	for (const char *d = strchr(p, '.'); d != NULL && d < last; d = strchr(d + 1, '.'))
+		prev = d + 1;
+	return prev;
 }
 
 /* Schedule a query (and its answer) of client ci at time t. */
@@ -536,6 +559,15 @@ ask(struct dnsf_synth *s, uint32_t ci, double t, const char *name, uint16_t qtyp
 	e.t = t;
 	snprintf(e.name, sizeof(e.name), "%s", name);
 	heap_push(s, &e);
+	if (k->dnssec && kind != DNSF_SYN_DNSSEC && below(&s->r, 4) == 0) {
+		/* A validating forwarder fetches the zone's DS and DNSKEY (its cache holds them
+		 * for a while: one look-up in four asks). */
+		const char *z = zone_of(name);
+		if (z[0] != '\0') {
+			ask(s, ci, t + 0.0003, z, DNSF_T_DS, DNSF_SYN_DNSSEC);
+			ask(s, ci, t + 0.0006, z, DNSF_T_DNSKEY, DNSF_SYN_DNSSEC);
+		}
+	}
 	if (s->cfg.responses) {
 		/* Resolver latency: mostly cache hits, a third recursive look-ups. */
 		double rtt = below(&s->r, 3) ? 0.0005 + 0.004 * unif(&s->r)
@@ -655,6 +687,67 @@ background(struct dnsf_synth *s, uint32_t ci, double t)
 	}
 }
 
+/* A mail server receives (and half the time sends) one message. */
+static void
+mail_event(struct dnsf_synth *s, uint32_t ci, double t)
+{
+	static const char *const spf_inc[] = {"_spf.google.com",     "spf.protection.outlook.com",
+	                                      "_spf.salesforce.com", "servers.mcsv.net",
+	                                      "sendgrid.net",        "amazonses.com",
+	                                      "_spf.mailgun.org"};
+	static const char *const sel[] = {"selector1", "selector2", "google", "s1",   "s2",
+	                                  "k1",        "default",   "mail",   "dkim", "smtp"};
+	const struct dnsf_synth_names *n = s->n;
+	const char *dom = site_name(n, n->page[zipf(&s->r, n->npage)]);
+	char name[300];
+	double dt = 0.001;
+
+	snprintf(name, sizeof(name), "mail.%s", dom);
+	ask(s, ci, t, name, DNSF_T_A, DNSF_SYN_MAIL);
+	ask(s, ci, t + dt, dom, DNSF_T_TXT, DNSF_SYN_MAIL); /* SPF */
+	for (uint32_t i = 0, k = below(&s->r, 3); i < k; i++)
+		ask(s, ci, t + (dt += 0.01), spf_inc[below(&s->r, 7)], DNSF_T_TXT, DNSF_SYN_MAIL);
+	snprintf(name, sizeof(name), "%s._domainkey.%s", sel[below(&s->r, 10)], dom);
+	ask(s, ci, t + (dt += 0.01), name, DNSF_T_TXT, DNSF_SYN_MAIL);
+	snprintf(name, sizeof(name), "_dmarc.%s", dom);
+	ask(s, ci, t + (dt += 0.01), name, DNSF_T_TXT, DNSF_SYN_MAIL);
+	if (s->cfg.allowlisted)
+		background(s, ci, t + (dt += 0.01)); /* PTR of the peer, DNSBL */
+	if (below(&s->r, 2))
+		return;
+	dom = site_name(n, n->page[zipf(&s->r, n->npage)]);
+	ask(s, ci, t + (dt += 0.5), dom, DNSF_T_MX, DNSF_SYN_MAIL);
+	snprintf(name, sizeof(name), "_mta-sts.%s", dom);
+	ask(s, ci, t + (dt += 0.01), name, DNSF_T_TXT, DNSF_SYN_MAIL);
+	snprintf(name, sizeof(name), "mx%u.%s", 1 + below(&s->r, 2), dom);
+	ask(s, ci, t + (dt += 0.01), name, DNSF_T_A, DNSF_SYN_MAIL);
+	snprintf(name, sizeof(name), "_25._tcp.mx%u.%s", 1 + below(&s->r, 2), dom);
+	ask(s, ci, t + (dt += 0.01), name, T_TLSA, DNSF_SYN_MAIL);
+}
+
+/* A domain member looks its domain controllers up (logon, group policy, Kerberos). */
+static void
+ad_lookup(struct dnsf_synth *s, uint32_t ci, double t)
+{
+	static const char *const fmt[] = {
+	    "_ldap._tcp.dc._msdcs.corp.%s",
+	    "_kerberos._udp.corp.%s",
+	    "_ldap._tcp.default-first-site-name._sites.dc._msdcs.corp.%s",
+	    "_kerberos._tcp.dc._msdcs.corp.%s",
+	    "_gc._tcp.corp.%s",
+	    "_autodiscover._tcp.%s",
+	    "_vlmcs._tcp.corp.%s"};
+	char name[300];
+	const char *corp = site_name(s->n, s->cl[ci].corp);
+
+	snprintf(name, sizeof(name), fmt[below(&s->r, 7)], corp);
+	ask(s, ci, t, name, DNSF_T_SRV, DNSF_SYN_SRV);
+	if (below(&s->r, 3) == 0) {
+		snprintf(name, sizeof(name), "wpad.corp.%s", corp);
+		ask(s, ci, t + 0.001, name, DNSF_T_A, DNSF_SYN_SRV);
+	}
+}
+
 /* One page view of client ci at time t, and the next one scheduled. */
 static void
 page_view(struct dnsf_synth *s, uint32_t ci, double t)
@@ -666,6 +759,12 @@ page_view(struct dnsf_synth *s, uint32_t ci, double t)
 	const struct site *st = &n->sites[si];
 	double dt = 0.0;
 
+	if (k->mail) {
+		mail_event(s, ci, t);
+		goto next;
+	}
+	if (k->ad && below(&s->r, 6) == 0)
+		ad_lookup(s, ci, t);
 	if (!k->probed && s->cfg.lookalikes) {
 		/* Chrome probes for NXDOMAIN hijacking at start-up: three random labels. */
 		for (int i = 0; i < 3; i++) {
@@ -708,6 +807,7 @@ page_view(struct dnsf_synth *s, uint32_t ci, double t)
 	if (k->av && s->cfg.allowlisted && below(&s->r, 4) == 0)
 		background(s, ci, t + dt + 0.06); /* file downloads get scanned */
 
+next:;
 	struct ev v;
 	memset(&v, 0, sizeof(v));
 	v.type = EV_VIEW;
@@ -735,19 +835,6 @@ soa(struct dnsf_dnsw *w, const char *zone, struct rng *r)
 	dnsf_dnsw_rr_end(w, at);
 }
 
-/* The zone a NODATA/NXDOMAIN answer's SOA comes from: the registered domain, roughly. */
-static const char *
-zone_of(const char *name)
-{
-	const char *last = strrchr(name, '.');
-	if (last == NULL)
-		return "";
-	const char *p = name, *prev = name;
-	for (const char *d = strchr(p, '.'); d != NULL && d < last; d = strchr(d + 1, '.'))
-		prev = d + 1;
-	return prev;
-}
-
 static void
 addrs(struct dnsf_dnsw *w, const char *owner, uint16_t qtype, struct rng *r, unsigned count)
 {
@@ -762,6 +849,82 @@ addrs(struct dnsf_dnsw *w, const char *owner, uint16_t qtype, struct rng *r, uns
 			dnsf_dnsw_u32(w, (uint32_t)rnd(r));
 		}
 		dnsf_dnsw_rr_end(w, at);
+	}
+}
+
+static void
+txt_string(struct dnsf_dnsw *w, const char *str)
+{
+	size_t l = strlen(str);
+	while (l > 0) {
+		size_t c = l > 255 ? 255 : l;
+		dnsf_dnsw_u8(w, (uint8_t)c);
+		dnsf_dnsw_bytes(w, str, c);
+		str += c;
+		l -= c;
+	}
+}
+
+/* Answers of a mail server's look-ups (same return convention as answers()). */
+static int
+mail_answer(struct dnsf_dnsw *w, const struct ev *e, struct rng *r)
+{
+	const char *name = e->name;
+	char txt[600], target[300], key[400];
+	size_t at;
+
+	switch (e->qtype) {
+	case DNSF_T_TXT:
+		if (strncmp(name, "_dmarc.", 7) == 0) {
+			if (below(r, 10) < 3)
+				return -2;
+			snprintf(txt, sizeof(txt), "v=DMARC1; p=%s; rua=mailto:dmarc@%s",
+			         below(r, 2) ? "none" : "reject", name + 7);
+		} else if (strncmp(name, "_mta-sts.", 9) == 0) {
+			if (below(r, 10) < 7)
+				return -2;
+			snprintf(txt, sizeof(txt), "v=STSv1; id=%u%06u", 2020 + below(r, 5),
+			         below(r, 999999));
+		} else if (strstr(name, "._domainkey.") != NULL) {
+			if (below(r, 10) < 2)
+				return -2;
+			rnd_str(r, key, 392, B64);
+			snprintf(txt, sizeof(txt), "v=DKIM1; k=rsa; p=%s", key);
+		} else {
+			snprintf(txt, sizeof(txt),
+			         "v=spf1 include:_spf.google.com ip4:%u.%u.%u.0/24 %s",
+			         below(r, 223) + 1, below(r, 256), below(r, 256),
+			         below(r, 2) ? "~all" : "-all");
+		}
+		at = dnsf_dnsw_rr_begin(w, name, DNSF_T_TXT, 300 + below(r, 3300));
+		txt_string(w, txt);
+		dnsf_dnsw_rr_end(w, at);
+		return 1;
+	case DNSF_T_MX:
+		for (unsigned i = 0, k = 1 + below(r, 3); i < k; i++) {
+			at = dnsf_dnsw_rr_begin(w, name, DNSF_T_MX, 3600);
+			dnsf_dnsw_u16(w, (uint16_t)(10 * (i + 1)));
+			snprintf(target, sizeof(target), "mx%u.%s", i + 1, name);
+			dnsf_dnsw_name(w, target);
+			dnsf_dnsw_rr_end(w, at);
+			if (i + 1 == k)
+				return (int)k;
+		}
+		return -1;
+	case T_TLSA:
+		if (below(r, 10) < 9)
+			return -2;
+		at = dnsf_dnsw_rr_begin(w, name, T_TLSA, 3600);
+		dnsf_dnsw_u8(w, 3);
+		dnsf_dnsw_u8(w, 1);
+		dnsf_dnsw_u8(w, 1);
+		for (int i = 0; i < 8; i++)
+			dnsf_dnsw_u32(w, (uint32_t)rnd(r));
+		dnsf_dnsw_rr_end(w, at);
+		return 1;
+	default:
+		addrs(w, name, e->qtype == DNSF_T_AAAA ? DNSF_T_AAAA : DNSF_T_A, r, 1);
+		return 1;
 	}
 }
 
@@ -834,6 +997,49 @@ answers(struct dnsf_dnsw *w, const struct ev *e, struct rng *r)
 			dnsf_dnsw_rr_end(w, at);
 		}
 		return 1;
+	case DNSF_SYN_MAIL:
+		return mail_answer(w, e, r);
+	case DNSF_SYN_SRV:
+		if (e->qtype != DNSF_T_SRV || below(r, 100) < 30)
+			return -2;
+		for (unsigned i = 0, k = 1 + below(r, 3); i < k; i++) {
+			size_t at = dnsf_dnsw_rr_begin(w, name, DNSF_T_SRV, 600);
+			dnsf_dnsw_u16(w, 0);
+			dnsf_dnsw_u16(w, 100);
+			dnsf_dnsw_u16(w, strstr(name, "_kerberos") ? 88 : 389);
+			snprintf(target, sizeof(target), "dc%02u.%s", i + 1, zone_of(name));
+			dnsf_dnsw_name(w, target);
+			dnsf_dnsw_rr_end(w, at);
+			cnt++;
+		}
+		return (int)cnt;
+	case DNSF_SYN_DNSSEC:
+		if (below(r, 100) < 20)
+			return -1; /* unsigned zone */
+		if (e->qtype == DNSF_T_DS) {
+			size_t at = dnsf_dnsw_rr_begin(w, name, DNSF_T_DS, 86400);
+			dnsf_dnsw_u16(w, (uint16_t)rnd(r));
+			dnsf_dnsw_u8(w, 13);
+			dnsf_dnsw_u8(w, 2);
+			for (int i = 0; i < 8; i++)
+				dnsf_dnsw_u32(w, (uint32_t)rnd(r));
+			dnsf_dnsw_rr_end(w, at);
+			return 1;
+		}
+		{
+			/* KSK + ZSK: ECDSA P-256 (64-byte keys) or RSA-2048 (260 bytes). */
+			int rsa = below(r, 3) == 0;
+			for (int i = 0; i < 2; i++) {
+				size_t at = dnsf_dnsw_rr_begin(w, name, DNSF_T_DNSKEY, 3600);
+				dnsf_dnsw_u16(w, i ? 257 : 256);
+				dnsf_dnsw_u8(w, 3);
+				dnsf_dnsw_u8(w, rsa ? 8 : 13);
+				for (int j = 0; j < (rsa ? 65 : 16); j++)
+					dnsf_dnsw_u32(w, (uint32_t)rnd(r));
+				dnsf_dnsw_rr_end(w, at);
+			}
+			return 2;
+		}
 	default:
 		break;
 	}

@@ -9,9 +9,13 @@
  * clients whose browser does), some of the site's own names from the FQDN list, popular
  * third-party names, and now and then the legitimate names that look like tunnels: CDN object
  * hashes, 32-hex ad frames, Chrome's random single-label probes, DKIM and ACME TXT look-ups,
- * reverse DNS, antivirus hash look-ups and DNSBL queries. The resolver answers each query a few
- * milliseconds later with plausible records (CNAME chains, A/AAAA sets, HTTPS or NODATA, big
- * DKIM TXT keys, NXDOMAIN for probes and most DNSBL look-ups); EDNS0 use is a per-client trait.
+ * reverse DNS, antivirus hash look-ups and DNSBL queries. Some clients are not browsers: mail
+ * servers (SPF, DKIM, DMARC, MTA-STS TXT, MX, TLSA, DNSBL for every message), domain members
+ * (SRV look-ups of domain controllers), validating forwarders (DS and DNSKEY): the record types
+ * tunnels like to use have everyday users too, and a classifier must not learn "TXT = tunnel".
+ * The resolver answers each query a few milliseconds later with plausible records (CNAME
+ * chains, A/AAAA sets, HTTPS or NODATA, big DKIM TXT keys and DNSKEY sets, NXDOMAIN for probes
+ * and most DNSBL look-ups); EDNS0 use is a per-client trait.
  *
  * Contract:
  *  - Deterministic: the same names, config and seed give the same packets, byte for byte.
@@ -40,6 +44,9 @@ enum dnsf_synth_kind {
 	DNSF_SYN_AV,          /* antivirus hash look-ups */
 	DNSF_SYN_DNSBL,       /* DNS block lists */
 	DNSF_SYN_SYSTEM,      /* OS background: NTP pools, connectivity checks, updates */
+	DNSF_SYN_MAIL,        /* mail servers: SPF / DKIM / DMARC / MTA-STS TXT, MX, TLSA */
+	DNSF_SYN_SRV,         /* service discovery: AD domain controllers, Kerberos, autodiscover */
+	DNSF_SYN_DNSSEC,      /* validating forwarders: DS and DNSKEY */
 	DNSF_SYN__COUNT
 };
 const char *dnsf_synth_kind_name(unsigned k);
