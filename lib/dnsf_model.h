@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNSF_MODEL_MAX_IN     32 /* features */
+#define DNSF_MODEL_MAX_IN     48 /* features: >= DNSF_F_VEC_COUNT (36), a multiple of DNSF_MODEL_PAD */
 #define DNSF_MODEL_MAX_WIDTH  64 /* outputs of any layer */
 #define DNSF_MODEL_MAX_LAYERS 4
 #define DNSF_MODEL_SCORE_MAX  1000

@@ -583,7 +583,11 @@ test_absurd_values(void **state)
 	bad_u32(fx, 28, 5, "5 layers");
 	bad_u32(fx, 28, UINT32_MAX, "layers");
 	bad_u32(fx, 24, 0, "0 features");
-	bad_u32(fx, 24, 33, "33 features");
+	{
+		char many[32];
+		snprintf(many, sizeof(many), "%u features", DNSF_MODEL_MAX_IN + 1);
+		bad_u32(fx, 24, DNSF_MODEL_MAX_IN + 1, many);
+	}
 	bad_u32(fx, 24, UINT32_MAX, "features");
 	bad_u32(fx, 24, 5, "inputs"); /* layer 0 no longer chains */
 	bad_u32(fx, 28, 2, "last layer");
@@ -744,7 +748,7 @@ test_builder_checks(void **state)
 {
 	static const unsigned ok[] = {4, 8, 1};
 	static const unsigned zero[] = {4, 0, 1}, wide[] = {4, 65, 1}, two[] = {4, 8, 2};
-	static const unsigned noin[] = {0, 1}, manyin[] = {33, 1};
+	static const unsigned noin[] = {0, 1}, manyin[] = {DNSF_MODEL_MAX_IN + 1, 1};
 	struct dnsf_model *m = malloc(sizeof(*m));
 	char err[160];
 
