@@ -95,6 +95,31 @@ def torture_capture(rng):
     return frames
 
 
+def wire_name(name):
+    out = b""
+    for label in name.split("."):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\x00"
+
+
+def echo_answers(name, big=False, huge=False):
+    """Answer records for an echo record: A by pointer to the question, a CNAME whose owner
+    repeats a suffix of the question in another case, a TXT (large when big/huge)."""
+    rr = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + b"\xc0\x00\x02\x01"
+    suffix = name.split(".", 1)[1] if "." in name else name
+    target = wire_name("target." + suffix.lower())
+    rr += wire_name(suffix.upper()) + struct.pack("!HHIH", 5, 1, 300, len(target)) + target
+    n = 2
+    if big:
+        size = 1300 if huge else 600
+        txt = b""
+        while len(txt) < size:
+            txt += bytes([200]) + b"t" * 200
+        rr += b"\xc0\x0c" + struct.pack("!HHIH", 16, 1, 300, len(txt)) + txt
+        n += 1
+    return rr, n
+
+
 def write(path, data):
     with open(path, "wb") as f:
         f.write(data)
@@ -114,7 +139,7 @@ def gen_frames(out):
 def gen_engine(out, cap):
     d = os.path.join(out, "engine")
     frames = [f for f, _ in cap.frames]
-    for v in range(4):
+    for v in range(6):
         blob = bytes([v]) + b"".join(engine_record(f, 1) for f in frames)
         write(os.path.join(d, "sample-v%d" % v), blob[:16384])
     rng = Rng(0x5EED)
@@ -137,6 +162,19 @@ def gen_engine(out, cap):
     for v in range(4):
         write(os.path.join(d, "lists-v%d" % v),
               bytes([v]) + b"".join(engine_record(f, 3) for f, _ in lists.frames))
+    # Hardened engines (4: refuse, case + EDNS 512 truncate; 5: case + EDNS 1232 drop): each
+    # query is followed by an "echo" record, an answer built by the harness from the query as
+    # the engine forwarded it (randomized case), with these bytes as answer records.
+    for v in (4, 5):
+        blob = bytes([v])
+        for i, name in enumerate(("WwW.ExAmPlE.CoM", "mail.example.org", "MixedCase.example",
+                                  "a.very.long.name.with.many.labels.example.net")):
+            q = mkpcap.Capture(base_id=0x3000 + i, base_sport=20000 + i)
+            q.dns(name, response=False, edns=True, ipv6=(i == 1))
+            blob += engine_record(q.frames[0][0], 2)
+            rrs, n = echo_answers(name, big=(i == 3), huge=(v == 5 and i == 3))
+            blob += struct.pack("!BH", 2, 0x8000 | (n << 12) | len(rrs)) + rrs
+        write(os.path.join(d, "echo-v%d" % v), blob)
 
 
 CONFIG_VARIANTS = {
