@@ -508,6 +508,8 @@ run(struct cli *c)
 		return fail(err);
 	if (dnsf_engine_create(&g_cfg, &app->eng, err, sizeof(err)) != 0)
 		return fail(err);
+	if (dnsf_engine_warning(app->eng)[0] != '\0')
+		fprintf(stderr, "dnsfence: warning: %s\n", dnsf_engine_warning(app->eng));
 	/* Table sizes too big for this machine show up here rather than after EAL. */
 	if (dnsf_worker_init(&probe, app->eng, 0, err, sizeof(err)) != 0)
 		return fail(err);
