@@ -450,9 +450,9 @@ open_event_log(struct dnsf_app *app, const struct cli *c, char *err, size_t errl
 	if (strcmp(path, "-") == 0) {
 		app->evlog = stdout;
 		return 0;
-	}
-	/* A replay writes a fresh result file; a live appliance appends across restarts. */
-	app->evlog = fopen(path, app->replay ? "w" : "a");
+	} /* A replay's --events is a fresh result file; the config's log (perhaps the appliance's
+	   * own, when a replay borrows its config) and a live run's are appended to. */
+	app->evlog = fopen(path, (app->replay && c->events != NULL) ? "w" : "a");
 	if (app->evlog == NULL) {
 		snprintf(err, errlen, "%s: event log %s: %s",
 		         c->events ? "--events" : app->cfg->path, path, strerror(errno));
