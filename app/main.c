@@ -218,11 +218,26 @@ check_capture(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
+/* Output files this run created: removed again if it fails to start, so a failed start leaves
+ * no empty captures behind (files that existed before are left as they are). */
+static const char *created[3];
+static unsigned n_created;
+
+static void
+remove_created(void)
+{
+	while (n_created > 0)
+		unlink(created[--n_created]);
+}
+
 static int
 check_writable(const char *what, const char *path, char *err, size_t errlen)
 {
+	const int existed = access(path, F_OK) == 0;
 	FILE *f = fopen(path, "wb");
 
+	if (f != NULL && !existed && n_created < RTE_DIM(created))
+		created[n_created++] = path;
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s: %s", what, path, strerror(errno));
 		return -1;
@@ -452,6 +467,8 @@ open_event_log(struct dnsf_app *app, const struct cli *c, char *err, size_t errl
 		return 0;
 	} /* A replay's --events is a fresh result file; the config's log (perhaps the appliance's
 	   * own, when a replay borrows its config) and a live run's are appended to. */
+	if (access(path, F_OK) != 0 && n_created < RTE_DIM(created))
+		created[n_created++] = path;
 	app->evlog = fopen(path, (app->replay && c->events != NULL) ? "w" : "a");
 	if (app->evlog == NULL) {
 		snprintf(err, errlen, "%s: event log %s: %s",
@@ -495,6 +512,7 @@ run(struct cli *c)
 	char rundir[PATH_MAX];
 	uint16_t i;
 	int rc, own_prefix;
+
 	/* 1. Everything that can be wrong with the config, before EAL. */
 	if (dnsf_config_load(c->config, &g_cfg, err, sizeof(err)) != 0)
 		return fail(err);
@@ -530,14 +548,16 @@ run(struct cli *c)
 	if (app->replay) {
 		if (check_writable("--passed", c->passed, err, sizeof(err)) != 0 ||
 		    (c->dropped != NULL &&
-		     check_writable("--dropped", c->dropped, err, sizeof(err)) != 0))
+		     check_writable("--dropped", c->dropped, err, sizeof(err)) != 0)) {
+			remove_created();
 			return fail(err);
+		}
 	}
-	if (plan_ports(app, c, err, sizeof(err)) != 0)
+	if (plan_ports(app, c, err, sizeof(err)) != 0 ||
+	    open_event_log(app, c, err, sizeof(err)) != 0) {
+		remove_created();
 		return fail(err);
-	if (open_event_log(app, c, err, sizeof(err)) != 0)
-		return fail(err);
-
+	}
 	memset(&eo, 0, sizeof(eo));
 	eo.replay = app->replay;
 	eo.in_pcap = c->replay;
@@ -547,8 +567,10 @@ run(struct cli *c)
 	eo.n_extra = c->n_extra;
 	eo.extra = c->extra;
 	eo.pid = (long)getpid();
-	if (dnsf_eal_args_build(&g_cfg, &eo, &ea, err, sizeof(err)) != 0)
+	if (dnsf_eal_args_build(&g_cfg, &eo, &ea, err, sizeof(err)) != 0) {
+		remove_created();
 		return fail(err);
+	}
 	/* Did dnsf_eal_args_build() pick the replay's file prefix (dnsf<pid>)? */
 	{
 		char *cargs[DNSF_MAX_EAL_ARGS];
@@ -580,6 +602,7 @@ run(struct cli *c)
 		        app->replay ? ""
 		                    : "; without hugepages (a lab), add: -- --no-huge -m 1024 "
 		                      "(docs/deployment.md)");
+		remove_created();
 		return EXIT_CONFIG;
 	}
 	app->tsc_hz = rte_get_tsc_hz();
@@ -606,6 +629,9 @@ run(struct cli *c)
 		rte_eal_cleanup();
 		if (own_prefix)
 			remove_runtime_dir(rundir);
+		if (app->evlog != NULL && app->evlog != stdout)
+			fclose(app->evlog);
+		remove_created();
 		return EXIT_CONFIG;
 	}
 	dnsf_ports_assign(app);
