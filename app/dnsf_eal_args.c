@@ -132,7 +132,7 @@ dnsf_eal_args_build(const struct dnsf_config *cfg, const struct dnsf_eal_opts *o
 		if (!user_has(cfg, o, "-m") && !user_has(cfg, o, "--socket-mem") &&
 		    (push(a, err, errlen, "-m") != 0 || push(a, err, errlen, "1024") != 0))
 			goto fail;
-		if (!user_has(cfg, o, "--file-prefix") &&
+		if (o->file_prefix == NULL && !user_has(cfg, o, "--file-prefix") &&
 		    (push(a, err, errlen, "--file-prefix") != 0 ||
 		     push(a, err, errlen, "dnsf%ld", o->pid) != 0))
 			goto fail;
