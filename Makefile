@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test model clean
 
 deps:
 	./tools/install-deps.sh
@@ -22,6 +22,11 @@ demo: build
 
 test: build
 	meson test -C $(BUILD) --print-errorlogs
+
+# Regenerate config/dnsfence.model from ../shared/data and our own captures (deterministic;
+# held-out numbers in $(BUILD)/model/). See tools/make-model.sh and docs/model.md.
+model: build
+	./tools/make-model.sh $(BUILD)/tools/dnsfence-train $(BUILD)/tools/dnsfence-eval $(BUILD)/model
 
 clean:
 	rm -rf $(BUILD)

@@ -5,9 +5,11 @@
  *
  *   dnsfence-eval -c CONFIG [--label-suffix S]... [--rename-base DOMAIN|random[:SEED]]
  *                 [--merge] [--json OUT.json] [--sessions]
- *                 [--benign-names FILE]... [--clients N] [--seconds S] [--seed N]
+ *                 [--benign-names FILE]... [--benign-part M:LO:HI] [--clients N]
+ *                 [--seconds S] [--seed N]
  *                 [--model PATH|none] [--model-threshold N] [--combine MODE]
- *                 [--rules-threshold N] [--write-input OUT.pcap] [PCAP...]
+ *                 [--rules-threshold N] [--type-policy config|off] [--write-input OUT.pcap]
+ *                 [PCAP...]
  *
  * Each capture (and the synthetic benign traffic) goes through a fresh worker of its own, or,
  * with --merge, all of them through one worker in timestamp order. A DNS message is tunnel
@@ -19,6 +21,10 @@
  *   leaked: subdomain bytes of the tunnel queries passed before that first drop (all of them for
  *   a session never blocked), mean and max over sessions;
  *   rule and model score histograms per class (messages the detector scored).
+ * --type-policy off turns hardening.types off (the shipped config refuses NULL and private-use
+ * queries before detection; this measures the detector on those tunnels too).
+ * --benign-part M:LO:HI keeps only the names whose registered domain falls in parts LO..HI-1 of
+ * M (dnsf_synth_part; dnsfence-train validates on part 4 of 5: --benign-part 5:4:5).
  * --write-input records every frame as it was handed to the engine (after renaming; synthetic
  * traffic included) for inspection with tshark.
  * "Dropped" means the engine decided a blocking action (drop, refuse, or log / monitor's would-be
@@ -63,10 +69,6 @@ struct stats {
 	uint32_t *map;
 	size_t map_mask;
 };
-
-static const char *const reason_key[DNSF_R__COUNT] = {"none",     "non_dns",   "allowlist",
-                                                      "denylist", "malformed", "fragment",
-                                                      "rules",    "model",     "verdict_cache"};
 
 static void
 die_oom(void)
@@ -385,8 +387,8 @@ json_stats(FILE *f, const struct stats *st, int with_sessions)
 			uint64_t n = c ? st->t_reason[i] : st->b_reason[i];
 			if (n == 0)
 				continue;
-			fprintf(f, "%s\"%s\":%llu", first ? "" : ",", reason_key[i],
-			        (unsigned long long)n);
+			fprintf(f, "%s\"%s\":%llu", first ? "" : ",",
+			        dnsf_reason_name((enum dnsf_reason)i), (unsigned long long)n);
 			first = 0;
 		}
 		fputc('}', f);
@@ -465,13 +467,14 @@ record(const struct dnsf_lpkt *p)
 static void
 usage(void)
 {
-	fprintf(stderr,
-	        "usage: dnsfence-eval -c CONFIG [--label-suffix S]... "
-	        "[--rename-base DOMAIN|random[:SEED]] [--merge]\n"
-	        "           [--json OUT.json] [--sessions] [--benign-names FILE]... [--clients N]\n"
-	        "           [--seconds S] [--seed N] [--model PATH|none] [--model-threshold N]\n"
-	        "           [--combine either|both|rules|model] [--rules-threshold N]\n"
-	        "           [--write-input OUT.pcap] [PCAP...]\n");
+	fprintf(stderr, "usage: dnsfence-eval -c CONFIG [--label-suffix S]... "
+	                "[--rename-base DOMAIN|random[:SEED]] [--merge]\n"
+	                "           [--json OUT.json] [--sessions] [--benign-names FILE]... "
+	                "[--benign-part M:LO:HI]\n"
+	                "           [--clients N] [--seconds S] [--seed N] [--model PATH|none] "
+	                "[--model-threshold N]\n"
+	                "           [--combine either|both|rules|model] [--rules-threshold N]\n"
+	                "           [--write-input OUT.pcap] [PCAP...]\n");
 }
 
 static int
@@ -493,8 +496,8 @@ main(int argc, char **argv)
 	const char *write_input = NULL;
 	const char *names[64];
 	const char *pcaps[4096];
-	unsigned nnames = 0, npcaps = 0;
-	int merge = 0, sessions = 0;
+	unsigned nnames = 0, npcaps = 0, part_mod = 0, part_lo = 0, part_hi = 0;
+	int merge = 0, sessions = 0, type_policy = 1;
 	int64_t model_thr = -1, rules_thr = -1, combine = -1;
 	struct dnsf_synth_cfg scfg;
 	struct dnsf_lsrc_opts o;
@@ -536,6 +539,12 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--write-input") == 0) {
 			NEEDVAL();
 			write_input = val;
+		} else if (strcmp(a, "--type-policy") == 0) {
+			NEEDVAL();
+			if (strcmp(val, "off") == 0)
+				type_policy = 0;
+			else if (strcmp(val, "config") != 0)
+				goto bad;
 		} else if (strcmp(a, "--merge") == 0) {
 			merge = 1;
 		} else if (strcmp(a, "--sessions") == 0) {
@@ -545,6 +554,11 @@ main(int argc, char **argv)
 			if (nnames == 64)
 				return 2;
 			names[nnames++] = val;
+		} else if (strcmp(a, "--benign-part") == 0) {
+			NEEDVAL();
+			if (sscanf(val, "%u:%u:%u", &part_mod, &part_lo, &part_hi) != 3 ||
+			    part_mod == 0 || part_lo >= part_hi || part_hi > part_mod)
+				goto bad;
 		} else if (strcmp(a, "--clients") == 0) {
 			NEEDVAL();
 			if (parse_u64(val, 1u << 22, &v) || v == 0)
@@ -635,6 +649,8 @@ main(int argc, char **argv)
 		cfg.model.combine = (uint8_t)combine;
 	if (rules_thr > 0)
 		cfg.detect.rules.threshold = (uint32_t)rules_thr;
+	if (!type_policy)
+		cfg.harden.rare_types = 0;
 	o.pkt = cfg.pkt;
 
 	struct dnsf_psl *psl = NULL;
@@ -662,8 +678,8 @@ main(int argc, char **argv)
 	if (nnames) {
 		struct dnsf_synth_names *sn;
 		struct dnsf_synth *sy;
-		if (dnsf_synth_names_load(&sn, names, nnames, psl, 0, 0, 0, err, sizeof(err)) !=
-		        0 ||
+		if (dnsf_synth_names_load(&sn, names, nnames, psl, part_mod, part_lo, part_hi, err,
+		                          sizeof(err)) != 0 ||
 		    dnsf_synth_new(&scfg, sn, &sy, err, sizeof(err)) != 0 ||
 		    dnsf_lsrc_open_synth(&o, sy, "synthetic-benign", &src[npcaps], err,
 		                         sizeof(err)) != 0) {
@@ -773,7 +789,8 @@ main(int argc, char **argv)
 	       dnsf_combine_name((enum dnsf_combine)cfg.model.combine), cfg.detect.rules.threshold);
 	for (unsigned i = 0; i < o.nsuffixes; i++)
 		printf(" %s", o.suffixes[i]);
-	printf(", %s\n", merge ? "merged into one worker" : "one fresh worker per source");
+	printf(", %s%s\n", merge ? "merged into one worker" : "one fresh worker per source",
+	       type_policy ? "" : ", QTYPE policy off");
 	print_header("capture");
 	for (unsigned i = 0; i < nsrc; i++) {
 		char label[300];
@@ -812,7 +829,7 @@ main(int argc, char **argv)
 		printf("benign drops by reason:");
 		for (int r = 0; r < DNSF_R__COUNT; r++)
 			if (total.b_reason[r])
-				printf(" %s %llu", reason_key[r],
+				printf(" %s %llu", dnsf_reason_name((enum dnsf_reason)r),
 				       (unsigned long long)total.b_reason[r]);
 		printf("\n");
 	}
@@ -863,10 +880,11 @@ main(int argc, char **argv)
 		jstr(f, cfg.model.path);
 		fprintf(f,
 		        ",\"model_threshold\":%d,\"combine\":\"%s\",\"rules_threshold\":%u,"
-		        "\"merged\":%s,\"label_suffixes\":[",
+		        "\"merged\":%s,\"type_policy\":%s,\"label_suffixes\":[",
 		        cfg.model.threshold,
 		        dnsf_combine_name((enum dnsf_combine)cfg.model.combine),
-		        cfg.detect.rules.threshold, merge ? "true" : "false");
+		        cfg.detect.rules.threshold, merge ? "true" : "false",
+		        type_policy ? "true" : "false");
 		for (unsigned i = 0; i < o.nsuffixes; i++) {
 			if (i)
 				fputc(',', f);

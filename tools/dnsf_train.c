@@ -6,12 +6,13 @@
  *                  [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]
  *                  [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]
  *                  [--epochs N] [--batch N] [--lr X] [--l2 X] [--tolerance T] [--fpr F]
- *                  [--no-rename] [--json REPORT.json] [--quiet] [PCAP...]
+ *                  [--no-rename] [--json REPORT.json] [--explain N] [--quiet] [PCAP...]
  *
  * 1. Examples. Every source — each capture file, and synthetic benign clients (dnsf_synth) — is
  *    played in timestamp order through a fresh engine worker built from CONFIG
- * (dnsf_worker_process, the dataplane's own parse, lists, PSL split, flow/domain state and
- * features) with verdict holds and the model turned off, so every message the detector sees is
+ *    (dnsf_worker_process: the dataplane's own parse, lists, PSL split, flow/domain state and
+ *    features) with verdict holds, the QTYPE policy and the model turned off, so every message
+ *    the detector sees is
  * described in its flow's context as the dataplane would describe it before any block. The engine
  * hands the detector's output out through dnsf_worker.tap; the example is its model input vector
  *    (dnsf_detect_model_input). Label: QNAME ends with a label suffix (dnsf_lsrc). Allow-listed
@@ -710,6 +711,9 @@ main(int argc, char **argv)
 	 * irrelevant (verdicts are not used). */
 	cfg.detect.hold_seconds = 0;
 	cfg.model.path[0] = '\0';
+	/* The QTYPE policy (hardening.types) refuses NULL and private-use queries before the
+	 * detector sees them; the model must still know them, for sites that turn it off. */
+	cfg.harden.rare_types = 0;
 	if (!cfg.detect.enabled) {
 		fprintf(stderr, "dnsfence-train: %s: detection is disabled\n", cfg_path);
 		return 1;
