@@ -87,6 +87,35 @@ capture(struct dnsf_lcore *lc, const uint8_t *orig, uint32_t len)
 	tx_to(lc, g_app.sink, c);
 }
 
+/* Copy `len` bytes of buf over the chain m and cut the chain to `len` (<= m->pkt_len): a
+ * chained frame decided from its linear copy gets the engine's rewrite back. */
+static void
+chain_write(struct rte_mbuf *m, const uint8_t *buf, uint32_t len)
+{
+	struct rte_mbuf *s = m, *last = m;
+	uint32_t off = 0;
+	uint16_t segs = 0;
+
+	if (len > m->pkt_len)
+		len = m->pkt_len;
+	while (s != NULL && off < len) {
+		uint32_t n = RTE_MIN((uint32_t)s->data_len, len - off);
+
+		memcpy(rte_pktmbuf_mtod(s, uint8_t *), buf + off, n);
+		s->data_len = (uint16_t)n;
+		off += n;
+		segs++;
+		last = s;
+		s = s->next;
+	}
+	if (s != NULL) {
+		last->next = NULL;
+		rte_pktmbuf_free(s); /* the segments past the new end */
+	}
+	m->nb_segs = segs;
+	m->pkt_len = len;
+}
+
 /* Live: a full ring loses the event (counted) rather than stall the data path. Replay: the
  * worker waits for control to make room, so the event log does not depend on timing. */
 static inline void
@@ -221,6 +250,18 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 			break;
 		default: /* PASS (and LOG, which the engine already turned into a pass) */
 			DNSF_STAT_INC(&lc->app, verdict_pass);
+			if (unlikely(v.rewritten)) {
+				/* Hardening changed the frame (0x20 case, EDNS size) and may have
+				 * cut it (truncated answer): send what the engine wrote. */
+				const uint32_t nlen = v.out_len != 0 ? v.out_len : len;
+
+				if (linear) {
+					chain_write(m, frame, nlen);
+				} else if (nlen <= len) {
+					m->data_len = (uint16_t)nlen;
+					m->pkt_len = nlen;
+				}
+			}
 			tx_to(lc, peer, m);
 			break;
 		}
