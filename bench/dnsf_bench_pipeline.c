@@ -24,6 +24,7 @@
 #include "dnsf_config.h"
 #include "dnsf_detect.h"
 #include "dnsf_engine.h"
+#include "dnsf_model.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
 #include "dnsf_suffix.h"
@@ -112,6 +113,7 @@ static const char *const level_name[L__COUNT] = {
 struct stage_ctx {
 	struct dnsf_suffix_set *allow, *deny;
 	struct dnsf_psl *psl;
+	struct dnsf_model *model; /* the configured model, loaded as the engine loads it */
 	struct dnsf_detect_params dp;
 	struct dnsf_detect det;
 };
@@ -413,6 +415,13 @@ engine_with(uint32_t flow_entries)
 	return eng;
 }
 
+static int32_t
+stage_model_score(const void *model, const int32_t *vec)
+{
+	return dnsf_model_score(model, vec);
+}
+
+/* A model the engine could not load (and did not require) is left out here too. */
 static void
 stage_ctx_init(struct stage_ctx *sc)
 {
@@ -428,6 +437,12 @@ stage_ctx_init(struct stage_ctx *sc)
 	                  &sc->psl, err, sizeof(err)) != 0)
 		die(err);
 	dnsf_detect_params_init(&sc->dp, &g_cfg.detect, &g_cfg.model);
+	if (g_cfg.model.path[0] != '\0' &&
+	    dnsf_model_load(g_cfg.model.path, dnsf_feat_schema_hash(), DNSF_F_VEC_COUNT, &sc->model,
+	                    err, sizeof(err)) == 0) {
+		sc->dp.model = sc->model;
+		sc->dp.model_score = stage_model_score;
+	}
 	if (dnsf_detect_init(&sc->det, &sc->dp, err, sizeof(err)) != 0)
 		die(err);
 }
@@ -436,6 +451,7 @@ static void
 stage_ctx_fini(struct stage_ctx *sc)
 {
 	dnsf_detect_fini(&sc->det);
+	dnsf_model_free(sc->model);
 	dnsf_suffix_set_free(sc->allow);
 	dnsf_suffix_set_free(sc->deny);
 	dnsf_psl_free(sc->psl);
@@ -1109,15 +1125,16 @@ main(int argc, char **argv)
 		printf("mix: %u frames, mean %.0f bytes:", mix.n, (double)mix.bytes / mix.n);
 		for (unsigned k = 0; k < DNSF_BK__COUNT; k++)
 			printf(" %s %u", dnsf_bench_kind_name(k), mix.count[k]);
-		printf("\nconfig: %s (action %s, flow_entries %u, hold %u s)\n", o.config,
+		printf("\nconfig: %s (action %s, flow_entries %u, hold %u s, model %s)\n", o.config,
 		       dnsf_action_name(g_cfg.detect.action), g_cfg.detect.flow_entries,
-		       g_cfg.detect.hold_seconds);
+		       g_cfg.detect.hold_seconds, g_cfg.model.path[0] ? g_cfg.model.path : "none");
 	}
 	dnsf_json_obj(&g_js, NULL);
 	dnsf_json_str(&g_js, "bench", "pipeline");
 	dnsf_json_machine(&g_js);
 	dnsf_json_obj(&g_js, "setup");
 	dnsf_json_str(&g_js, "config", o.config);
+	dnsf_json_str(&g_js, "model", g_cfg.model.path);
 	dnsf_json_u64(&g_js, "burst", o.burst);
 	dnsf_json_num(&g_js, "seconds", o.seconds);
 	dnsf_json_u64(&g_js, "passes", o.passes);
