@@ -766,6 +766,7 @@ test_shipped_config(void **state)
 	mkdir_at("shipped");
 	write_at("shipped/allowlist", "");
 	write_at("shipped/denylist", "");
+	write_at("shipped/dnsfence.model", ""); /* the loader only checks it is readable */
 	snprintf(dst, sizeof(dst), "%s/shipped/dnsfence.yaml", tmpdir);
 	out = fopen(dst, "w");
 	assert_non_null(out);
@@ -783,7 +784,9 @@ test_shipped_config(void **state)
 	assert_int_equal(cfg->malformed_action, DNSF_ACT_DROP);
 	assert_int_equal(cfg->fragment_action, DNSF_ACT_PASS);
 	assert_string_equal(cfg->event_log, "");
-	assert_string_equal(cfg->model.path, "");
+	snprintf(dst, sizeof(dst), "%s/shipped/dnsfence.model", tmpdir);
+	assert_string_equal(cfg->model.path, dst); /* the shipped model (make model) */
+	assert_int_equal(cfg->model.combine, DNSF_COMBINE_EITHER);
 	assert_string_equal(cfg->detect.psl, "/usr/share/publicsuffix/public_suffix_list.dat");
 	snprintf(dst, sizeof(dst), "%s/shipped/allowlist", tmpdir);
 	assert_string_equal(cfg->allowlist, dst);

@@ -9,7 +9,7 @@
  *                 [--seconds S] [--seed N]
  *                 [--model PATH|none] [--model-threshold N] [--combine MODE]
  *                 [--rules-threshold N] [--type-policy config|off] [--write-input OUT.pcap]
- *                 [PCAP...]
+ *                 [--synth-tunnel KIND[:QUERIES[:INTERVAL_S]]]... [PCAP...]
  *
  * Each capture (and the synthetic benign traffic) goes through a fresh worker of its own, or,
  * with --merge, all of them through one worker in timestamp order. A DNS message is tunnel
@@ -21,6 +21,8 @@
  *   leaked: subdomain bytes of the tunnel queries passed before that first drop (all of them for
  *   a session never blocked), mean and max over sessions;
  *   rule and model score histograms per class (messages the detector scored).
+ * --synth-tunnel adds a synthetic session shaped like a tool the training data never saw
+ * (dnscat2, exfiltrator, beacon, slow; dnsf_tunsynth.h) under a random domain of its own.
  * --type-policy off turns hardening.types off (the shipped config refuses NULL and private-use
  * queries before detection; this measures the detector on those tunnels too).
  * --benign-part M:LO:HI keeps only the names whose registered domain falls in parts LO..HI-1 of
@@ -41,7 +43,9 @@
 #include "dnsf_lsrc.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
+#include "dnsf_rename.h"
 #include "dnsf_synth.h"
+#include "dnsf_tunsynth.h"
 
 #define RULE_BUCKETS  41 /* 0..399 by 10, then >= 400 */
 #define MODEL_BUCKETS 21 /* 0..999 by 50, then 1000 */
@@ -450,6 +454,18 @@ json_stats(FILE *f, const struct stats *st, int with_sessions)
 
 static pcap_dumper_t *dumper;
 
+static int
+tun_next(void *ctx, struct dnsf_synth_pkt *p)
+{
+	return dnsf_tun_next(ctx, p);
+}
+
+static void
+tun_free(void *ctx)
+{
+	dnsf_tun_free(ctx);
+}
+
 static void
 record(const struct dnsf_lpkt *p)
 {
@@ -494,6 +510,9 @@ main(int argc, char **argv)
 {
 	const char *cfg_path = NULL, *json_path = NULL, *rename = NULL, *model = NULL;
 	const char *write_input = NULL;
+	struct dnsf_tun_cfg tuns[16];
+	static char tun_domains[16][64];
+	unsigned ntuns = 0;
 	const char *names[64];
 	const char *pcaps[4096];
 	unsigned nnames = 0, npcaps = 0, part_mod = 0, part_lo = 0, part_hi = 0;
@@ -536,6 +555,23 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--json") == 0) {
 			NEEDVAL();
 			json_path = val;
+		} else if (strcmp(a, "--synth-tunnel") == 0) {
+			char kind[32];
+			unsigned q = 0;
+			double iv = 0;
+			int k, nf;
+			NEEDVAL();
+			nf = sscanf(val, "%31[a-z0-9]:%u:%lf", kind, &q, &iv);
+			if (nf < 1 || (k = dnsf_tun_kind_of(kind)) < 0 || ntuns == 16 ||
+			    (nf >= 2 && q == 0) || iv < 0)
+				goto bad;
+			dnsf_tun_cfg_default(&tuns[ntuns], (unsigned)k);
+			if (nf >= 2)
+				tuns[ntuns].queries = q;
+			if (nf >= 3)
+				tuns[ntuns].interval_s = iv;
+			tuns[ntuns].client = (uint8_t)(ntuns + 1);
+			ntuns++;
 		} else if (strcmp(a, "--write-input") == 0) {
 			NEEDVAL();
 			write_input = val;
@@ -613,12 +649,28 @@ main(int argc, char **argv)
 		return 2;
 #undef NEEDVAL
 	}
-	if (cfg_path == NULL || (npcaps == 0 && nnames == 0)) {
+	if (cfg_path == NULL || (npcaps == 0 && nnames == 0 && ntuns == 0)) {
 		usage();
 		return 2;
 	}
 	if (o.nsuffixes == 0)
 		o.suffixes[o.nsuffixes++] = "example.attack";
+	/* Synthetic tunnels: each under a random-looking domain of its own, which labels it. */
+	for (unsigned i = 0; i < ntuns; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s-%u", dnsf_tun_kind_name(tuns[i].kind), i);
+		tuns[i].seed = scfg.seed * 1000 + i;
+		dnsf_rename_random(scfg.seed, key, 12, tun_domains[i], sizeof(tun_domains[i]));
+		snprintf(tuns[i].domain, sizeof(tuns[i].domain), "%s", tun_domains[i]);
+		if (o.nsuffixes == DNSF_LSRC_MAX_SUFFIXES) {
+			fprintf(stderr,
+			        "dnsfence-eval: too many label suffixes with the synthetic "
+			        "tunnels (at most %d in all)\n",
+			        DNSF_LSRC_MAX_SUFFIXES);
+			return 2;
+		}
+		o.suffixes[o.nsuffixes++] = tun_domains[i];
+	}
 	if (rename != NULL) {
 		if (strncmp(rename, "random", 6) == 0 && (rename[6] == '\0' || rename[6] == ':')) {
 			o.rename_mode = DNSF_RENAME_RANDOM;
@@ -665,7 +717,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	unsigned nsrc = npcaps + (nnames ? 1 : 0);
+	unsigned nsrc = npcaps + (nnames ? 1 : 0) + ntuns;
 	struct dnsf_lsrc **src = calloc(nsrc, sizeof(*src));
 	struct stats *st = calloc(nsrc, sizeof(*st));
 	if (src == NULL || st == NULL)
@@ -687,6 +739,19 @@ main(int argc, char **argv)
 			return 1;
 		}
 		/* sn stays alive with the synthesizer until exit. */
+	}
+	for (unsigned i = 0, base = npcaps + (nnames ? 1 : 0); i < ntuns; i++) {
+		struct dnsf_tun *tn;
+		char name[64];
+		snprintf(name, sizeof(name), "%s-synthetic-%u", dnsf_tun_kind_name(tuns[i].kind),
+		         i);
+		if (dnsf_tun_new(&tuns[i], &tn, err, sizeof(err)) != 0 ||
+		    dnsf_lsrc_open_gen(&o, tun_next, tun_free, tn, name,
+		                       dnsf_tun_kind_name(tuns[i].kind), 0, &src[base + i], err,
+		                       sizeof(err)) != 0) {
+			fprintf(stderr, "dnsfence-eval: %s\n", err);
+			return 1;
+		}
 	}
 	for (unsigned i = 0; i < nsrc; i++) {
 		snprintf(st[i].name, sizeof(st[i].name), "%s", dnsf_lsrc_name(src[i]));

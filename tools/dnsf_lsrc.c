@@ -11,7 +11,11 @@
 struct dnsf_lsrc {
 	struct dnsf_lsrc_opts o;
 	struct dnsf_pcap *pc;
-	struct dnsf_synth *sy;
+	/* generated traffic (synthetic benign clients, synthetic tunnels) */
+	dnsf_lsrc_gen_fn gen;
+	void (*gen_free)(void *);
+	void *gen_ctx;
+	int gen_kinds; /* the generator's kind field is a dnsf_synth_kind */
 	struct dnsf_synth_pkt *spkt;
 	char name[256];
 	char tool[64];
@@ -78,29 +82,55 @@ dnsf_lsrc_open_pcap(const struct dnsf_lsrc_opts *o, const char *path, struct dns
 }
 
 int
-dnsf_lsrc_open_synth(const struct dnsf_lsrc_opts *o, struct dnsf_synth *sy, const char *name,
-                     struct dnsf_lsrc **out, char *err, size_t errlen)
+dnsf_lsrc_open_gen(const struct dnsf_lsrc_opts *o, dnsf_lsrc_gen_fn next, void (*fini)(void *),
+                   void *ctx, const char *name, const char *tool, int benign_kinds,
+                   struct dnsf_lsrc **out, char *err, size_t errlen)
 {
 	struct dnsf_lsrc *s = calloc(1, sizeof(*s));
 
 	*out = NULL;
 	if (s == NULL || (s->spkt = malloc(sizeof(*s->spkt))) == NULL) {
 		free(s);
-		dnsf_synth_free(sy);
+		if (fini)
+			fini(ctx);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	s->sy = sy;
+	s->gen = next;
+	s->gen_free = fini;
+	s->gen_ctx = ctx;
+	s->gen_kinds = benign_kinds;
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	snprintf(s->tool, sizeof(s->tool), "synthetic");
+	snprintf(s->tool, sizeof(s->tool), "%s", tool);
 	if (common_init(s, o, err, errlen) != 0) {
 		dnsf_lsrc_close(s);
 		return -1;
 	}
-	s->o.rename_mode = DNSF_RENAME_NONE; /* benign by construction: nothing to rename */
+	/* Generated traffic is labelled as it is made: nothing to rename. */
+	s->o.rename_mode = DNSF_RENAME_NONE;
 	s->rename_to[0] = '\0';
 	*out = s;
 	return 0;
+}
+
+static int
+synth_next(void *ctx, struct dnsf_synth_pkt *p)
+{
+	return dnsf_synth_next(ctx, p);
+}
+
+static void
+synth_free(void *ctx)
+{
+	dnsf_synth_free(ctx);
+}
+
+int
+dnsf_lsrc_open_synth(const struct dnsf_lsrc_opts *o, struct dnsf_synth *sy, const char *name,
+                     struct dnsf_lsrc **out, char *err, size_t errlen)
+{
+	return dnsf_lsrc_open_gen(o, synth_next, synth_free, sy, name, "synthetic", 1, out, err,
+	                          errlen);
 }
 
 void
@@ -109,7 +139,8 @@ dnsf_lsrc_close(struct dnsf_lsrc *s)
 	if (s == NULL)
 		return;
 	dnsf_pcap_close(s->pc);
-	dnsf_synth_free(s->sy);
+	if (s->gen_free != NULL)
+		s->gen_free(s->gen_ctx);
 	free(s->spkt);
 	free(s->msg);
 	free(s);
@@ -243,12 +274,12 @@ dnsf_lsrc_next(struct dnsf_lsrc *s, struct dnsf_lpkt *p, char *err, size_t errle
 		p->ts_us = r.ts_us;
 		p->kind = -1;
 	} else {
-		if (dnsf_synth_next(s->sy, s->spkt) != 1)
+		if (s->gen(s->gen_ctx, s->spkt) != 1)
 			return 0;
 		memcpy(p->frame, s->spkt->frame, s->spkt->len);
 		p->len = s->spkt->len;
 		p->ts_us = s->spkt->ts_us;
-		p->kind = (int8_t)s->spkt->kind;
+		p->kind = s->gen_kinds ? (int8_t)s->spkt->kind : -1;
 	}
 	classify(s, p);
 	maybe_rename(s, p);

@@ -16,7 +16,7 @@
  *  - Sessions: sess_key identifies (client address, registered domain) by the Public Suffix
  *    List given in the options — the evaluator's session, the trainer's subsampling unit.
  *  - The tool of a capture is its file name up to the first '-' (iodine-..., dns2tcp-...);
- *    synthetic traffic is the tool "synthetic".
+ *    synthetic benign traffic is the tool "synthetic", other generators name their own.
  *  - dnsf_lpkt.frame is a private copy the caller may modify (the engine's REFUSE rewrite);
  *    `room` is its size.
  */
@@ -66,7 +66,14 @@ struct dnsf_lsrc;
 
 int dnsf_lsrc_open_pcap(const struct dnsf_lsrc_opts *o, const char *path, struct dnsf_lsrc **out,
                         char *err, size_t errlen);
-/* Takes ownership of sy. */
+/* A generator of frames in time order (returns 1 with *p filled, 0 at the end). The source owns
+ * ctx and calls fini(ctx) when closed. benign_kinds: p->kind is a dnsf_synth_kind (reported
+ * per kind by the evaluator). `tool` names the tool in reports. */
+typedef int (*dnsf_lsrc_gen_fn)(void *ctx, struct dnsf_synth_pkt *p);
+int dnsf_lsrc_open_gen(const struct dnsf_lsrc_opts *o, dnsf_lsrc_gen_fn next, void (*fini)(void *),
+                       void *ctx, const char *name, const char *tool, int benign_kinds,
+                       struct dnsf_lsrc **out, char *err, size_t errlen);
+/* Synthetic benign clients (takes ownership of sy). */
 int dnsf_lsrc_open_synth(const struct dnsf_lsrc_opts *o, struct dnsf_synth *sy, const char *name,
                          struct dnsf_lsrc **out, char *err, size_t errlen);
 void dnsf_lsrc_close(struct dnsf_lsrc *s);

@@ -182,6 +182,9 @@ with tempfile.TemporaryDirectory(prefix="dnsf-demo-") as d:
                              r"\g<1>" + os.path.join(cdir, "allowlist"), text)
     text2, n_deny = re.subn(r"(?m)^(\s+deny:\s*)denylist\s*$",
                             r"\g<1>" + os.path.join(cdir, "demo-denylist"), text2)
+    # The shipped model (model.path: dnsfence.model) is relative to the config's directory too.
+    text2 = re.sub(r"(?m)^(\s+path:\s*)dnsfence\.model\s*$",
+                   r"\g<1>" + os.path.join(cdir, "dnsfence.model"), text2)
     if check(n_allow == 1 and n_deny == 1, "config/dnsfence.yaml no longer has 'allow: allowlist'"
              " and 'deny: denylist' under lists: update this test"):
         cfg2 = os.path.join(d, "demo-deny.yaml")
