@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_config — dnsf_config_load() on a file holding the input (YAML or anything else). The
- * file sits in a private directory next to readable "allowlist", "denylist", "psl.dat" and
- * "model.bin" files, so that relative paths in a fuzzed config can resolve and validation gets
- * past the file checks.
+ * file sits in a private directory next to readable "allowlist", "denylist", "case-exceptions",
+ * "psl.dat", "model.bin" and "dnsfence.model" files, so that relative paths in a fuzzed config can
+ * resolve and validation gets past the file checks.
  *
  * Checked (dnsf_config.h): on error, exactly one non-empty line in err (no newline, no control
  * bytes), *cfg untouched, and the same error cut safely into an 8-byte buffer; on success, every
@@ -17,6 +17,7 @@
 #include "fuzz_common.h"
 
 static const char *cfg_path;
+static int verbose; /* DNSF_FUZZ_VERBOSE=1 replay_config DIR: say what each input gave */
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -27,10 +28,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	verbose = getenv("DNSF_FUZZ_VERBOSE") != NULL;
 	fuzz_write_file(fuzz_tmp_path(1, "allowlist"), list, sizeof(list) - 1);
 	fuzz_write_file(fuzz_tmp_path(1, "denylist"), list, sizeof(list) - 1);
 	fuzz_write_file(fuzz_tmp_path(1, "psl.dat"), psl, sizeof(psl) - 1);
 	fuzz_write_file(fuzz_tmp_path(1, "model.bin"), model, sizeof(model));
+	/* The names the shipped config/dnsfence.yaml uses. */
+	fuzz_write_file(fuzz_tmp_path(1, "dnsfence.model"), model, sizeof(model));
+	fuzz_write_file(fuzz_tmp_path(1, "case-exceptions"), list, sizeof(list) - 1);
 	cfg_path = fuzz_tmp_path(0, "dnsfence.yaml");
 	return 0;
 }
@@ -117,11 +122,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cfg, 0x5a, sizeof(cfg));
 	memcpy(&before, &cfg, sizeof(cfg));
 	if (dnsf_config_load(cfg_path, &cfg, err, sizeof(err)) == 0) {
+		if (verbose)
+			fprintf(stderr, "valid\n");
 		check_config(&cfg);
 	} else {
 		char *small = malloc(8); /* exact size: ASan sees a write past errlen */
 
 		check_err_line(err, sizeof(err));
+		if (verbose)
+			fprintf(stderr, "error: %s\n", err);
 		FUZZ_CHECK(memcmp(&cfg, &before, sizeof(cfg)) == 0);
 		FUZZ_CHECK(small != NULL);
 		FUZZ_CHECK(dnsf_config_load(cfg_path, &cfg, small, 8) == -1);

@@ -243,6 +243,22 @@ unknown_key: 1
     "anchors.yaml": """base: &b { name: a, device: "net_null0" }
 ports: [*b]
 """,
+    "hardening.yaml": """hardening:
+  case_randomization: true
+  case_key: "00112233445566778899aabbccddeeff"
+  case_exceptions: allowlist
+  edns_clamp: true
+  edns_max: 512
+  edns_oversize: drop
+  rare_types: true
+  types:
+    NULL: refuse
+    TXT: count
+    ANY: drop
+    TYPE65399: pass
+    65535: drop
+    PRIVATE: refuse
+""",
     "flow.yaml": "{dns: {ports: [53]}, lists: {allow: allowlist, deny: denylist}, "
                  "detection: {action: log}}\n",
 }

@@ -16,6 +16,10 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${FUZZ_BUILD:-$ROOT/build-fuzz}
+case "$BUILD" in
+/*) ;;
+*) BUILD=$(pwd)/$BUILD ;;
+esac
 RUN_SECONDS=${FUZZ_SECONDS:-60}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
