@@ -25,11 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cyaml/cyaml.h>
 #include <yaml.h>
+
+#include <arpa/inet.h>
 
 #include "dnsf_config.h"
 #include "dnsf_harden.h"
@@ -126,6 +129,7 @@ dnsf_config_defaults(struct dnsf_config *cfg)
 	cfg->fragment_action = DNSF_ACT_PASS;
 
 	cfg->telemetry = 1;
+	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "127.0.0.1:9117");
 
 	cfg->detect.enabled = 1;
 	cfg->detect.action = DNSF_ACT_DROP;
@@ -547,6 +551,10 @@ struct raw_events {
 	char *log;
 };
 
+struct raw_metrics {
+	char *listen;
+};
+
 struct raw_rules {
 	char *threshold;
 	char *subdomain_len;
@@ -609,6 +617,7 @@ struct raw_config {
 	struct raw_lists *lists;
 	struct raw_events *events;
 	char *telemetry;
+	struct raw_metrics *metrics;
 	struct raw_detection *detection;
 	struct raw_model *model;
 	struct raw_hardening *hardening;
@@ -691,6 +700,11 @@ static const cyaml_schema_field_t events_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t metrics_fields[] = {
+    F_STR("listen", struct raw_metrics, listen),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t rules_fields[] = {
     F_STR("threshold", struct raw_rules, threshold),
     F_STR("subdomain_len", struct raw_rules, subdomain_len),
@@ -754,6 +768,7 @@ static const cyaml_schema_field_t top_fields[] = {
     F_MAP("lists", struct raw_config, lists, lists_fields),
     F_MAP("events", struct raw_config, events, events_fields),
     F_STR("telemetry", struct raw_config, telemetry),
+    F_MAP("metrics", struct raw_config, metrics, metrics_fields),
     F_MAP("detection", struct raw_config, detection, detection_fields),
     F_MAP("model", struct raw_config, model, model_fields),
     F_MAP("hardening", struct raw_config, hardening, hardening_fields),
@@ -1603,6 +1618,84 @@ conv_hardening(struct ctx *c, const struct raw_hardening *h, struct dnsf_harden_
 	return 0;
 }
 
+int
+dnsf_listen_parse(const char *s, int *family, uint8_t addr[16], uint16_t *port, char *err,
+                  size_t errlen)
+{
+	char host[DNSF_LISTEN_MAX];
+	const char *colon, *p;
+	size_t hl;
+	unsigned long v = 0;
+
+	if (s[0] == '[') { /* [v6]:port */
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':') {
+			snprintf(err, errlen, "expected [IPV6]:PORT");
+			return -1;
+		}
+		hl = (size_t)(close - s - 1);
+		colon = close + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL) {
+			snprintf(err, errlen, "expected ADDRESS:PORT (e.g. 127.0.0.1:9117)");
+			return -1;
+		}
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host)) {
+		snprintf(err, errlen, "missing or too long address");
+		return -1;
+	}
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	/* Digits only: strtoul would take "+9", " 9" or "9abc". */
+	for (p = colon + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 65535) {
+			snprintf(err, errlen, "port must be a number 1..65535");
+			return -1;
+		}
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (p == colon + 1 || v == 0 || v > 65535) {
+		snprintf(err, errlen, "port must be a number 1..65535");
+		return -1;
+	}
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, host, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		*family = AF_INET6;
+	else {
+		snprintf(err, errlen, "'%s' is not a numeric IPv4 or IPv6 address", host);
+		return -1;
+	}
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int
+conv_metrics(struct ctx *c, const struct raw_metrics *m, struct dnsf_config *cfg)
+{
+	char why[128];
+	uint8_t addr[16];
+	uint16_t port;
+	int fam;
+
+	if (!m->listen)
+		return 0;
+	if (get_str(c, "metrics.listen", m->listen, cfg->metrics_listen,
+	            sizeof(cfg->metrics_listen), true) < 0)
+		return -1;
+	if (cfg->metrics_listen[0] &&
+	    dnsf_listen_parse(cfg->metrics_listen, &fam, addr, &port, why, sizeof(why)) < 0)
+		return fail(c, "metrics.listen", "'%s': %s (\"\" turns metrics off)",
+		            SHOWN(cfg->metrics_listen), why);
+	return 0;
+}
+
 /* Checks that need more than one key, and the files, once every value is known. */
 static int
 check_whole(struct ctx *c, struct dnsf_config *cfg)
@@ -1694,6 +1787,8 @@ convert(struct ctx *c, const struct raw_config *r, struct dnsf_config *cfg)
 	                 get_path(c, "lists.deny", r->lists->deny, cfg->denylist, NULL) < 0))
 		return -1;
 	if (r->events && get_path(c, "events.log", r->events->log, cfg->event_log, "-") < 0)
+		return -1;
+	if (r->metrics && conv_metrics(c, r->metrics, cfg) < 0)
 		return -1;
 	if (get_bool(c, "telemetry", r->telemetry, &cfg->telemetry) < 0 ||
 	    conv_detection(c, r->detection, &cfg->detect) < 0 ||

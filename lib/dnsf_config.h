@@ -32,6 +32,7 @@
 #define DNSF_NAME_MAX     32
 #define DNSF_DEVICE_MAX   512
 #define DNSF_PATH_MAX     1024
+#define DNSF_LISTEN_MAX   64 /* "[v6 address]:port" */
 #define DNSF_ERR_MAX      512
 /* Highest lcore id a config may name: Debian's DPDK 22.11 is built with RTE_MAX_LCORE 128. */
 #define DNSF_MAX_LCORE_ID 127
@@ -171,6 +172,9 @@ struct dnsf_config {
 	char denylist[DNSF_PATH_MAX];  /* "" = none */
 	char event_log[DNSF_PATH_MAX]; /* "" = off, "-" = stdout */
 	uint8_t telemetry;             /* default 1 */
+	/* metrics.listen: Prometheus endpoint "ADDR:PORT" ("[V6]:PORT" for IPv6), checked by
+	 * dnsf_listen_parse(); "" = off. Default "127.0.0.1:9117" (loopback). */
+	char metrics_listen[DNSF_LISTEN_MAX];
 
 	struct dnsf_detect_cfg detect;
 	struct dnsf_model_cfg model;
@@ -199,6 +203,12 @@ unsigned dnsf_config_rx_queues(const struct dnsf_config *cfg);
  * with the configured ports (two when there are none, as in a replay); a replay that creates
  * more ports checks again with its own count. */
 uint64_t dnsf_config_mbufs_needed(const struct dnsf_config *cfg, unsigned n_ports);
+
+/* Parse a listen address "A.B.C.D:PORT" or "[V6]:PORT" (numeric only, port 1..65535).
+ * Returns 0 with *family (AF_INET/AF_INET6), addr (4 or 16 bytes, network order) and *port set,
+ * or -1 with a one-line reason in err. */
+int dnsf_listen_parse(const char *s, int *family, uint8_t addr[16], uint16_t *port, char *err,
+                      size_t errlen);
 
 /* Names as written in the YAML (for logs and /dnsfence/config). */
 const char *dnsf_mode_name(enum dnsf_mode m);

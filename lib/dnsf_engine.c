@@ -14,6 +14,7 @@
 #include "dnsf_detect.h"
 #include "dnsf_engine.h"
 #include "dnsf_harden.h"
+#include "dnsf_lists.h"
 #include "dnsf_model.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
@@ -22,8 +23,9 @@
 
 struct dnsf_engine {
 	struct dnsf_config cfg;        /* private copy: the engine never changes under a worker */
-	struct dnsf_suffix_set *allow; /* NULL = empty */
-	struct dnsf_suffix_set *deny;  /* NULL = empty */
+	/* Allow and deny lists, never NULL. Control writes it (dnsf_engine_swap_lists, release);
+	 * workers read it once per packet (acquire): the one field that changes under them. */
+	struct dnsf_lists *lists;
 	struct dnsf_psl *psl;          /* registered-domain split; NULL when detection is off */
 	struct dnsf_detect_params detect; /* detector settings resolved from cfg (dnsf_detect.h) */
 	struct dnsf_model *model;         /* NULL: no model (rules decide alone) */
@@ -80,6 +82,18 @@ load_model(struct dnsf_engine *eng, char *err, size_t errlen)
 	return 0;
 }
 
+struct dnsf_lists *
+dnsf_engine_swap_lists(struct dnsf_engine *eng, struct dnsf_lists *lists)
+{
+	return __atomic_exchange_n(&eng->lists, lists, __ATOMIC_ACQ_REL);
+}
+
+const struct dnsf_lists *
+dnsf_engine_lists(const struct dnsf_engine *eng)
+{
+	return __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE);
+}
+
 const char *
 dnsf_engine_warning(const struct dnsf_engine *eng)
 {
@@ -98,11 +112,7 @@ dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char
 		return -1;
 	}
 	eng->cfg = *cfg;
-	if (cfg->allowlist[0] != '\0' &&
-	    dnsf_suffix_set_load(cfg->allowlist, &eng->allow, err, errlen) != 0)
-		goto fail;
-	if (cfg->denylist[0] != '\0' &&
-	    dnsf_suffix_set_load(cfg->denylist, &eng->deny, err, errlen) != 0)
+	if (dnsf_lists_load(cfg->allowlist, cfg->denylist, &eng->lists, err, errlen) != 0)
 		goto fail;
 	/* The exception list matters only when case randomization runs (like the PSL). */
 	if (cfg->harden.case_randomization && cfg->harden.case_exceptions[0] != '\0' &&
@@ -129,8 +139,7 @@ dnsf_engine_free(struct dnsf_engine *eng)
 {
 	if (eng == NULL)
 		return;
-	dnsf_suffix_set_free(eng->allow);
-	dnsf_suffix_set_free(eng->deny);
+	dnsf_lists_free(eng->lists);
 	dnsf_model_free(eng->model);
 	dnsf_suffix_set_free(eng->case_exc);
 	dnsf_psl_free(eng->psl);
@@ -398,6 +407,7 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 	struct dnsf_harden_undo undo;
 	const int rewrite = cfg->mode == DNSF_MODE_INLINE; /* a TAP cannot change packets */
 	uint8_t ta;
+	const struct dnsf_lists *lists;
 	int m;
 
 	undo.active = 0;
@@ -466,12 +476,14 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 			DNSF_STAT_INC(&w->stats, case_exempted);
 	}
 
-	if (eng->allow != NULL && dnsf_suffix_set_match(eng->allow, &p.dns, h) >= 0) {
+	/* One load per packet: a reload between two packets is seen by the next one. */
+	lists = __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE);
+	if (lists->allow != NULL && dnsf_suffix_set_match(lists->allow, &p.dns, h) >= 0) {
 		DNSF_STAT_INC(&w->stats, allowlisted);
 		v->reason = DNSF_R_ALLOWLIST;
 		goto done;
 	}
-	if (eng->deny != NULL && (m = dnsf_suffix_set_match(eng->deny, &p.dns, h)) >= 0) {
+	if (lists->deny != NULL && (m = dnsf_suffix_set_match(lists->deny, &p.dns, h)) >= 0) {
 		DNSF_STAT_INC(&w->stats, denylisted);
 		block(w, cfg->detect.action, DNSF_R_DENYLIST, frame, len, room, &p, v);
 		if (!deny_event_due(w, &p, h[m], now_us)) {
@@ -486,15 +498,18 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 		v->has_event = 1;
 		goto done;
 	}
-	if (p.is_query && p.dns.opcode == 0 &&
-	    (ta = dnsf_harden_type_action(&eng->harden, p.dns.qtype)) != DNSF_TYPE_PASS) {
-		rare_type(w, ta, frame, len, room, now_us, &p, h, v, ev);
-		if (v->would != DNSF_ACT_PASS)
-			goto done; /* blocked (or would be, in monitor mode): detection adds nothing
-			            */
-	}
-	if (cfg->detect.enabled)
+	/* Detection sees every query before the type policy: a tunnel refused on NULL falls back
+	 * to TXT or CNAME, so its flow must build evidence (and a verdict that also covers the
+	 * other types and the answers) from the refused queries too; and the operator's event then
+	 * names the tunnel, not just a rare type. */
+	if (cfg->detect.enabled) {
 		detect(w, frame, len, room, now_us, &p, h, v, ev);
+		if (v->would != DNSF_ACT_PASS)
+			goto done;
+	}
+	if (p.is_query && p.dns.opcode == 0 &&
+	    (ta = dnsf_harden_type_action(&eng->harden, p.dns.qtype)) != DNSF_TYPE_PASS)
+		rare_type(w, ta, frame, len, room, now_us, &p, h, v, ev);
 done:
 	/* Every query that passes is randomized and every answer restored: the two must agree. */
 	if (rewrite)

@@ -63,6 +63,17 @@ int dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, 
 		       size_t errlen);
 void dnsf_engine_free(struct dnsf_engine *eng);
 const struct dnsf_config *dnsf_engine_config(const struct dnsf_engine *eng);
+/*
+ * Live list reload (docs/architecture.md, "RCU"). The engine references its allow/deny lists
+ * through one pointer; the control side installs new lists (built with dnsf_lists_load) and gets
+ * the old ones back. It must not free them before every worker has passed a quiescent state
+ * (finished the packet it was deciding). Control side only; one swapper at a time.
+ */
+struct dnsf_lists;
+struct dnsf_lists *dnsf_engine_swap_lists(struct dnsf_engine *eng, struct dnsf_lists *lists);
+/* The lists in force (control side: valid until the caller itself swaps them out). */
+const struct dnsf_lists *dnsf_engine_lists(const struct dnsf_engine *eng);
+
 /* "" or a one-line warning the caller should log (e.g. an optional model that did not load). */
 const char *dnsf_engine_warning(const struct dnsf_engine *eng);
 
