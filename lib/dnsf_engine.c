@@ -22,11 +22,11 @@
 #include "dnsf_suffix.h"
 
 struct dnsf_engine {
-	struct dnsf_config cfg;        /* private copy: the engine never changes under a worker */
+	struct dnsf_config cfg; /* private copy: the engine never changes under a worker */
 	/* Allow and deny lists, never NULL. Control writes it (dnsf_engine_swap_lists, release);
 	 * workers read it once per packet (acquire): the one field that changes under them. */
 	struct dnsf_lists *lists;
-	struct dnsf_psl *psl;          /* registered-domain split; NULL when detection is off */
+	struct dnsf_psl *psl;             /* registered-domain split; NULL when detection is off */
 	struct dnsf_detect_params detect; /* detector settings resolved from cfg (dnsf_detect.h) */
 	struct dnsf_model *model;         /* NULL: no model (rules decide alone) */
 	char warning[DNSF_ERR_MAX + 64];  /* "" or why an optional model was not loaded */
