@@ -152,8 +152,10 @@ dnsf_control_print_final(const struct dnsf_app *app, FILE *out)
 	        (wall_us() - app->start_us) / 1000000u, dnsf_mode_name(app->cfg->mode),
 	        app->n_workers);
 	print_counters(out, &ws, &as);
-	fprintf(out, ",\"events_written\":%" PRIu64 ",\"event_log_errors\":%" PRIu64 "}\n",
-	        app->events_written, app->event_log_errors);
+	fprintf(out,
+	        ",\"events_written\":%" PRIu64 ",\"event_log_errors\":%" PRIu64
+	        ",\"mbufs_in_use\":%" PRIu64 "}\n",
+	        app->events_written, app->event_log_errors, app->mbufs_in_use);
 	fflush(out);
 }
 
@@ -172,11 +174,16 @@ dnsf_control_print_summary(const struct dnsf_app *app, FILE *out)
 	        ",\"allowlisted\":%" PRIu64 ",\"denylisted\":%" PRIu64
 	        ",\"tunnel_detected\":%" PRIu64 ",\"would_drop\":%" PRIu64 ",\"events\":%" PRIu64
 	        ",\"events_lost\":%" PRIu64 ",\"tx_full_dropped\":%" PRIu64
-	        ",\"rx_nombuf\":%" PRIu64 "}\n",
+	        ",\"rx_nombuf\":%" PRIu64 ",\"malformed_dropped\":%" PRIu64
+	        ",\"verdict_cache_hits\":%" PRIu64 ",\"flow_inserts\":%" PRIu64
+	        ",\"flow_evictions\":%" PRIu64 ",\"domain_inserts\":%" PRIu64
+	        ",\"domain_evictions\":%" PRIu64 ",\"mbufs_in_use\":%" PRIu64 "}\n",
 	        ws.rx_packets, as.verdict_pass, as.verdict_drop, as.verdict_refuse, ws.dns_queries,
 	        ws.dns_responses, ws.malformed, ws.non_dns, ws.fragments, ws.allowlisted,
 	        ws.denylisted, ws.tunnel_detected, ws.would_drop, app->events_written,
-	        ws.events_lost, ws.tx_full_dropped, app->replay_rx_nombuf);
+	        ws.events_lost, ws.tx_full_dropped, app->replay_rx_nombuf, ws.malformed_dropped,
+	        ws.verdict_cache_hits, ws.flow_inserts, ws.flow_evictions, ws.domain_inserts,
+	        ws.domain_evictions, app->mbufs_in_use);
 	fflush(out);
 }
 
