@@ -5,7 +5,7 @@
 # number of passes, only the measured passes counted (--toggle-collect), so the figure repeats
 # run to run on a noisy machine and a regression shows as a number that moved.
 #
-#   bench/callgrind.sh [-B BUILD_DIR] [-n PACKETS] [-p PASSES] [-j OUT.json] [-k]
+#   bench/callgrind.sh [-B BUILD_DIR] [-c CONFIG] [-n PACKETS] [-p PASSES] [-j OUT.json] [-k]
 #
 # The build directory is configured with -Dnative=false (valgrind stops on the AVX-512
 # instructions -march=native emits on this kind of CPU) and -Dtests=false. -k keeps the
@@ -18,15 +18,17 @@ packets=4096
 passes=4
 json=""
 keep=0
-while getopts "B:n:p:j:kh" opt; do
+config=()
+while getopts "B:c:n:p:j:kh" opt; do
 	case $opt in
 	B) build=$OPTARG ;;
+	c) config=(--config "$OPTARG") ;;
 	n) packets=$OPTARG ;;
 	p) passes=$OPTARG ;;
 	j) json=$OPTARG ;;
 	k) keep=1 ;;
 	*)
-		sed -n '2,12p' "$0"
+		sed -n '2,13p' "$0"
 		exit 2
 		;;
 	esac
@@ -45,7 +47,7 @@ out=$(mktemp /tmp/dnsf-callgrind.XXXXXX)
 trap '[ "$keep" = 1 ] || rm -f "$out"' EXIT
 valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=dnsf_bench_measured \
 	"$build/bench/dnsfence-bench-pipeline" --packets "$packets" --passes "$passes" \
-	--warmup-passes 1 --no-stages --no-kinds >/dev/null 2>"$out.log" ||
+	--warmup-passes 1 --no-stages --no-kinds "${config[@]}" >/dev/null 2>"$out.log" ||
 	{ cat "$out.log" >&2; exit 1; }
 rm -f "$out.log"
 
