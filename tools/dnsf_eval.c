@@ -510,8 +510,8 @@ main(int argc, char **argv)
 {
 	const char *cfg_path = NULL, *json_path = NULL, *rename = NULL, *model = NULL;
 	const char *write_input = NULL;
-	struct dnsf_tun_cfg tuns[16];
-	static char tun_domains[16][64];
+	struct dnsf_tun_cfg tuns[24];
+	static char tun_domains[24][64];
 	unsigned ntuns = 0;
 	const char *names[64];
 	const char *pcaps[4096];
@@ -562,7 +562,7 @@ main(int argc, char **argv)
 			int k, nf;
 			NEEDVAL();
 			nf = sscanf(val, "%31[a-z0-9]:%u:%lf", kind, &q, &iv);
-			if (nf < 1 || (k = dnsf_tun_kind_of(kind)) < 0 || ntuns == 16 ||
+			if (nf < 1 || (k = dnsf_tun_kind_of(kind)) < 0 || ntuns == 24 ||
 			    (nf >= 2 && q == 0) || iv < 0)
 				goto bad;
 			dnsf_tun_cfg_default(&tuns[ntuns], (unsigned)k);

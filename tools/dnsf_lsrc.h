@@ -31,7 +31,7 @@
 #include "dnsf_psl.h"
 #include "dnsf_synth.h"
 
-#define DNSF_LSRC_MAX_SUFFIXES 8
+#define DNSF_LSRC_MAX_SUFFIXES 32
 
 enum dnsf_rename_mode { DNSF_RENAME_NONE = 0, DNSF_RENAME_LITERAL, DNSF_RENAME_RANDOM };
 

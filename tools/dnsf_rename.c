@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dnsf_name.h"
 #include "dnsf_rename.h"
 
 int
@@ -89,8 +88,8 @@ to_wire(const char *s, uint8_t *out, size_t cap)
 }
 
 struct rename_ctx {
-	uint8_t from[8][256];
-	size_t from_len[8];
+	uint8_t from[32][256];
+	size_t from_len[32];
 	unsigned nfrom;
 	uint8_t to[256];
 	size_t to_len;
@@ -249,7 +248,7 @@ dnsf_rename_msg(const uint8_t *dns, size_t len, const char *const *from, unsigne
 	if (len < 12 || cap < 12)
 		return 0;
 	memset(&c, 0, sizeof(c));
-	for (unsigned i = 0; i < nfrom && c.nfrom < 8; i++) {
+	for (unsigned i = 0; i < nfrom && c.nfrom < 32; i++) {
 		c.from_len[c.nfrom] = to_wire(from[i], c.from[c.nfrom], sizeof(c.from[0]));
 		if (c.from_len[c.nfrom] > 0)
 			c.nfrom++;
@@ -339,7 +338,7 @@ dnsf_rename_question_inplace(uint8_t *dns, size_t len, const char *const *from, 
 	if (len < 12 || get16(dns + 4) == 0)
 		return 0;
 	memset(&c, 0, sizeof(c));
-	for (unsigned i = 0; i < nfrom && c.nfrom < 8; i++) {
+	for (unsigned i = 0; i < nfrom && c.nfrom < 32; i++) {
 		c.from_len[c.nfrom] = to_wire(from[i], c.from[c.nfrom], sizeof(c.from[0]));
 		if (c.from_len[c.nfrom] > 0)
 			c.nfrom++;
@@ -376,7 +375,13 @@ dnsf_rename_random(uint64_t seed, const char *key, unsigned len, char *out, size
 	static const char *const tlds[] = {"com", "net", "org",  "io",    "xyz",
 	                                   "ru",  "de",  "info", "co.uk", "cc"};
 	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	uint64_t s = dnsf_hash_bytes(key, (unsigned)strlen(key), seed);
+	/* FNV-1a of the key, seeded: our own, so the replacement domains do not change with the
+	 * engine's hash functions. */
+	uint64_t s = UINT64_C(0xcbf29ce484222325) ^ mix(seed);
+	for (const char *k = key; *k; k++) {
+		s ^= (uint8_t)*k;
+		s *= UINT64_C(0x100000001b3);
+	}
 	unsigned blen;
 	const char *tld;
 

@@ -93,6 +93,20 @@ static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 /* ---- name lists ---- */
 
+/* FNV-1a 64 of a string: the synthesizer's own hash, so that the traffic it makes (which site
+ * uses www., which part of the split a domain falls in) does not change with the engine's hash
+ * functions. */
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
 struct site {
 	uint32_t name;   /* offset in pool */
 	uint32_t fq_off; /* first index in fq_of_site */
@@ -156,7 +170,7 @@ map_rehash(struct dnsf_synth_names *n)
 		return -1;
 	n->map_mask = size - 1;
 	for (size_t i = 0; i < n->nsites; i++) {
-		size_t h = dnsf_name_hash(n->pool + n->sites[i].name) & n->map_mask;
+		size_t h = str_hash(n->pool + n->sites[i].name) & n->map_mask;
 		while (n->map[h])
 			h = (h + 1) & n->map_mask;
 		n->map[h] = (uint32_t)i + 1;
@@ -173,7 +187,7 @@ site_of(struct dnsf_synth_names *n, const char *reg)
 	if (n->map == NULL || 2 * (n->nsites + 1) > n->map_mask + 1)
 		if (map_rehash(n) != 0)
 			return -1;
-	h = dnsf_name_hash(reg) & n->map_mask;
+	h = str_hash(reg) & n->map_mask;
 	while (n->map[h]) {
 		uint32_t i = n->map[h] - 1;
 		if (strcmp(n->pool + n->sites[i].name, reg) == 0)
@@ -188,7 +202,7 @@ site_of(struct dnsf_synth_names *n, const char *reg)
 	struct site *s = &n->sites[n->nsites];
 	memset(s, 0, sizeof(*s));
 	s->name = (uint32_t)off;
-	s->www = (dnsf_name_hash(reg) >> 7) % 3 != 0; /* two sites in three use www. */
+	s->www = (str_hash(reg) >> 7) % 3 != 0; /* two sites in three use www. */
 	n->map[h] = (uint32_t)n->nsites + 1;
 	return (int64_t)n->nsites++;
 }
@@ -198,8 +212,8 @@ dnsf_synth_part(const char *regdomain, unsigned part_mod)
 {
 	if (part_mod == 0)
 		return 0;
-	/* A remix of the name hash: the low bits of dnsf_name_hash also pick table buckets. */
-	uint64_t h = dnsf_name_hash(regdomain) * UINT64_C(0x9e3779b97f4a7c15);
+	/* A remix: the low bits of str_hash also pick table buckets. */
+	uint64_t h = str_hash(regdomain) * UINT64_C(0x9e3779b97f4a7c15);
 	return (unsigned)((h >> 32) % part_mod);
 }
 
