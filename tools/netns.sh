@@ -20,7 +20,9 @@
 #   netns.sh run TAG [direct] [--fence-ns] -- CMD [ARGS...]
 #                                        build, run CMD with the variables exported, and tear
 #                                        down on any exit (trap on EXIT/INT/TERM/HUP)
-# Or source it from bash and call dnsf_netns_up / dnsf_netns_down yourself (with your own trap).
+# Or source it from bash and call dnsf_netns_up / dnsf_netns_down yourself (with your own trap);
+# sourced, dnsf_netns_bypass (a bridge instead of the fence) and dnsf_netns_mirror (SPAN copies
+# of both fence ends for a monitor-mode reader) extend the inline topology.
 #
 # Variables (printed by `up`, exported by `run`, set by dnsf_netns_up): NS_CLIENT NS_SERVER
 # NS_FENCE ("" = root namespace) IF_CLIENT IF_SERVER IF_INSIDE IF_OUTSIDE CLIENT_IP SERVER_IP
@@ -212,10 +214,47 @@ dnsf_netns_down() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	# Deleting a namespace deletes its veth ends, and with them the peers; be thorough anyway.
-	for dev in "${tag}i" "${tag}o" "${tag}c" "${tag}s"; do
+	for dev in "${tag}i" "${tag}o" "${tag}c" "${tag}s" "${tag}b" "${tag}j" "${tag}p"; do
 		[ -e "/sys/class/net/$dev" ] && ip link del "$dev" 2>/dev/null
 	done
 	return 0
+}
+
+# dnsf_netns_bypass on|off (after dnsf_netns_up, inline topology): join the two fence ends
+# with a kernel bridge in the fence namespace, or remove it -- the bypass an operator falls
+# back to when the box is out of the path. Only while no dnsfence has the ends open.
+dnsf_netns_bypass() {
+	local br="${IF_INSIDE%i}b"
+	if [ "$1" = off ]; then
+		dnsf_netns__fence ip link del "$br" 2>/dev/null
+		return 0
+	fi
+	dnsf_netns__fence ip link add name "$br" type bridge || return 1
+	dnsf_netns__fence sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1" >/dev/null 2>&1
+	dnsf_netns__fence ip link set "$IF_INSIDE" master "$br" || return 1
+	dnsf_netns__fence ip link set "$IF_OUTSIDE" master "$br" || return 1
+	dnsf_netns__fence ip link set "$br" up || return 1
+	dnsf_netns__wait_up "$NS_FENCE" "$br"
+}
+
+# dnsf_netns_mirror (after dnsf_netns_up, inline topology): a SPAN port pair for a
+# monitor-mode reader. Every frame entering the fence on TAGi / TAGo is copied (tc ingress,
+# u32 match-all, mirred) out of veth TAGj / TAGp; the peers TAGk / TAGq (set in IF_SPAN_IN,
+# IF_SPAN_OUT) receive the copies. Needs cls_u32 and act_mirred: tc's error is printed.
+dnsf_netns_mirror() {
+	local tag=${IF_INSIDE%i} src dst rd
+	IF_SPAN_IN="${tag}k"
+	IF_SPAN_OUT="${tag}q"
+	for src in i o; do
+		if [ $src = i ]; then dst=j rd=k; else dst=p rd=q; fi
+		dnsf_netns__fence ip link add name "$tag$dst" type veth peer name "$tag$rd" || return 1
+		dnsf_netns__fence_end "$tag$dst" || return 1
+		dnsf_netns__fence_end "$tag$rd" || return 1
+		dnsf_netns__fence tc qdisc add dev "$tag$src" ingress || return 1
+		dnsf_netns__fence tc filter add dev "$tag$src" parent ffff: protocol all u32 \
+			match u32 0 0 action mirred egress mirror dev "$tag$dst" || return 1
+	done
+	dnsf_netns__wait_up "$NS_FENCE" "$IF_SPAN_IN" && dnsf_netns__wait_up "$NS_FENCE" "$IF_SPAN_OUT"
 }
 
 dnsf_netns__print() {
