@@ -140,6 +140,14 @@ wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* 1 when a model scores queries; 0 when none is configured or an optional one failed to load
+ * (model.required: false, fail-open to the rules). */
+static int
+model_loaded(const struct dnsf_app *app)
+{
+	return app->cfg->model.path[0] != '\0' && dnsf_engine_warning(app->eng)[0] == '\0';
+}
+
 /* Live: one JSON line with every counter. */
 void
 dnsf_control_print_final(const struct dnsf_app *app, FILE *out)
@@ -154,8 +162,9 @@ dnsf_control_print_final(const struct dnsf_app *app, FILE *out)
 	print_counters(out, &ws, &as);
 	fprintf(out,
 	        ",\"events_written\":%" PRIu64 ",\"event_log_errors\":%" PRIu64
-	        ",\"mbufs_in_use\":%" PRIu64 "}\n",
-	        app->events_written, app->event_log_errors, app->mbufs_in_use);
+	        ",\"mbufs_in_use\":%" PRIu64 ",\"model_loaded\":%d,\"stalled_workers\":%u}\n",
+	        app->events_written, app->event_log_errors, app->mbufs_in_use, model_loaded(app),
+	        app->stalled_workers);
 	fflush(out);
 }
 
@@ -177,13 +186,14 @@ dnsf_control_print_summary(const struct dnsf_app *app, FILE *out)
 	        ",\"rx_nombuf\":%" PRIu64 ",\"malformed_dropped\":%" PRIu64
 	        ",\"verdict_cache_hits\":%" PRIu64 ",\"flow_inserts\":%" PRIu64
 	        ",\"flow_evictions\":%" PRIu64 ",\"domain_inserts\":%" PRIu64
-	        ",\"domain_evictions\":%" PRIu64 ",\"mbufs_in_use\":%" PRIu64 "}\n",
+	        ",\"domain_evictions\":%" PRIu64 ",\"flow_no_state\":%" PRIu64
+	        ",\"mbufs_in_use\":%" PRIu64 ",\"model_loaded\":%d}\n",
 	        ws.rx_packets, as.verdict_pass, as.verdict_drop, as.verdict_refuse, ws.dns_queries,
 	        ws.dns_responses, ws.malformed, ws.non_dns, ws.fragments, ws.allowlisted,
 	        ws.denylisted, ws.tunnel_detected, ws.would_drop, app->events_written,
 	        ws.events_lost, ws.tx_full_dropped, app->replay_rx_nombuf, ws.malformed_dropped,
 	        ws.verdict_cache_hits, ws.flow_inserts, ws.flow_evictions, ws.domain_inserts,
-	        ws.domain_evictions, app->mbufs_in_use);
+	        ws.domain_evictions, ws.flow_no_state, app->mbufs_in_use, model_loaded(app));
 	fflush(out);
 }
 

@@ -375,6 +375,7 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	__atomic_store_n(&w->stats.flow_evictions, det->flows.evictions, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->stats.domain_inserts, det->doms.inserts, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->stats.domain_evictions, det->doms.evictions, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->stats.flow_no_state, det->no_state, __ATOMIC_RELAXED);
 	if (!out.tunnel)
 		return;
 	if (out.reason == DNSF_R_VERDICT_CACHE)

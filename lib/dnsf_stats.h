@@ -41,6 +41,7 @@
 	X(flow_evictions, "flow table entries evicted (least recently seen in a full bucket)")     \
 	X(domain_inserts, "domain table entries created")                                          \
 	X(domain_evictions, "domain table entries evicted")                                        \
+	X(flow_no_state, "DNS messages scored without flow state (bucket full of held verdicts)")  \
 	X(randomized, "queries whose QNAME letter case was randomized (0x20)")                     \
 	X(restored, "answers whose QNAME letter case was restored to the client's")                \
 	X(restore_failed, "answers passed unrestored: the resolver did not echo the case")         \

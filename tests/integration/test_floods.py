@@ -316,6 +316,43 @@ def scenario_flood(d):
         check(grow < 16 * 1024, "flood: RSS grew by %d KiB over the baseline replay" % grow)
 
 
+def scenario_full(d):
+    """Every bucket of a 1024-entry flow table full of held tunnel verdicts: a new client's
+    messages are scored without flow state (fail-open: query and domain evidence still
+    count), counted as flow_no_state, and benign ones pass."""
+    rng = random.Random(5)
+    fr = []
+    t = T0 * 1000000
+    n_tun = 4096  # 4x the table: every bucket of 4 fills with held entries
+    for c in range(n_tun):
+        for r in range(5):
+            client = ip4("10.30.0.0") + c
+            # A registered domain per client: each verdict is the flow's own.
+            name = "%s.%s.tunnel%d.net" % (b32label(rng, 50), b32label(rng, 50), c)
+            fr.append((t, query_frame(client, 20000 + r, (c + r) & 0xFFFF, name, 16)))
+            t += 100
+    n_new = 2000
+    for c in range(n_new):
+        client = ip4("10.40.0.0") + c
+        fr.append((t, query_frame(client, 21000, c & 0xFFFF, "www.example.com")))
+        t += 100
+    res = replay(d, "full", fr, flows=1024)
+    if res is None:
+        return
+    s, passed, dropped, _, _, _ = res
+    new_passed = sum(1 for f in passed if (src_of(f) >> 16) == (10 << 8 | 40))
+    print("full: %d tunnel flows, flow_no_state %d, %d of %d new benign queries passed" % (
+        n_tun, s["flow_no_state"], new_passed, n_new), file=sys.stderr)
+    check(s["flow_no_state"] > 0, "full: flow_no_state 0 with every bucket held")
+    # Held verdicts live in the table: at most one per slot. Tunnels that come once every
+    # slot is held are scored without flow state and, each under its own domain, pass
+    # (docs/robustness.md, failure policy: flow table full).
+    check(0 < s["tunnel_detected"] <= 1024, "full: %d flow verdicts in a 1024-entry table" %
+          s["tunnel_detected"])
+    check(new_passed == n_new, "full: %d of %d benign queries of new clients passed" % (
+        new_passed, n_new))
+
+
 MALFORMED_EACH = 3000
 
 
@@ -413,7 +450,8 @@ def main():
         return 77
     only = sys.argv[3:]
     with tempfile.TemporaryDirectory(prefix="dnsf-floods-") as d:
-        for name, fn in (("flood", scenario_flood), ("malformed", scenario_malformed),
+        for name, fn in (("flood", scenario_flood), ("full", scenario_full),
+                         ("malformed", scenario_malformed),
                          ("torture", scenario_torture)):
             if only and name not in only:
                 continue
