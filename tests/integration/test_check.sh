@@ -6,7 +6,10 @@
 #     exit 0, and --check touches no device (the live config names an interface that does not
 #     exist, and no EAL runtime directory appears);
 #   - each broken config exits 2 with exactly one line on stderr that names the offending key,
-#     nothing on stdout.
+#     nothing on stdout; so does each broken file it names (list line, model, PSL);
+#   - an optional model that does not load is one warning and exit 0 (fail-open by choice);
+#   - a replay with a broken config or file exits 2 before EAL and leaves no output files and no
+#     EAL runtime directory.
 # Usage: test_check.sh DNSFENCE REPO_ROOT
 set -u
 DNSFENCE=$1
@@ -121,6 +124,57 @@ mode: [inline
 EOF
 invalid empty_file "empty" <<'EOF'
 EOF
+
+# The files a config names, each class: a bad list line (file:line), a missing and a corrupt
+# model (model.required: true), a missing and a corrupt public suffix list.
+printf 'good.example\nbad..name\n' >"$work/deny-bad.txt"
+invalid list_bad_line "deny-bad.txt:2" <<'EOF2'
+lists: { deny: deny-bad.txt }
+EOF2
+invalid model_missing model.path 1 <<'EOF2'
+model: { path: no-such.model, required: true }
+EOF2
+head -c 512 /dev/urandom >"$work/corrupt.model"
+invalid model_corrupt corrupt.model <<'EOF2'
+model: { path: corrupt.model, required: true }
+EOF2
+invalid psl_missing detection.psl 1 <<'EOF2'
+detection: { psl: /nonexistent/dnsfence/psl.dat }
+EOF2
+printf 'com\n\000junk\n' >"$work/corrupt-psl.dat"
+invalid psl_corrupt "corrupt-psl.dat:2" <<'EOF2'
+detection: { psl: corrupt-psl.dat }
+EOF2
+
+# Fail-open by choice: an optional model that does not load is one warning naming it, exit 0.
+printf 'model: { path: corrupt.model, required: false }\n' >"$work/model-optional.yaml"
+out=$("$DNSFENCE" -c "$work/model-optional.yaml" --check 2>"$work/err")
+rc=$?
+if [ "$rc" -ne 0 ] || [ "$(grep -c . "$work/err")" -ne 1 ] ||
+	! grep -q "warning: model not loaded.*corrupt.model" "$work/err"; then
+	bad "optional corrupt model: exit $rc, stderr: $(cat "$work/err")"
+else
+	echo "ok (exit 0, warning) optional model: $(cat "$work/err")" >&2
+fi
+
+# Not only --check: a replay with a broken config or file stops with exit 2 and one line before
+# EAL, leaving no output capture, no event log and no EAL runtime directory behind.
+for name in list_bad_line model_corrupt psl_corrupt; do
+	rm -f "$work/out.pcap" "$work/drop.pcap" "$work/ev.jsonl"
+	"$DNSFENCE" -c "$work/$name.yaml" --replay "$REPO/config/demo.pcap" --passed "$work/out.pcap" \
+		--dropped "$work/drop.pcap" --events "$work/ev.jsonl" --file-prefix "${prefix}_r" \
+		>"$work/out" 2>"$work/err"
+	rc=$?
+	if [ "$rc" -ne 2 ] || [ "$(grep -c . "$work/err")" -ne 1 ] || [ -s "$work/out" ]; then
+		bad "replay $name: exit $rc, stderr: $(cat "$work/err") stdout: $(cat "$work/out")"
+	elif [ -e "$work/out.pcap" ] || [ -e "$work/drop.pcap" ] || [ -e "$work/ev.jsonl" ]; then
+		bad "replay $name: left output files: $(ls "$work"/out.pcap "$work"/drop.pcap "$work"/ev.jsonl 2>/dev/null)"
+	elif [ -e "/var/run/dpdk/${prefix}_r" ]; then
+		bad "replay $name: created /var/run/dpdk/${prefix}_r"
+	else
+		echo "ok (exit 2, nothing left) replay $name: $(cat "$work/err")" >&2
+	fi
+done
 
 # A file that does not exist: exit 2, one line naming it.
 out=$("$DNSFENCE" -c "$work/nonexistent.yaml" --check 2>"$work/err")
