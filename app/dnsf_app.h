@@ -30,6 +30,7 @@
 #include "dnsf_config.h"
 #include "dnsf_engine.h"
 #include "dnsf_event.h"
+#include "dnsf_lists.h"
 #include "dnsf_stats.h"
 
 /* Counters that belong to the shell rather than the engine: the verdicts it carried out and
@@ -123,6 +124,34 @@ struct dnsf_lcore {
 	uint8_t orig[DNSF_APP_LINEAR_MAX];   /* replay: the frame before a refuse rewrote it */
 } __rte_cache_aligned;
 
+/* The lists in force and the last reload, for telemetry and metrics (control writes under
+ * tel_lock; telemetry reads under tel_lock; the metrics are rendered by control itself). */
+struct dnsf_lists_status {
+	char allow_version[DNSF_LISTS_VERSION_MAX];
+	char deny_version[DNSF_LISTS_VERSION_MAX];
+	uint32_t allow_entries, deny_entries;
+	uint64_t loaded_us;      /* wall time the lists in force were loaded */
+	uint64_t reloads_ok;     /* SIGHUP reloads that installed new lists */
+	uint64_t reloads_failed; /* SIGHUP reloads refused (the old lists stayed) */
+	uint64_t last_reload_us; /* 0 = none yet */
+	uint8_t last_ok;         /* result of the last reload */
+	uint8_t retire_pending;  /* old lists wait for the workers' quiescent state */
+	char last_error[DNSF_ERR_MAX]; /* "" or why the last reload was refused */
+};
+
+/* Metrics HTTP server state (control only). One client at a time, never blocking. */
+struct dnsf_metrics {
+	int lfd; /* listening socket, -1 = off */
+	int cfd; /* the client being served, -1 = none */
+	uint64_t deadline_tsc;
+	size_t req_len;
+	char req[2048]; /* request head; a longer one is refused */
+	char *out;      /* response being written */
+	size_t out_len, out_off, out_cap;
+	uint64_t scrapes;        /* GET /metrics answered */
+	uint64_t bad_requests;   /* anything else answered with 4xx, or timed out */
+};
+
 /* Watchdog view of one worker (control writes, telemetry reads under tel_lock). */
 struct dnsf_watch {
 	uint64_t last_hb;
@@ -168,6 +197,19 @@ struct dnsf_app {
 	uint64_t mbufs_in_use;
 	uint8_t ports_closed; /* telemetry must not touch ports any more */
 	uint8_t tel_ready;    /* telemetry commands may read app state */
+
+	/* Live reload (dnsf_reload.c). qsbr: set up before launch; workers report a quiescent
+	 * state once per loop iteration (thread id = their index). reload_requested: set by the
+	 * SIGHUP handler, cleared by control. lists: what /dnsfence/lists and the metrics report,
+	 * written by control under tel_lock (never a pointer into lists that may be freed). */
+	struct rte_rcu_qsbr *qsbr;
+	volatile int reload_requested;
+	struct dnsf_lists_status lists;
+	struct dnsf_lists *retire; /* control: replaced lists waiting for the workers' QSBR */
+	uint64_t retire_token;     /* control: rte_rcu_qsbr_start() token for `retire` */
+
+	/* Prometheus endpoint (dnsf_metrics.c): control-owned, polled by the control loop. */
+	struct dnsf_metrics metrics;
 };
 
 extern struct dnsf_app g_app;
@@ -201,6 +243,21 @@ void dnsf_control_totals(const struct dnsf_app *app, struct dnsf_worker_stats *w
                          struct dnsf_app_stats *as);
 void dnsf_control_print_final(const struct dnsf_app *app, FILE *out);
 void dnsf_control_print_summary(const struct dnsf_app *app, FILE *out);
+
+/* dnsf_metrics.c: Prometheus text format over HTTP/1.0, polled by the control loop. open: 0,
+ * or -1 with a one-line reason (the caller logs it and runs without metrics). */
+int dnsf_metrics_open(struct dnsf_app *app, char *err, size_t errlen);
+void dnsf_metrics_poll(struct dnsf_app *app, uint64_t tsc);
+void dnsf_metrics_close(struct dnsf_app *app);
+/* The whole page into a malloc'ed buffer (control side). Returns 0 or -1 (out of memory). */
+int dnsf_metrics_render(const struct dnsf_app *app, char **buf, size_t *len);
+
+/* dnsf_reload.c: QSBR set-up before launch (0 or -1 with err), SIGHUP handling from the control
+ * loop (lists and event log), and the end of the run (frees retired lists). */
+int dnsf_reload_init(struct dnsf_app *app, char *err, size_t errlen);
+void dnsf_reload_status_init(struct dnsf_app *app);
+void dnsf_reload_poll(struct dnsf_app *app);
+void dnsf_reload_fini(struct dnsf_app *app);
 
 /* dnsf_telemetry.c */
 int dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen);

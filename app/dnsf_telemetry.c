@@ -541,6 +541,38 @@ impl_top(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /*
+ * /dnsfence/lists: the allow and deny lists in force (version = "<entries>-<digest>", as
+ * dnsf_suffix_set_version; "" when the list is not configured), when they were loaded, and the
+ * result of the last SIGHUP reload. Reports only: reloading is SIGHUP's job.
+ */
+static int
+impl_lists(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dnsf_lists_status *l = &tapp->lists;
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "allow_path", tapp->cfg->allowlist);
+	rte_tel_data_add_dict_string(d, "allow_version", l->allow_version);
+	rte_tel_data_add_dict_u64(d, "allow_entries", l->allow_entries);
+	rte_tel_data_add_dict_string(d, "deny_path", tapp->cfg->denylist);
+	rte_tel_data_add_dict_string(d, "deny_version", l->deny_version);
+	rte_tel_data_add_dict_u64(d, "deny_entries", l->deny_entries);
+	rte_tel_data_add_dict_u64(d, "loaded_unix_s", l->loaded_us / 1000000u);
+	rte_tel_data_add_dict_u64(d, "reloads_ok", l->reloads_ok);
+	rte_tel_data_add_dict_u64(d, "reloads_failed", l->reloads_failed);
+	rte_tel_data_add_dict_u64(d, "last_reload_unix_s", l->last_reload_us / 1000000u);
+	rte_tel_data_add_dict_string(d, "last_reload",
+	                             l->last_reload_us == 0 ? "none"
+	                             : l->last_ok           ? "ok"
+	                                                    : "error");
+	rte_tel_data_add_dict_string(d, "last_error", l->last_error);
+	rte_tel_data_add_dict_u64(d, "old_lists_pending", l->retire_pending);
+	return 0;
+}
+
+/*
  * Every command runs under tel_lock: control takes it to publish its state and to retire the
  * app at exit (tel_ready = 0), so a reply never reads ports being closed or memory being freed.
  * Workers never take it.
@@ -562,6 +594,7 @@ DNSF_TEL_WRAP(config)
 DNSF_TEL_WRAP(events)
 DNSF_TEL_WRAP(flows)
 DNSF_TEL_WRAP(top)
+DNSF_TEL_WRAP(lists)
 
 int
 dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen)
@@ -580,6 +613,8 @@ dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen)
 	    {"/dnsfence/events", cb_events,
 	     "dnsfence recent detection events, newest first. Parameter: max count (optional)"},
 	    {"/dnsfence/flows", cb_flows, "dnsfence flow/domain table use. No parameters"},
+	    {"/dnsfence/lists", cb_lists,
+	     "dnsfence allow/deny lists in force: versions, entries, last reload. No parameters"},
 	    {"/dnsfence/top", cb_top,
 	     "dnsfence top suspicious flows (not yet available). No parameters"},
 	};

@@ -13,6 +13,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring_elem.h>
 
 #include "dnsf_app.h"
@@ -282,6 +283,9 @@ dnsf_worker_main(void *arg)
 
 	if (drain_tsc == 0)
 		drain_tsc = 1;
+	/* List reload (dnsf_reload.c): registered by control before launch; NULL in benchmarks. */
+	if (app->qsbr != NULL)
+		rte_rcu_qsbr_thread_online(app->qsbr, lc->idx);
 	last_drain = last_rx = rte_rdtsc();
 	while (!__atomic_load_n(&g_app.quit, __ATOMIC_RELAXED)) {
 		const uint64_t tsc = rte_rdtsc();
@@ -289,6 +293,9 @@ dnsf_worker_main(void *arg)
 		uint16_t r;
 
 		__atomic_store_n(&lc->heartbeat, lc->heartbeat + 1, __ATOMIC_RELAXED);
+		/* Between bursts this worker holds no lists pointer: replaced lists may go. */
+		if (app->qsbr != NULL)
+			rte_rcu_qsbr_quiescent(app->qsbr, lc->idx);
 		if (tsc - last_drain > drain_tsc) {
 			flush_all(lc);
 			last_drain = tsc;
@@ -313,6 +320,8 @@ dnsf_worker_main(void *arg)
 		}
 	}
 	flush_all(lc);
+	if (app->qsbr != NULL)
+		rte_rcu_qsbr_thread_offline(app->qsbr, lc->idx);
 	__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);
 	return 0;
 }

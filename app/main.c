@@ -253,6 +253,14 @@ on_signal(int sig)
 	__atomic_store_n(&g_app.quit, 1, __ATOMIC_RELAXED);
 }
 
+/* SIGHUP: reload the lists and reopen the event log, done by the control loop. */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&g_app.reload_requested, 1, __ATOMIC_RELAXED);
+}
+
 static uint64_t
 wall_us(void)
 {
@@ -588,6 +596,7 @@ run(struct cli *c)
 	pthread_mutex_init(&app->tel_lock, NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	rte_openlog_stream(stderr); /* stdout carries our JSON lines only */
 	memcpy(eal_argv, ea.argv, sizeof(eal_argv));
 	if (rte_eal_init(ea.argc, eal_argv) < 0) {
@@ -620,11 +629,14 @@ run(struct cli *c)
 		rc = dnsf_ports_setup(app, err, sizeof(err));
 	if (rc == 0)
 		rc = setup_tx_buffers(app, err, sizeof(err));
+	if (rc == 0)
+		rc = dnsf_reload_init(app, err, sizeof(err));
 	if (rc == 0 && g_cfg.telemetry)
 		rc = dnsf_telemetry_register(app, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "dnsfence: %s\n", err);
 		dnsf_ports_shutdown(app);
+		dnsf_reload_fini(app);
 		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
 		if (own_prefix)
@@ -635,6 +647,11 @@ run(struct cli *c)
 		return EXIT_CONFIG;
 	}
 	dnsf_ports_assign(app);
+	/* Metrics serve a running appliance; a replay prints its summary instead. A port that is
+	 * taken is not worth failing the filter for: said once, and the run goes on. */
+	app->metrics.lfd = app->metrics.cfd = -1;
+	if (!app->replay && dnsf_metrics_open(app, err, sizeof(err)) != 0)
+		fprintf(stderr, "dnsfence: warning: no metrics endpoint: %s\n", err);
 	pthread_mutex_lock(&app->tel_lock);
 	app->tel_ready = 1;
 	pthread_mutex_unlock(&app->tel_lock);
@@ -643,6 +660,8 @@ run(struct cli *c)
 	for (i = 0; i < app->n_workers; i++)
 		rte_eal_remote_launch(dnsf_worker_main, app->lc[i], app->lc[i]->lcore_id);
 	dnsf_control_run(app);
+	dnsf_metrics_close(app);
+	dnsf_reload_fini(app); /* workers have stopped */
 
 	/* 5. Stop: workers have flushed; let the ports finish, keep what telemetry may ask. */
 	dnsf_ports_tx_settle(app);

@@ -1,0 +1,229 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Integration test: operator features on a live run (the test_live topology: client namespace -
+# veth - dnsfence on two net_af_packet ports - veth - server namespace with unbound).
+#   - Metrics: GET /metrics on the configured loopback port answers a page every line of which
+#     is valid Prometheus text format (tests/integration/prom_check.py), with every worker
+#     counter as dnsfence_<name>_total{lcore="1"}, port counters per port name, and gauges; its
+#     counters equal /dnsfence/stats read right after (no DNS in between); other paths get 404,
+#     other methods 405; the final statistics at SIGTERM equal the last scrape.
+#   - Live reload: the deny list is replaced and SIGHUP sent while a client keeps asking a
+#     benign name (every one of those queries must answer: a reload drops no packet); then a
+#     newly denied name gets no answer, /dnsfence/lists shows the new version and a successful
+#     reload, and the metrics count it. A broken list is refused (one error line naming
+#     file:line), the old version stays in force and the name stays blocked.
+#   - Log rotation: the event log moved away before SIGHUP; events after it go to a new file at
+#     the configured path, those before stayed in the moved file.
+# Skips (77) when not root or namespaces cannot be made here.
+#
+# Run alone:  meson test -C BUILD ops --print-errorlogs
+set -u
+DNSFENCE=$(realpath "$1")
+REPO=$(realpath "$2")
+# shellcheck source=./lib.sh
+. "$REPO/tests/integration/lib.sh"
+NETNS_SH="$REPO/tools/netns.sh"
+PROM="$REPO/tests/integration/prom_check.py"
+
+dnsf_need_netns "$NETNS_SH"
+dnsf_need_tools unbound unbound-checkconf dig ethtool /usr/bin/dpdk-telemetry.py "$DNSF_PY"
+
+TAG=do$$
+TAG=${TAG:0:10}
+PREFIX=dnsf_test_ops_$$
+work=$(mktemp -d /tmp/dnsf-ops.XXXXXX)
+exec 3>&2
+DNSF_PID=""
+
+# A free loopback port for the metrics endpoint (the kernel picks; released just before use).
+MPORT=$("$DNSF_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+MURL="http://127.0.0.1:$MPORT/metrics"
+
+cleanup() {
+	local rc=$?
+	if [ -n "$DNSF_PID" ] && kill -0 "$DNSF_PID" 2>/dev/null; then
+		kill -TERM "$DNSF_PID" 2>/dev/null
+		for _ in $(seq 1 50); do kill -0 "$DNSF_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$DNSF_PID" 2>/dev/null
+	fi
+	[ -n "${UNBOUND_PID:-}" ] && kill "$UNBOUND_PID" 2>/dev/null
+	wait 2>/dev/null
+	if [ "$rc" -ne 0 ]; then
+		echo "---- dnsfence stderr (tail)" >&3
+		tail -n 30 "$work/dnsfence.err" >&3 2>/dev/null
+	fi
+	"$NETNS_SH" down "$TAG"
+	rm -rf "/var/run/dpdk/$PREFIX" "$work"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# shellcheck source=../../tools/netns.sh
+. "$NETNS_SH"
+dnsf_netns_up "$TAG" inline || dnsf_fail "could not build the namespace topology"
+C() { ip netns exec "$NS_CLIENT" "$@"; }
+dnsf_unbound_start "$NS_SERVER" "$work" "$REPO/tests/integration/unbound-zones.conf" \
+	"$SERVER_IP" "$SERVER_IP6" || dnsf_fail "unbound did not start"
+
+echo "blocked.example" >"$work/deny.txt"
+echo "allowed.blocked.example" >"$work/allow.txt"
+cat >"$work/ops.yaml" <<EOC
+eal: ["--no-huge", "-m", "512", "--log-level=lib.eal:notice"]
+mode: inline
+ports:
+  - { name: inside, device: "net_af_packet0,iface=$IF_INSIDE" }
+  - { name: outside, device: "net_af_packet1,iface=$IF_OUTSIDE" }
+pairs:
+  - { inside: inside, outside: outside }
+workers: { lcores: [1] }
+mempool: { mbufs: 4095, cache: 128 }
+rings: { rx_desc: 512, tx_desc: 512 }
+lists: { allow: allow.txt, deny: deny.txt }
+telemetry: true
+metrics: { listen: "127.0.0.1:$MPORT" }
+events: { log: events.jsonl }
+detection: { enabled: false, action: drop }
+EOC
+"$DNSFENCE" -c "$work/ops.yaml" --check >/dev/null || dnsf_fail "the test config does not pass --check"
+"$DNSFENCE" -c "$work/ops.yaml" --file-prefix "$PREFIX" >"$work/dnsfence.out" 2>"$work/dnsfence.err" &
+DNSF_PID=$!
+
+ready() {
+	kill -0 "$DNSF_PID" 2>/dev/null || dnsf_fail "dnsfence exited during start-up"
+	[ -S "/var/run/dpdk/$PREFIX/dpdk_telemetry.v2" ] || return 1
+	dnsf_telemetry "$PREFIX" /dnsfence/stats 2>/dev/null | grep -q '"rx_packets"'
+}
+dnsf_retry 200 0.1 ready || dnsf_fail "telemetry did not answer within 20 s"
+
+fails=0
+bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+answer() {
+	local name=$1 want=$2 got
+	for _ in $(seq 1 10); do
+		got=$(C dig +time=1 +tries=1 +short @"$SERVER_IP" "$name" A 2>/dev/null | tail -n 1)
+		[ "$got" = "$want" ] && { echo "ok: $name -> $got" >&2; return 0; }
+	done
+	bad "$name: got '$got', expected '$want'"
+}
+silent() {
+	local rc
+	C dig +time=1 +tries=1 @"$SERVER_IP" "$1" A >/dev/null 2>&1
+	rc=$?
+	[ "$rc" -eq 9 ] && echo "ok: $1: no answer" >&2 || bad "$1: dig exit $rc, expected 9 (no answer)"
+}
+scrape() { "$DNSF_PY" "$PROM" "$MURL"; }
+# metric JSON SERIES: value of one series ('name{labels}') in prom_check's output.
+metric() {
+	"$DNSF_PY" -c 'import json,sys; print(int(json.loads(sys.argv[1])["series"][sys.argv[2]]))' "$1" "$2"
+}
+lists() { dnsf_telemetry "$PREFIX" /dnsfence/lists; }
+lget() { dnsf_json_get "$1" "/dnsfence/lists.$2"; }
+
+# ---- metrics
+answer www.example.com 192.0.2.10
+answer www.example.org 192.0.2.20
+silent www.blocked.example
+m=$(scrape) || dnsf_fail "GET /metrics failed or the page is not valid text format"
+stats=$(dnsf_telemetry "$PREFIX" /dnsfence/stats) || dnsf_fail "no /dnsfence/stats"
+# Every worker counter of lib/dnsf_stats.h is there, per lcore, with the same value as telemetry.
+names=$(sed -n 's/^[[:space:]]*X(\([a-z_0-9]*\),.*/\1/p' "$REPO/lib/dnsf_stats.h")
+[ "$(echo "$names" | wc -l)" -ge 20 ] || dnsf_fail "could not read the counter list from dnsf_stats.h"
+for n in $names; do
+	v=$(metric "$m" "dnsfence_${n}_total{lcore=\"1\"}") || { bad "no dnsfence_${n}_total{lcore=\"1\"}"; continue; }
+	case $n in rx_packets | tx_packets) continue ;; esac # ARP/ND may arrive between the reads
+	t=$(dnsf_json_get "$stats" "/dnsfence/stats.$n") || { bad "no $n in /dnsfence/stats"; continue; }
+	[ "$v" = "$t" ] || bad "dnsfence_${n}_total $v != /dnsfence/stats $n $t"
+done
+[ "$(metric "$m" 'dnsfence_denylisted_total{lcore="1"}')" -eq 1 ] || bad "denylisted is not 1"
+for p in inside outside; do
+	v=$(metric "$m" "dnsfence_port_rx_packets_total{port=\"$p\"}") || { bad "no port counter for $p"; continue; }
+	[ "$v" -ge 3 ] || bad "port $p rx_packets $v: expected at least the 3 DNS packets"
+done
+for g in 'dnsfence_uptime_seconds{}' 'dnsfence_stalled_workers{}' 'dnsfence_flow_table_entries{lcore="1"}' \
+	'dnsfence_list_entries{list="deny"}' 'dnsfence_verdict_drop_total{lcore="1"}'; do
+	metric "$m" "$g" >/dev/null || bad "no $g"
+done
+[ "$(metric "$m" 'dnsfence_stalled_workers{}')" -eq 0 ] || bad "stalled workers reported"
+[ "$(metric "$m" 'dnsfence_list_entries{list="deny"}')" -eq 1 ] || bad "deny list entries != 1"
+[ "$("$DNSF_PY" "$PROM" --status "http://127.0.0.1:$MPORT/other")" = 404 ] || bad "GET /other is not 404"
+code=$("$DNSF_PY" -c 'import urllib.request,urllib.error,sys
+try: urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"x"), timeout=5)
+except urllib.error.HTTPError as e: print(e.code)' "$MURL")
+[ "$code" = 405 ] || bad "POST /metrics answered '$code', expected 405"
+# A client that connects and says nothing does not hold up the next scrape for more than ~2 s.
+"$DNSF_PY" -c 'import socket,sys,time; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); time.sleep(4)' "$MPORT" &
+idle=$!
+sleep 0.3
+scrape >/dev/null || bad "scrape behind an idle client failed"
+kill "$idle" 2>/dev/null
+echo "ok: metrics page valid, $(echo "$names" | wc -w) worker counters checked" >&2
+
+# ---- reload while traffic flows
+v0=$(lget "$(lists)" deny_version)
+[ "$(lget "$(lists)" deny_entries)" = 1 ] || bad "/dnsfence/lists deny_entries is not 1"
+[ "$(lget "$(lists)" last_reload)" = none ] || bad "last_reload is not 'none' before any SIGHUP"
+mv "$work/events.jsonl" "$work/events.1"
+printf 'blocked.example\nexample.org\n' >"$work/deny.new"
+mv "$work/deny.new" "$work/deny.txt"
+# Benign look-ups in a row while the lists are swapped three times: each must answer.
+(
+	for i in $(seq 1 30); do
+		got=$(C dig +time=2 +tries=1 +short @"$SERVER_IP" www.example.com A 2>/dev/null | tail -n 1)
+		[ "$got" = 192.0.2.10 ] || echo "lost $i" >>"$work/lost"
+	done
+) &
+bg=$!
+for _ in 1 2 3; do
+	sleep 0.3
+	kill -HUP "$DNSF_PID"
+done
+wait "$bg"
+[ -s "$work/lost" ] && bad "queries lost during reloads: $(tr '\n' ' ' <"$work/lost")"
+reloaded() { [ "$(lget "$(lists)" reloads_ok)" -ge 1 ] && [ "$(lget "$(lists)" old_lists_pending)" = 0 ]; }
+dnsf_retry 50 0.1 reloaded || bad "/dnsfence/lists shows no completed reload"
+l=$(lists)
+echo "lists after reload: $l" >&2
+v1=$(lget "$l" deny_version)
+[ "$v1" != "$v0" ] && [ "${v1%%-*}" = 2 ] || bad "deny_version $v0 -> $v1: expected a new version with 2 entries"
+[ "$(lget "$l" last_reload)" = ok ] || bad "last_reload is not ok"
+silent www.example.org
+silent www.blocked.example
+answer www.example.com 192.0.2.10
+grep -q 'www.example.org' "$work/events.jsonl" 2>/dev/null || bad "no event for the newly denied name in the reopened event log"
+grep -q 'www.example.org' "$work/events.1" && bad "an event after the rotation went to the old file"
+grep -q 'blocked.example' "$work/events.1" || bad "the rotated file lost the event before the reload"
+
+# ---- a broken list keeps the old one
+printf 'example.org\nnot a name\n' >"$work/deny.txt"
+kill -HUP "$DNSF_PID"
+refused() { [ "$(lget "$(lists)" reloads_failed)" -ge 1 ]; }
+dnsf_retry 50 0.1 refused || bad "the broken list was not reported as refused"
+l=$(lists)
+[ "$(lget "$l" deny_version)" = "$v1" ] || bad "the deny version changed after a broken list"
+[ "$(lget "$l" last_reload)" = error ] || bad "last_reload is not error"
+case "$(lget "$l" last_error)" in *deny.txt:2:*) ;; *) bad "last_error does not name deny.txt:2: $(lget "$l" last_error)" ;; esac
+grep -q 'reload: lists refused.*deny.txt:2' "$work/dnsfence.err" || bad "no error line for the refused list on stderr"
+silent www.blocked.example
+silent www.example.org
+m=$(scrape) || bad "scrape after reloads failed"
+[ "$(metric "$m" 'dnsfence_list_reloads_total{result="error"}')" -eq 1 ] || bad "metrics: reload errors != 1"
+[ "$(metric "$m" 'dnsfence_list_reloads_total{result="ok"}')" -ge 1 ] || bad "metrics: no successful reload counted"
+[ "$(metric "$m" 'dnsfence_list_entries{list="deny"}')" -eq 2 ] || bad "metrics: deny entries != 2"
+last_dl=$(metric "$m" 'dnsfence_denylisted_total{lcore="1"}')
+
+kill -TERM "$DNSF_PID"
+for _ in $(seq 1 100); do kill -0 "$DNSF_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$DNSF_PID"
+rc=$?
+DNSF_PID=""
+[ "$rc" -eq 0 ] || bad "exit status $rc after SIGTERM"
+final=$(grep '^{' "$work/dnsfence.out" | tail -n 1)
+fdl=$("$DNSF_PY" -c 'import json,sys; print(json.loads(sys.argv[1])["denylisted"])' "$final") || bad "no final statistics"
+[ "${fdl:-x}" = "$last_dl" ] || bad "final denylisted ${fdl:-?} != last scrape $last_dl"
+
+[ "$fails" -eq 0 ] || { echo "$fails check(s) failed" >&2; exit 1; }
+echo "ops: all checks passed" >&2
+exit 0
