@@ -241,6 +241,8 @@ dnsf_control_run(struct dnsf_app *app)
 			break;
 		tsc = rte_rdtsc();
 		watchdog(app, tsc);
+		dnsf_reload_poll(app);       /* SIGHUP: lists and event log */
+		dnsf_metrics_poll(app, tsc); /* never blocks */
 		if (interval > 0 && tsc - last_stats >= interval) {
 			last_stats = tsc;
 			if (app->verbose_stats)
