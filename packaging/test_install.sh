@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# `meson install --destdir` into a temporary root, then check what an operator gets:
+#  - the layout (binaries, config and lists together, the model, man pages, unit, docs), with no
+#    @PLACEHOLDER@ left in generated files and no test or bench program installed;
+#  - each man page renders with `man --warnings` and says nothing on stderr;
+#  - systemd-analyze verify accepts the unit (skipped when systemd-analyze is absent);
+#  - the installed dnsfence --checks the installed config and replays config/demo.pcap with it:
+#    the lists resolve next to the config, and the absolute model path resolves once the install
+#    prefix is mapped into the temporary root (the one rewrite made to a copy of the config).
+#
+#   test_install.sh BUILD_DIR SOURCE_DIR BINDIR CONFDIR MODELDIR MANDIR UNITDIR DOCDIR
+set -eu
+build=$1 src=$2 bindir=$3 confdir=$4 modeldir=$5 mandir=$6 unitdir=$7 docdir=$8
+tmp=$(mktemp -d /tmp/dnsf-install.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+D=$tmp/root
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+meson install -C "$build" --no-rebuild --destdir "$D" >"$tmp/install.log" 2>&1 ||
+	{ cat "$tmp/install.log" >&2; fail "meson install"; }
+
+# Layout.
+for b in dnsfence dnsfence-train dnsfence-eval; do
+	[ -x "$D$bindir/$b" ] || fail "$bindir/$b not installed"
+done
+for f in dnsfence.yaml allowlist denylist case-exceptions; do
+	[ -f "$D$confdir/$f" ] || fail "$confdir/$f not installed"
+done
+for f in allowlist denylist case-exceptions; do
+	cmp -s "$src/config/$f" "$D$confdir/$f" || fail "$confdir/$f differs from config/$f"
+done
+cmp -s "$src/config/dnsfence.model" "$D$modeldir/dnsfence.model" || fail "model not installed"
+grep -qx "  path: $modeldir/dnsfence.model" "$D$confdir/dnsfence.yaml" ||
+	fail "installed config does not name $modeldir/dnsfence.model"
+for p in man8/dnsfence.8 man1/dnsfence-train.1 man1/dnsfence-eval.1; do
+	[ -f "$D$mandir/$p" ] || fail "$mandir/$p not installed"
+done
+unit=$D$unitdir/dnsfence.service
+[ -f "$unit" ] || fail "$unitdir/dnsfence.service not installed"
+[ -f "$D$docdir/configuration.md" ] || fail "docs not installed in $docdir"
+if grep -l '@[A-Z_]*@' "$unit" "$D$mandir"/man*/dnsfence*; then
+	fail "unsubstituted @PLACEHOLDER@ in the files above"
+fi
+# Only the three programs in bindir; nothing of the tests, benchmarks or fuzzers anywhere.
+extra=$(ls "$D$bindir" | grep -v -x -e dnsfence -e dnsfence-train -e dnsfence-eval || true)
+[ -z "$extra" ] || fail "unexpected programs installed: $extra"
+if find "$D" -type f \( -name 'test_*' -o -name 'bench*' -o -name 'fuzz_*' -o -name '*.a' \) |
+	grep .; then
+	fail "build-only files installed (above)"
+fi
+
+# Man pages: rendered, with the real synopsis, and no warning from groff.
+for p in man8/dnsfence.8 man1/dnsfence-train.1 man1/dnsfence-eval.1; do
+	MANWIDTH=80 man --warnings -l "$D$mandir/$p" >"$tmp/man.txt" 2>"$tmp/man.err" ||
+		fail "man -l $p exited $?"
+	if [ -s "$tmp/man.err" ]; then
+		cat "$tmp/man.err" >&2
+		fail "man --warnings: $p"
+	fi
+	grep -q '^SYNOPSIS' "$tmp/man.txt" || fail "$p: no SYNOPSIS"
+	grep -q -- '-c CONFIG\|-c FILE' "$tmp/man.txt" || fail "$p: synopsis lacks -c"
+done
+# Every long option the programs parse is documented in their page.
+for pair in "dnsfence:man8/dnsfence.8:$src/app/main.c" \
+	"dnsfence-train:man1/dnsfence-train.1:$src/tools/dnsf_train.c" \
+	"dnsfence-eval:man1/dnsfence-eval.1:$src/tools/dnsf_eval.c"; do
+	prog=${pair%%:*} rest=${pair#*:}
+	page=${rest%%:*} csrc=${rest#*:}
+	MANWIDTH=200 man -l "$D$mandir/$page" 2>/dev/null >"$tmp/page.txt"
+	opts=$(grep -o '"--[a-z][a-z0-9-]*"\|{"[a-z][a-z0-9-]*", *[a-z_]*_argument' "$csrc" |
+		sed 's/^{"/--/; s/^"//; s/".*//' | sort -u)
+	for o in $opts; do
+		grep -q -- "$o\([^A-Za-z0-9-]\|$\)" "$tmp/page.txt" || fail "$prog: option $o is missing from $page"
+	done
+done
+
+# The unit: systemd-analyze verify reports nothing (unknown keys only warn, so stderr counts).
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# The ExecStart binaries must exist: point them at the temporary root.
+	sed "s|$bindir/dnsfence|$D$bindir/dnsfence|g" "$unit" >"$tmp/dnsfence.service"
+	grep -q "^ExecStartPre=$D$bindir/dnsfence -c $confdir/dnsfence.yaml --check\$" \
+		"$tmp/dnsfence.service" || fail "unit: ExecStartPre is not the --check of the config"
+	grep -q '^LimitMEMLOCK=infinity$' "$unit" || fail "unit: LimitMEMLOCK"
+	systemd-analyze --man=no verify "$tmp/dnsfence.service" >"$tmp/verify.out" 2>&1 ||
+		{ cat "$tmp/verify.out" >&2; fail "systemd-analyze verify"; }
+	if [ -s "$tmp/verify.out" ]; then
+		cat "$tmp/verify.out" >&2
+		fail "systemd-analyze verify complained"
+	fi
+else
+	echo "systemd-analyze not installed: unit not verified"
+fi
+
+# The installed binary on the installed config. The copy sits next to the original so the
+# relative list paths resolve the same way; only the model path gains the temporary root.
+cfg=$D$confdir/check.yaml
+sed "s|^  path: $modeldir/|  path: $D$modeldir/|" "$D$confdir/dnsfence.yaml" >"$cfg"
+grep -q "^  path: $D$modeldir/dnsfence.model\$" "$cfg" || fail "model path not rewritten"
+"$D$bindir/dnsfence" -c "$cfg" --check >"$tmp/check.out" 2>&1 ||
+	{ cat "$tmp/check.out" >&2; fail "installed dnsfence --check of the installed config"; }
+grep -q 'configuration is valid' "$tmp/check.out" || fail "--check said: $(cat "$tmp/check.out")"
+# Without the mapping the model is not there: the check must say so (the path is really used).
+if "$D$bindir/dnsfence" -c "$D$confdir/dnsfence.yaml" --check >"$tmp/check2.out" 2>&1 &&
+	[ ! -e "$modeldir/dnsfence.model" ]; then
+	fail "--check passed although $modeldir/dnsfence.model does not exist"
+fi
+# A replay of the demo capture (an iodine tunnel among ordinary lookups) decides with the
+# installed lists, PSL and model: the tunnel is detected and its packets dropped.
+"$D$bindir/dnsfence" -c "$cfg" --replay "$src/config/demo.pcap" --passed "$tmp/passed.pcap" \
+	--file-prefix "dnsf_inst$$" >"$tmp/replay.json" 2>"$tmp/replay.err" ||
+	{ cat "$tmp/replay.err" >&2; fail "replay with the installed config"; }
+/usr/bin/python3 - "$tmp/replay.json" <<'PY' || fail "replay summary: $(cat "$tmp/replay.json")"
+import json, sys
+s = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+assert s["packets_in"] > 1000 and s["tunnel_detected"] >= 1 and s["dropped"] > 0, s
+assert s["allowlisted"] > 0, s  # the installed allow list was read
+PY
+# The installed tools run against the installed config too.
+"$D$bindir/dnsfence-eval" -c "$cfg" --synth-tunnel beacon:20 >"$tmp/eval.out" 2>&1 ||
+	{ cat "$tmp/eval.out" >&2; fail "installed dnsfence-eval"; }
+"$D$bindir/dnsfence-train" --help 2>&1 | grep -q '^usage: dnsfence-train' || fail "dnsfence-train --help"
+echo "install layout, man pages, unit and installed config: ok"
