@@ -162,9 +162,8 @@ dnsf_control_print_final(const struct dnsf_app *app, FILE *out)
 	print_counters(out, &ws, &as);
 	fprintf(out,
 	        ",\"events_written\":%" PRIu64 ",\"event_log_errors\":%" PRIu64
-	        ",\"mbufs_in_use\":%" PRIu64 ",\"model_loaded\":%d,\"stalled_workers\":%u}\n",
-	        app->events_written, app->event_log_errors, app->mbufs_in_use, model_loaded(app),
-	        app->stalled_workers);
+	        ",\"mbufs_in_use\":%" PRIu64 ",\"model_loaded\":%d}\n",
+	        app->events_written, app->event_log_errors, app->mbufs_in_use, model_loaded(app));
 	fflush(out);
 }
 
