@@ -226,6 +226,8 @@ dnsf_app_now_us(const struct dnsf_app *app, uint64_t tsc)
 
 /* dnsf_worker_loop.c */
 int dnsf_worker_main(void *arg);
+/* rte_eth_tx_buffer error callback (userdata: the struct dnsf_txctx of the destination). */
+void dnsf_tx_error_cb(struct rte_mbuf **unsent, uint16_t count, void *userdata);
 /* Decide and carry out one received burst (exported for bench/dnsf_bench_io.c). */
 void process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
                    uint64_t now_burst_us);

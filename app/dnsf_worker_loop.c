@@ -25,6 +25,22 @@
 #define REPLAY_IDLE_POLLS 1000
 #define REPLAY_IDLE_US    200000
 
+/* TX buffer error callback: a TX queue that did not take a burst. The packets are freed and
+ * counted, never retried: a full queue must not make the worker wait (docs/robustness.md). */
+void
+dnsf_tx_error_cb(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+{
+	struct dnsf_txctx *t = userdata;
+	uint16_t i;
+
+	for (i = 0; i < count; i++)
+		rte_pktmbuf_free(unsent[i]);
+	if (t->sink)
+		DNSF_STAT_ADD(&t->lc->app, capture_failed, count);
+	else
+		DNSF_STAT_ADD(&t->lc->w.stats, tx_full_dropped, count);
+}
+
 static inline void
 count_sent(struct dnsf_lcore *lc, uint16_t dst, uint16_t n)
 {

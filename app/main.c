@@ -415,20 +415,6 @@ setup_lcores(struct dnsf_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-tx_error_cb(struct rte_mbuf **unsent, uint16_t count, void *userdata)
-{
-	struct dnsf_txctx *t = userdata;
-	uint16_t i;
-
-	for (i = 0; i < count; i++)
-		rte_pktmbuf_free(unsent[i]);
-	if (t->sink)
-		DNSF_STAT_ADD(&t->lc->app, capture_failed, count);
-	else
-		DNSF_STAT_ADD(&t->lc->w.stats, tx_full_dropped, count);
-}
-
 static int
 setup_tx_buffers(struct dnsf_app *app, char *err, size_t errlen)
 {
@@ -455,7 +441,7 @@ setup_tx_buffers(struct dnsf_app *app, char *err, size_t errlen)
 			}
 			lc->txctx[d].lc = lc;
 			lc->txctx[d].sink = app->ports[d].sink;
-			rte_eth_tx_buffer_set_err_callback(b, tx_error_cb, &lc->txctx[d]);
+			rte_eth_tx_buffer_set_err_callback(b, dnsf_tx_error_cb, &lc->txctx[d]);
 			lc->txb[d] = b;
 		}
 	}
