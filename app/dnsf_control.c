@@ -52,11 +52,15 @@ write_event(struct dnsf_app *app, const struct dnsf_event *ev)
 	app->events_written++; /* with recent[], so /dnsfence/events numbers them right */
 	pthread_mutex_unlock(&app->tel_lock);
 
-	if (app->evlog == NULL)
+	if (app->evlog == NULL && app->cfg->event_syslog[0] == '\0')
 		return;
-	if (dnsf_event_to_json(ev, line, sizeof(line)) < 0 || fputs(line, app->evlog) == EOF ||
-	    fputc('\n', app->evlog) == EOF)
+	if (dnsf_event_to_json(ev, line, sizeof(line)) < 0) {
 		app->event_log_errors++;
+		return;
+	}
+	if (app->evlog != NULL && (fputs(line, app->evlog) == EOF || fputc('\n', app->evlog) == EOF))
+		app->event_log_errors++;
+	dnsf_syslog_send(app, ev, line); /* events.syslog; never blocks */
 }
 
 /* Returns the number of events drained. */

@@ -226,6 +226,12 @@ dnsf_metrics_render(const struct dnsf_app *app, char **out, size_t *out_len)
 	        app->lists.reloads_ok);
 	bprintf(&b, "dnsfence_list_reloads_total{result=\"error\"} %" PRIu64 "\n",
 	        app->lists.reloads_failed);
+	help(&b, "dnsfence_syslog_messages_total", "counter",
+	     "events sent to syslog (events.syslog) by result");
+	bprintf(&b, "dnsfence_syslog_messages_total{result=\"sent\"} %" PRIu64 "\n",
+	        app->syslog.sent);
+	bprintf(&b, "dnsfence_syslog_messages_total{result=\"dropped\"} %" PRIu64 "\n",
+	        app->syslog.dropped);
 	help(&b, "dnsfence_metrics_scrapes_total", "counter", "GET /metrics requests answered");
 	bprintf(&b, "dnsfence_metrics_scrapes_total %" PRIu64 "\n", app->metrics.scrapes + 1);
 	if (b.oom) {

@@ -549,6 +549,7 @@ struct raw_lists {
 
 struct raw_events {
 	char *log;
+	char *syslog;
 };
 
 struct raw_metrics {
@@ -697,6 +698,7 @@ static const cyaml_schema_field_t lists_fields[] = {
 
 static const cyaml_schema_field_t events_fields[] = {
     F_STR("log", struct raw_events, log),
+    F_STR("syslog", struct raw_events, syslog),
     CYAML_FIELD_END,
 };
 
@@ -1788,6 +1790,19 @@ convert(struct ctx *c, const struct raw_config *r, struct dnsf_config *cfg)
 		return -1;
 	if (r->events && get_path(c, "events.log", r->events->log, cfg->event_log, "-") < 0)
 		return -1;
+	if (r->events && r->events->syslog) {
+		if (get_str(c, "events.syslog", r->events->syslog, cfg->event_syslog,
+		            sizeof(cfg->event_syslog), true) < 0)
+			return -1;
+		/* A socket path, not a file we create: relative to the config dir would surprise. */
+		if (cfg->event_syslog[0] && cfg->event_syslog[0] != '/')
+			return fail(c, "events.syslog",
+			            "'%s' must be an absolute socket path (e.g. /dev/log) or \"\" (off)",
+			            SHOWN(cfg->event_syslog));
+		if (strlen(cfg->event_syslog) >= 108) /* sun_path */
+			return fail(c, "events.syslog", "'%s' is too long for a socket path",
+			            SHOWN(cfg->event_syslog));
+	}
 	if (r->metrics && conv_metrics(c, r->metrics, cfg) < 0)
 		return -1;
 	if (get_bool(c, "telemetry", r->telemetry, &cfg->telemetry) < 0 ||

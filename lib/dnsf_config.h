@@ -171,6 +171,9 @@ struct dnsf_config {
 	char allowlist[DNSF_PATH_MAX]; /* "" = none */
 	char denylist[DNSF_PATH_MAX];  /* "" = none */
 	char event_log[DNSF_PATH_MAX]; /* "" = off, "-" = stdout */
+	/* events.syslog: "" = off (default), else the absolute path of a local syslog datagram
+	 * socket ("/dev/log"); events are sent there too, one JSON object per message. */
+	char event_syslog[DNSF_PATH_MAX];
 	uint8_t telemetry;             /* default 1 */
 	/* metrics.listen: Prometheus endpoint "ADDR:PORT" ("[V6]:PORT" for IPv6), checked by
 	 * dnsf_listen_parse(); "" = off. Default "127.0.0.1:9117" (loopback). */
