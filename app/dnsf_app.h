@@ -130,12 +130,12 @@ struct dnsf_lists_status {
 	char allow_version[DNSF_LISTS_VERSION_MAX];
 	char deny_version[DNSF_LISTS_VERSION_MAX];
 	uint32_t allow_entries, deny_entries;
-	uint64_t loaded_us;      /* wall time the lists in force were loaded */
-	uint64_t reloads_ok;     /* SIGHUP reloads that installed new lists */
-	uint64_t reloads_failed; /* SIGHUP reloads refused (the old lists stayed) */
-	uint64_t last_reload_us; /* 0 = none yet */
-	uint8_t last_ok;         /* result of the last reload */
-	uint8_t retire_pending;  /* old lists wait for the workers' quiescent state */
+	uint64_t loaded_us;            /* wall time the lists in force were loaded */
+	uint64_t reloads_ok;           /* SIGHUP reloads that installed new lists */
+	uint64_t reloads_failed;       /* SIGHUP reloads refused (the old lists stayed) */
+	uint64_t last_reload_us;       /* 0 = none yet */
+	uint8_t last_ok;               /* result of the last reload */
+	uint8_t retire_pending;        /* old lists wait for the workers' quiescent state */
 	char last_error[DNSF_ERR_MAX]; /* "" or why the last reload was refused */
 };
 
@@ -148,8 +148,17 @@ struct dnsf_metrics {
 	char req[2048]; /* request head; a longer one is refused */
 	char *out;      /* response being written */
 	size_t out_len, out_off, out_cap;
-	uint64_t scrapes;        /* GET /metrics answered */
-	uint64_t bad_requests;   /* anything else answered with 4xx, or timed out */
+	uint64_t scrapes;      /* GET /metrics answered */
+	uint64_t bad_requests; /* anything else answered with 4xx, or timed out */
+};
+
+/* Events to syslog (dnsf_syslog.c), control only. */
+#define DNSF_SYSLOG_MAX 8192 /* one datagram: header + one event line */
+struct dnsf_syslog {
+	int fd; /* connected datagram socket, -1 = none (off, or reconnect pending) */
+	uint64_t last_try_tsc;
+	uint64_t sent;    /* events the socket took */
+	uint64_t dropped; /* events not sent: socket full, daemon gone, too long */
 };
 
 /* Watchdog view of one worker (control writes, telemetry reads under tel_lock). */
@@ -210,6 +219,9 @@ struct dnsf_app {
 
 	/* Prometheus endpoint (dnsf_metrics.c): control-owned, polled by the control loop. */
 	struct dnsf_metrics metrics;
+
+	/* events.syslog (dnsf_syslog.c): control-owned. */
+	struct dnsf_syslog syslog;
 };
 
 extern struct dnsf_app g_app;
@@ -260,6 +272,12 @@ int dnsf_reload_init(struct dnsf_app *app, char *err, size_t errlen);
 void dnsf_reload_status_init(struct dnsf_app *app);
 void dnsf_reload_poll(struct dnsf_app *app);
 void dnsf_reload_fini(struct dnsf_app *app);
+
+/* dnsf_syslog.c: open is 0, or -1 with a one-line reason (the caller warns; sends retry the
+ * connection). send: one event, its JSON line already formatted; never blocks. */
+int dnsf_syslog_open(struct dnsf_app *app, char *err, size_t errlen);
+void dnsf_syslog_send(struct dnsf_app *app, const struct dnsf_event *ev, const char *json);
+void dnsf_syslog_close(struct dnsf_app *app);
 
 /* dnsf_telemetry.c */
 int dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen);

@@ -638,6 +638,8 @@ run(struct cli *c)
 	app->metrics.lfd = app->metrics.cfd = -1;
 	if (!app->replay && dnsf_metrics_open(app, err, sizeof(err)) != 0)
 		fprintf(stderr, "dnsfence: warning: no metrics endpoint: %s\n", err);
+	if (dnsf_syslog_open(app, err, sizeof(err)) != 0)
+		fprintf(stderr, "dnsfence: warning: %s; events go to syslog once it answers\n", err);
 	pthread_mutex_lock(&app->tel_lock);
 	app->tel_ready = 1;
 	pthread_mutex_unlock(&app->tel_lock);
@@ -648,6 +650,7 @@ run(struct cli *c)
 	dnsf_control_run(app);
 	dnsf_metrics_close(app);
 	dnsf_reload_fini(app); /* workers have stopped */
+	dnsf_syslog_close(app);
 
 	/* 5. Stop: workers have flushed; let the ports finish, keep what telemetry may ask. */
 	dnsf_ports_tx_settle(app);
