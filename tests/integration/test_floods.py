@@ -10,6 +10,9 @@ once), large enough to overflow the tables, and replayed with `dnsfence --replay
             query passes, every tunnel query after its verdict is dropped (the hold protects the
             verdict from eviction); eviction counters rise; the process RSS (VmRSS, sampled)
             stays within a few MiB of a small replay's; no mbuf is left out of the pool.
+  full      a 1024-entry flow table whose every bucket holds running tunnel verdicts: new
+            clients are scored without flow state (flow_no_state) and their benign queries
+            pass (fail-open); held verdicts never exceed the table.
   malformed every malformation class mkpcap knows, thousands of each: the malformed counter
             equals the number sent, each is dispositioned by policy.malformed (drop, then pass),
             no mbuf leaks (mbufs_in_use 0 after the ports close).
@@ -19,7 +22,7 @@ once), large enough to overflow the tables, and replayed with `dnsfence --replay
             docs/robustness.md); the same volume of a benign spike (many clients, a few popular
             names) is not judged a tunnel.
 
-Usage: test_floods.py DNSFENCE REPO_ROOT
+Usage: test_floods.py DNSFENCE REPO_ROOT [flood|full|malformed|torture ...]
 """
 
 import json
