@@ -297,8 +297,55 @@ dnsf_feat_fill(const struct dnsf_qfeat *q, const struct dnsf_flow_view *fv,
 	v[DNSF_F_DOM_SUSP_INFO] = sat(dv->susp_info);
 }
 
+/*
+ * The vector transform runs on every scored message, so its 36 divisions by constants are done
+ * by multiplication: q = floor(n / d) = (n * ceil(2^64 / d)) >> 64, exact while n * (m*d - 2^64)
+ * < 2^64 — here n < 2^34 (values at or above max are clamped before dividing) and d < 2^25.
+ * The reference formula is kept in dnsf_feat_vector_ref() and a test checks both agree.
+ */
+struct feat_div {
+	uint64_t m; /* ceil(2^64 / d) */
+	uint32_t d;
+};
+static struct feat_div feat_den[DNSF_F_VEC_COUNT];
+
+static inline uint64_t
+div_const(uint64_t n, const struct feat_div *k)
+{
+	return (uint64_t)(((unsigned __int128)n * k->m) >> 64);
+}
+
+__attribute__((constructor)) static void
+feat_den_init(void)
+{
+	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
+		uint32_t d = feat_tr[i] == TR_LIN ? feat_max[i] : dnsf_log2_q8(feat_max[i] + 1);
+
+		feat_den[i].d = d;
+		feat_den[i].m =
+		    d == 1 ? UINT64_MAX : (uint64_t)(((unsigned __int128)1 << 64) / d) + 1;
+	}
+}
+
 void
 dnsf_feat_vector(const struct dnsf_feat *f, int32_t *out)
+{
+	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
+		const uint32_t x = f->v[i] < 0 ? 0 : (uint32_t)f->v[i];
+		uint64_t n;
+
+		if (x >= feat_max[i]) { /* both transforms reach DNSF_FEAT_ONE at max */
+			out[i] = DNSF_FEAT_ONE;
+			continue;
+		}
+		n = (uint64_t)(feat_tr[i] == TR_LIN ? x : dnsf_log2_q8(x + 1)) * DNSF_FEAT_ONE;
+		/* d == 1 (flags): n / 1 with m = 2^64 - 1 would be off by one, so take n itself. */
+		out[i] = (int32_t)(feat_den[i].d == 1 ? n : div_const(n, &feat_den[i]));
+	}
+}
+
+void
+dnsf_feat_vector_ref(const struct dnsf_feat *f, int32_t *out)
 {
 	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
 		int64_t x = f->v[i] < 0 ? 0 : f->v[i];

@@ -172,6 +172,8 @@ void dnsf_feat_fill(const struct dnsf_qfeat *q, const struct dnsf_flow_view *fv,
 
 /* Normalise the vector part: out[i] in 0..DNSF_FEAT_ONE, i < DNSF_F_VEC_COUNT. */
 void dnsf_feat_vector(const struct dnsf_feat *f, int32_t *out);
+/* The same transform by plain division: the definition the fast version must match (tests). */
+void dnsf_feat_vector_ref(const struct dnsf_feat *f, int32_t *out);
 
 /* "?" for an unknown id (also the contract of dnsf_event.h). */
 const char *dnsf_feat_name(unsigned id);

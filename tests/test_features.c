@@ -258,6 +258,33 @@ test_vector(void **state)
 	assert_int_equal(v[DNSF_F_FLOW_INFO], 512);
 	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++)
 		assert_in_range(v[i], 0, DNSF_FEAT_ONE);
+
+	/* The multiply-by-reciprocal transform equals the division definition, for every
+	 * feature, around every boundary and over the whole range (powers of two and neighbours,
+	 * and a pseudo-random sweep). */
+	{
+		static const int32_t edge[] = {
+		    INT32_MIN, -1,    0,       1,       2,        3,        255,      256,
+		    1000,      1023,  1024,    4095,    4096,     65534,    65535,    65536,
+		    86399,     86400, 1048575, 1048576, 16777214, 16777215, 16777216, INT32_MAX};
+		uint32_t seed = 12345;
+		int32_t ref[DNSF_F_VEC_COUNT];
+
+		for (unsigned round = 0; round < 200000; round++) {
+			for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
+				seed = seed * 1664525u + 1013904223u;
+				if (round < sizeof(edge) / sizeof(edge[0]))
+					f.v[i] = edge[round];
+				else if (round & 1)
+					f.v[i] = (int32_t)(seed >> (seed & 31));
+				else
+					f.v[i] = (int32_t)(seed % 70000u);
+			}
+			dnsf_feat_vector(&f, v);
+			dnsf_feat_vector_ref(&f, ref);
+			assert_memory_equal(v, ref, sizeof(ref));
+		}
+	}
 }
 
 int
