@@ -41,6 +41,7 @@
 #include "dnsf_config.h"
 #include "dnsf_engine.h"
 #include "dnsf_lsrc.h"
+#include "dnsf_model.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
 #include "dnsf_rename.h"
@@ -67,6 +68,7 @@ struct stats {
 	uint64_t t_reason[DNSF_R__COUNT], b_reason[DNSF_R__COUNT];
 	uint64_t kind_q[DNSF_SYN__COUNT], kind_drop[DNSF_SYN__COUNT];
 	uint64_t rules[2][RULE_BUCKETS], model[2][MODEL_BUCKETS];
+	uint64_t model_exact[2][DNSF_MODEL_SCORE_MAX + 1]; /* for the FPR thresholds */
 	struct sess *s;
 	size_t ns, cap;
 	/* key -> session index + 1 (per capture) */
@@ -148,9 +150,12 @@ account(struct stats *st, const struct dnsf_lpkt *p, const struct dnsf_verdict *
 	const int t = p->label == 1;
 	if (v->score >= 0)
 		st->rules[t][v->score / 10 < RULE_BUCKETS - 1 ? v->score / 10 : RULE_BUCKETS - 1]++;
-	if (v->model_score >= 0)
+	if (v->model_score >= 0) {
 		st->model[t][v->model_score / 50 < MODEL_BUCKETS - 1 ? v->model_score / 50
 		                                                     : MODEL_BUCKETS - 1]++;
+		st->model_exact[t][v->model_score <= DNSF_MODEL_SCORE_MAX ? v->model_score
+		                                                          : DNSF_MODEL_SCORE_MAX]++;
+	}
 	if (blocked && v->reason < DNSF_R__COUNT)
 		(t ? st->t_reason : st->b_reason)[v->reason]++;
 	if (!t) {
@@ -224,6 +229,8 @@ stats_add(struct stats *a, const struct stats *b)
 			a->rules[c][i] += b->rules[c][i];
 		for (int i = 0; i < MODEL_BUCKETS; i++)
 			a->model[c][i] += b->model[c][i];
+		for (int i = 0; i <= DNSF_MODEL_SCORE_MAX; i++)
+			a->model_exact[c][i] += b->model_exact[c][i];
 	}
 	if (b->ns > 0) {
 		a->s = realloc(a->s, (a->ns + b->ns) * sizeof(*a->s));
@@ -326,6 +333,38 @@ print_hist(const char *title, const uint64_t *h, int n, int step, int overflow_a
 	printf("\n");
 }
 
+/* Smallest model threshold at which at most a share `fpr` of the scored benign messages would
+ * score at or above it (-1 without benign model scores). The score is monotone in the network's
+ * logit, so this is the (1 - fpr) quantile of the benign scores, exact up to ties. */
+static int
+fpr_threshold(const struct stats *st, double fpr)
+{
+	uint64_t n = 0, above = 0;
+	for (int i = 0; i <= DNSF_MODEL_SCORE_MAX; i++)
+		n += st->model_exact[0][i];
+	if (n == 0)
+		return -1;
+	for (int t = DNSF_MODEL_SCORE_MAX; t >= 0; t--) {
+		above += st->model_exact[0][t];
+		if ((double)above > fpr * (double)n)
+			return t + 1 <= DNSF_MODEL_SCORE_MAX ? t + 1 : DNSF_MODEL_SCORE_MAX;
+	}
+	return 0;
+}
+
+/* Share of scored tunnel messages at or above threshold t. */
+static double
+tunnel_share(const struct stats *st, int t)
+{
+	uint64_t n = 0, hit = 0;
+	for (int i = 0; i <= DNSF_MODEL_SCORE_MAX; i++) {
+		n += st->model_exact[1][i];
+		if (i >= t)
+			hit += st->model_exact[1][i];
+	}
+	return n ? (double)hit / (double)n : 0.0;
+}
+
 /* ---- JSON ---- */
 
 static void
@@ -414,7 +453,8 @@ json_stats(FILE *f, const struct stats *st, int with_sessions)
 	jhist(f, st->model[1], MODEL_BUCKETS);
 	fprintf(f, ",\"benign\":");
 	jhist(f, st->model[0], MODEL_BUCKETS);
-	fprintf(f, "}}");
+	fprintf(f, "},\"model_threshold_for_fpr\":{\"1e-3\":%d,\"1e-4\":%d,\"1e-5\":%d}}",
+	        fpr_threshold(st, 1e-3), fpr_threshold(st, 1e-4), fpr_threshold(st, 1e-5));
 	if (with_sessions) {
 		fprintf(f, ",\"session_list\":[");
 		for (size_t i = 0; i < st->ns; i++) {
@@ -915,6 +955,16 @@ main(int argc, char **argv)
 	print_hist("rules benign", total.rules[0], RULE_BUCKETS, 10, 400);
 	print_hist("model tunnel", total.model[1], MODEL_BUCKETS, 50, 1000);
 	print_hist("model benign", total.model[0], MODEL_BUCKETS, 50, 1000);
+	if (fpr_threshold(&total, 1e-3) >= 0) {
+		static const double fprs[] = {1e-3, 1e-4, 1e-5};
+		printf("model threshold for a benign false-positive rate per scored message:");
+		for (int k = 0; k < 3; k++) {
+			int t = fpr_threshold(&total, fprs[k]);
+			printf(" %.0e: %d (tunnel messages at or above: %.4f)", fprs[k], t,
+			       tunnel_share(&total, t));
+		}
+		printf("\n");
+	}
 	if (sessions) {
 		printf(
 		    "\nsessions (capture client domain: queries passed first_block leaked_before "

@@ -5,7 +5,8 @@
  *   dnsfence-train -c CONFIG -o OUT.model [--label-suffix S]... [--holdout SUBSTR]...
  *                  [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]
  *                  [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]
- *                  [--epochs N] [--batch N] [--lr X] [--l2 X] [--tolerance T] [--fpr F]
+ *                  [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]
+ *                  [--tolerance T] [--fpr F]
  *                  [--no-rename] [--json REPORT.json] [--explain N] [--quiet] [PCAP...]
  *
  * 1. Examples. Every source — each capture file, and synthetic benign clients (dnsf_synth) — is
@@ -71,6 +72,11 @@
  * type = tunnel". Their flow context is what gives a tunnel away, and it grows with every query;
  * the rules and the verdict cache still see the whole session. */
 #define RAMP 16
+/* Benign examples of record types other than A/AAAA weigh this much more (--hard-negatives):
+ * mail servers' TXT, domain members' SRV and validating forwarders' DNSKEY are a few per cent of
+ * benign traffic but share their record types with nearly every tunnel example; unweighted, the
+ * network gives them up and learns "TXT = tunnel". */
+#define DEF_HARD_NEG 4.0
 
 static int quiet;
 static unsigned explain;
@@ -483,14 +489,14 @@ explain_worst(const struct dataset *d, const int32_t *iscore, const struct sourc
 static void
 usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: dnsfence-train -c CONFIG -o OUT.model [--label-suffix S]... [--holdout "
-	    "SUBSTR]...\n"
-	    "           [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]\n"
-	    "           [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]\n"
-	    "           [--epochs N] [--batch N] [--lr X] [--l2 X] [--tolerance T] [--fpr F]\n"
-	    "           [--no-rename] [--json REPORT.json] [--explain N] [--quiet] [PCAP...]\n");
+	fprintf(stderr,
+	        "usage: dnsfence-train -c CONFIG -o OUT.model [--label-suffix S]... [--holdout "
+	        "SUBSTR]...\n"
+	        "           [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]\n"
+	        "           [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]\n"
+	        "           [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]\n"
+	        "           [--tolerance T] [--fpr F] [--no-rename] [--json REPORT.json]\n"
+	        "           [--explain N] [--quiet] [PCAP...]\n");
 }
 
 static int
@@ -539,6 +545,7 @@ main(int argc, char **argv)
 	unsigned hidden[MAX_HIDDEN] = {16, 8};
 	uint32_t clients = 1000, val_clients = 500;
 	double seconds = 600, val_seconds = 600, tolerance = DEF_TOLERANCE, fpr = 1e-4;
+	double hard_neg = DEF_HARD_NEG;
 	struct dnsf_mlp_train_cfg tc;
 	char err[DNSF_ERR_MAX];
 	uint64_t v;
@@ -633,6 +640,10 @@ main(int argc, char **argv)
 		} else if (strcmp(a, "--l2") == 0) {
 			NEEDVAL();
 			if (parse_double(val, 0, 1, &tc.l2))
+				goto bad;
+		} else if (strcmp(a, "--hard-negatives") == 0) {
+			NEEDVAL();
+			if (parse_double(val, 0.01, 1000, &hard_neg))
 				goto bad;
 		} else if (strcmp(a, "--tolerance") == 0) {
 			NEEDVAL();
@@ -780,6 +791,8 @@ main(int argc, char **argv)
 			continue;
 		memcpy(raw_tr + k * NF, d.e[i].v, sizeof(d.e[i].v));
 		w_tr[k] = d.e[i].y && d.e[i].midx < RAMP ? (float)d.e[i].midx / RAMP : 1.0f;
+		if (!d.e[i].y && d.e[i].v[DNSF_F_TYPE_ADDR] == 0)
+			w_tr[k] = (float)hard_neg;
 		y_tr[k++] = d.e[i].y;
 	}
 	struct dnsf_model_norm norm[NF];
