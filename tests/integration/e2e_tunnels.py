@@ -16,13 +16,20 @@
   dnsperf FILE                 print "sent completed lost qps" from dnsperf's report.
   events FILE CLIENT DOMAIN ACTION WOULD
                                count event lines naming CLIENT and registered DOMAIN with
-                               this action and would-action; prints "N example-qname".
+                               this action and would-action ("any": whichever); prints
+                               "N example-qname".
   refused PCAP DOMAIN          from a capture (tshark), DNS traffic under DOMAIN: prints
                                "queries refused_answers other_answers unanswered_after_first"
                                (unanswered_after_first: queries sent after the first REFUSED
                                that got no answer at all, i.e. that the client had to time
                                out on).
   normalize FILE               dig batch output without the per-query ids (for diff).
+  event-summary FILE           events not about the tunnels' .test domains, by reason and
+                               query type, with examples (why benign traffic was flagged).
+  benign-pcap DIR OUT LOOPS QPS
+                               DIR/queries.txt as a capture of queries from 10.53.0.1 to
+                               10.53.0.2 at QPS, LOOPS times over: the benign workload for
+                               an offline `dnsfence --replay`.
 """
 import json
 import os
@@ -163,11 +170,11 @@ def cmd_gen_benign(d):
     r = random.Random(53)
     zones = {}   # zone -> list of local-data lines
     queries = []  # (name, type)
+    n_plain = 0   # queries so far that are ordinary names (the rest are look-alikes)
 
-    def add(zone, name, rtype, rdata, ask=True, ttl=300):
+    def add(zone, name, rtype, rdata, ttl=300):
         zones.setdefault(zone, []).append("%s. %d IN %s %s" % (name, ttl, rtype, rdata))
-        if ask:
-            queries.append((name, rtype))
+        queries.append((name, rtype))
 
     def v4(i):
         return "192.0.2.%d" % (i % 254 + 1) if i % 2 else "198.51.100.%d" % (i % 254 + 1)
@@ -191,6 +198,7 @@ def cmd_gen_benign(d):
         add(site, site, "TXT", '"v=spf1 mx -all"')
         # A name the zone does not have: NXDOMAIN is an answer too.
         queries.append(("nosuch%d.%s" % (i, site), "A"))
+    n_plain = len(queries)
 
     # Look-alikes under allow-listed suffixes (config/allowlist): hashes, reversed addresses,
     # CDN edge names. They must pass untouched.
@@ -268,6 +276,7 @@ def cmd_gen_benign(d):
                 seen.add(line)
                 q = "'" if '"' in line else '"'
                 f.write("local-data: %s%s%s\n" % (q, line, q))
+    n_all = len(queries)
     r.shuffle(queries)
     with open(os.path.join(d, "queries.txt"), "w") as f:
         for name, t in queries:
@@ -275,9 +284,7 @@ def cmd_gen_benign(d):
     with open(os.path.join(d, "sample.txt"), "w") as f:
         for name, t in queries[::7]:
             f.write("%s %s\n" % (name, t))
-    print("%d names (%d look-alikes), %d zones" % (
-        len(queries), sum(1 for n, _ in queries if not n.split(".")[-1] == "example"),
-        len(zones)))
+    print("%d names (%d look-alikes), %d local zones" % (n_all, n_all - n_plain, len(zones)))
 
 
 def cmd_dnsperf(path):
@@ -303,7 +310,7 @@ def cmd_events(path, client, domain, action, would):
             continue
         df = ev.get("dnsfence", {})
         if (ev.get("src_ip") == client and df.get("regdomain") == domain and
-                df.get("action") == action and df.get("would") == would):
+                action in ("any", df.get("action")) and would in ("any", df.get("would"))):
             n += 1
             example = example or ev.get("dns", {}).get("rrname", "")
     print(n, example[:80] or "-")
@@ -343,6 +350,41 @@ def cmd_refused(pcap, domain):
     print(len(queries), n_ref, n_other, unanswered)
 
 
+def cmd_event_summary(path):
+    groups = {}
+    for line in open(path):
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        df = ev.get("dnsfence", {})
+        if df.get("regdomain", "").endswith(".test"):
+            continue
+        key = (df.get("reason"), ev.get("dns", {}).get("rrtype"))
+        g = groups.setdefault(key, [0, []])
+        g[0] += 1
+        if len(g[1]) < 3:
+            g[1].append("%s (score %s, model %s)" % (ev.get("dns", {}).get("rrname"),
+                                                     df.get("score"), df.get("model_score")))
+    for (reason, rrtype), (n, ex) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
+        print("%d x reason %s, %s: %s" % (n, reason, rrtype, "; ".join(ex)))
+
+
+def cmd_benign_pcap(d, out, loops, qps):
+    from scapy.all import DNS, DNSQR, IP, UDP, Ether, PcapWriter
+    qs = [line.split() for line in open(os.path.join(d, "queries.txt")) if line.strip()]
+    w = PcapWriter(out, sync=False)
+    t0 = 1700000000.0
+    for i in range(len(qs) * int(loops)):
+        name, qtype = qs[i % len(qs)]
+        p = (Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+             IP(src="10.53.0.1", dst="10.53.0.2") / UDP(sport=40000 + i % 4, dport=53) /
+             DNS(id=i & 0xFFFF, rd=1, qd=DNSQR(qname=name, qtype=qtype)))
+        p.time = t0 + i / float(qps)
+        w.write(p)
+    w.close()
+
+
 ID_RE = re.compile(r"\bid: \d+")
 
 
@@ -357,6 +399,7 @@ def main():
         "sink": (cmd_sink, 3), "send": (cmd_send, 4), "wait-bytes": (cmd_wait_bytes, 3),
         "gen-benign": (cmd_gen_benign, 1), "dnsperf": (cmd_dnsperf, 1),
         "events": (cmd_events, 5), "refused": (cmd_refused, 2), "normalize": (cmd_normalize, 1),
+        "event-summary": (cmd_event_summary, 1), "benign-pcap": (cmd_benign_pcap, 4),
     }
     if not a or a[0] not in cmds or len(a) - 1 != cmds[a[0]][1]:
         sys.stderr.write(__doc__)
