@@ -7,7 +7,7 @@ libdpdk-dev dpdk-dev dpdk libcyaml-dev libyaml-dev libcmocka-dev libpcap-dev
 publicsuffix libpsl-dev psl
 python3 python3-scapy tshark tcpdump dnsutils iproute2 ethtool procps
 unbound iodine dns2tcp dnsperf valgrind
-debhelper dpkg-dev man-db groff-base systemd"
+debhelper dpkg-dev man-db groff-base systemd chromium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
