@@ -190,8 +190,10 @@ def replay(d, tag, frames, malformed="drop", flows=4096):
     passed = os.path.join(d, tag + "-passed.pcap")
     dropped = os.path.join(d, tag + "-dropped.pcap")
     events = os.path.join(d, tag + "-events.jsonl")
+    # No --file-prefix: a replay then uses dnsf<pid> and removes that EAL runtime directory
+    # when it ends, so the test leaves nothing under /var/run/dpdk.
     cmd = [DNSFENCE, "-c", cfg, "--replay", cap, "--passed", passed, "--dropped", dropped,
-           "--events", events, "--file-prefix", "dnsf_test_floods_%d_%s" % (os.getpid(), tag)]
+           "--events", events]
     print("run (%d packets): %s" % (n, " ".join(cmd)), file=sys.stderr)
     t = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -205,6 +207,8 @@ def replay(d, tag, frames, malformed="drop", flows=4096):
         p.kill()
         check(False, "%s: replay did not finish within 60 s" % tag)
     out, err = p.communicate()
+    check(not os.path.exists("/var/run/dpdk/dnsf%d" % p.pid),
+          "%s: the replay left /var/run/dpdk/dnsf%d behind" % (tag, p.pid))
     secs = time.monotonic() - t
     if not check(p.returncode == 0, "%s: exit status %s, stderr: %s" % (tag, p.returncode,
                                                                          err[-2000:])):
