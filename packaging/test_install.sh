@@ -148,13 +148,17 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null 2>&1 && command -v setpriv >
 	for d in lo va vb vc vd; do ip -n "$ns" link set "$d" up; done
 	live=$D$confdir/live.yaml
 	/usr/bin/python3 - "$cfg" "$live" <<'PY'
-import sys
+import re, sys
 s = open(sys.argv[1]).read()
 ports = ('ports:\n  - { name: inside, device: "net_af_packet0,iface=va" }\n'
          '  - { name: outside, device: "net_af_packet1,iface=vc" }\n'
          'pairs:\n  - { inside: inside, outside: outside }')
 assert "ports: []\npairs: []" in s and 'eal: ["' in s
 s = s.replace("ports: []\npairs: []", ports).replace('eal: ["', 'eal: ["--no-huge", "-m", "1024", "')
+# The probe below reads the metrics endpoint: pin it, whatever the shipped default becomes.
+s = re.sub(r'(?m)^metrics:\n  listen: .*$', 'metrics:\n  listen: "127.0.0.1:9117"', s)
+if 'listen: "127.0.0.1:9117"' not in s:
+    s += '\nmetrics:\n  listen: "127.0.0.1:9117"\n'
 open(sys.argv[2], "w").write(s)
 PY
 	ip netns exec "$ns" setpriv --bounding-set "$bset" --inh-caps -all --no-new-privs \
