@@ -167,6 +167,7 @@ def rnd_str(r, alphabet, n):
 
 
 def cmd_gen_benign(d):
+    os.makedirs(d, exist_ok=True)
     r = random.Random(53)
     zones = {}   # zone -> list of local-data lines
     queries = []  # (name, type)
