@@ -87,24 +87,25 @@ work=$(mktemp -d /tmp/dnsf-e2e.XXXXXX)
 exec 3>&2 # the trap reports here even while a command's stderr is redirected
 declare -A FENCE_PID=() FENCE_PREFIX=()
 UNBOUND_PID=""
+TRY_PIDS=() # background tunnel attempts of the running phase
 
 cleanup() {
-	local rc=$? n
-	for n in "${!FENCE_PID[@]}"; do
-		kill -TERM "${FENCE_PID[$n]}" 2>/dev/null
+	local rc=$? n p
+	# Fast first (meson's timeout follows SIGTERM with SIGKILL): the tunnel attempts running in
+	# the background, then everything inside the namespaces (dnsfence in the fence namespace,
+	# unbound, tunnel ends, sinks) goes with them.
+	for p in "${TRY_PIDS[@]}"; do
+		pkill -KILL -P "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
 	done
-	for n in "${!FENCE_PID[@]}"; do
-		for _ in $(seq 1 50); do kill -0 "${FENCE_PID[$n]}" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "${FENCE_PID[$n]}" 2>/dev/null
-		if [ "$rc" -ne 0 ]; then
-			echo "---- dnsfence '$n' stderr (tail)" >&3
-			tail -n 20 "$work/$n.err" >&3 2>/dev/null
-		fi
-	done
-	[ -n "$UNBOUND_PID" ] && kill "$UNBOUND_PID" 2>/dev/null
-	# Kills whatever still runs in the namespaces (tunnel servers and clients, sinks).
 	"$NETNS_SH" down "$TAG"
 	wait 2>/dev/null
+	if [ "$rc" -ne 0 ]; then
+		for n in "${!FENCE_PID[@]}"; do
+			echo "---- dnsfence '$n' stderr (tail)" >&3
+			tail -n 20 "$work/$n.err" >&3 2>/dev/null
+		done
+	fi
 	for n in "${!FENCE_PREFIX[@]}"; do rm -rf "/var/run/dpdk/${FENCE_PREFIX[$n]}"; done
 	if [ "$rc" -ne 0 ] && [ "${E2E_KEEP:-0}" = 1 ]; then
 		echo "work directory kept: $work" >&3
@@ -366,13 +367,15 @@ EOF
 
 # tunnels PHASE UP_S XFER_S IDS...: all configs in parallel (each bounded by UP_S + XFER_S).
 tunnels() {
-	local phase=$1 up_s=$2 xfer_s=$3 id jobs=()
+	local phase=$1 up_s=$2 xfer_s=$3 id
 	shift 3
+	TRY_PIDS=()
 	for id in "$@"; do
 		tunnel_try "$phase" "$id" "$up_s" "$xfer_s" &
-		jobs+=($!)
+		TRY_PIDS+=($!)
 	done
-	wait "${jobs[@]}"
+	wait "${TRY_PIDS[@]}"
+	TRY_PIDS=()
 	sweep
 }
 # sweep: nothing of a phase may outlive it (a leftover server would hold its address).
