@@ -290,6 +290,13 @@ summarize(const struct stats *st, struct summary *sm)
 	free(lat);
 }
 
+/* "n/a" without data: a run of benign traffic alone has no tunnel target to meet or miss. */
+static const char *
+verdict(uint64_t n, int ok)
+{
+	return n == 0 ? "n/a" : ok ? "met" : "MISSED";
+}
+
 static double
 ratio(uint64_t a, uint64_t b)
 {
@@ -917,11 +924,11 @@ main(int argc, char **argv)
 	       "%llu B (<= 1024: %s); benign queries dropped %llu/%llu = %.2e (<= 1e-4: %s)\n",
 	       (unsigned long long)sm.blocked, (unsigned long long)sm.sessions,
 	       ratio(sm.blocked, sm.sessions),
-	       ratio(sm.blocked, sm.sessions) >= 0.99 ? "met" : "MISSED",
-	       (unsigned long long)sm.leak_max, sm.leak_max <= 1024 ? "met" : "MISSED",
+	       verdict(sm.sessions, ratio(sm.blocked, sm.sessions) >= 0.99),
+	       (unsigned long long)sm.leak_max, verdict(sm.sessions, sm.leak_max <= 1024),
 	       (unsigned long long)total.bq_drop, (unsigned long long)total.bq,
 	       ratio(total.bq_drop, total.bq),
-	       ratio(total.bq_drop, total.bq) <= 1e-4 ? "met" : "MISSED");
+	       verdict(total.bq, ratio(total.bq_drop, total.bq) <= 1e-4));
 	printf("tunnel responses passed %llu/%llu; benign responses dropped %llu/%llu; "
 	       "non-DNS %llu, malformed %llu, fragments %llu, truncated records %llu, rename "
 	       "failed %llu\n",
