@@ -47,7 +47,10 @@
 	X(oversize_passed, "frames longer than the linear buffer (16 KiB), passed undecided")      \
 	X(refuse_failed, "refuse answers that could not be sent (no mbuf); the query was dropped") \
 	X(capture_written, "replay: dropped and refused originals written to the --dropped file")  \
-	X(capture_failed, "replay: originals not written to the --dropped file (no mbuf)")
+	X(capture_failed, "replay: originals not written to the --dropped file (no mbuf)")        \
+	X(forensic_captured, "dropped frames handed to the control core for forensics.pcap")      \
+	X(forensic_skipped,                                                                        \
+	  "dropped frames not captured: over forensics.rate or the capture ring was full")
 
 struct dnsf_app_stats {
 #define DNSF_X_FIELD(name, help) uint64_t name;
@@ -118,6 +121,8 @@ struct dnsf_lcore {
 	struct rte_eth_dev_tx_buffer *txb[DNSF_APP_MAX_PORTS]; /* per destination app port */
 	struct dnsf_txctx txctx[DNSF_APP_MAX_PORTS];
 	struct rte_ring *ev_ring; /* SP/SC, elements are struct dnsf_event; worker -> control */
+	struct rte_ring *cap_ring; /* SP/SC mbufs, worker -> control (forensics.pcap); NULL = off */
+	uint64_t cap_tat_tsc;      /* worker: forensics rate limit, theoretical arrival (GCRA) */
 	struct rte_mempool *pool; /* for copies (refuse answers of multi-seg frames, capture) */
 	struct dnsf_event ev;     /* scratch the engine fills */
 	uint8_t linear[DNSF_APP_LINEAR_MAX]; /* multi-segment frames, made linear */
@@ -220,6 +225,14 @@ struct dnsf_app {
 	/* Prometheus endpoint (dnsf_metrics.c): control-owned, polled by the control loop. */
 	struct dnsf_metrics metrics;
 
+	/* forensics.pcap (dnsf_forensics.c): control-owned writer; cap_interval_tsc is set before
+	 * launch and read by workers. */
+	FILE *cap_file;
+	uint64_t cap_file_bytes;
+	uint64_t cap_interval_tsc; /* TSC cycles per captured frame (1 / forensics.rate) */
+	uint64_t cap_written;      /* frames written to the pcap files */
+	uint64_t cap_write_errors; /* frames not written (I/O error, file not open) */
+
 	/* events.syslog (dnsf_syslog.c): control-owned. */
 	struct dnsf_syslog syslog;
 };
@@ -272,6 +285,12 @@ int dnsf_reload_init(struct dnsf_app *app, char *err, size_t errlen);
 void dnsf_reload_status_init(struct dnsf_app *app);
 void dnsf_reload_poll(struct dnsf_app *app);
 void dnsf_reload_fini(struct dnsf_app *app);
+
+/* dnsf_forensics.c: init before launch (rings and the first file; 0 or -1 with err), poll from
+ * the control loop, fini once the workers have stopped (drains, closes). */
+int dnsf_forensics_init(struct dnsf_app *app, char *err, size_t errlen);
+void dnsf_forensics_poll(struct dnsf_app *app);
+void dnsf_forensics_fini(struct dnsf_app *app);
 
 /* dnsf_syslog.c: open is 0, or -1 with a one-line reason (the caller warns; sends retry the
  * connection). send: one event, its JSON line already formatted; never blocks. */

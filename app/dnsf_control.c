@@ -246,6 +246,7 @@ dnsf_control_run(struct dnsf_app *app)
 		watchdog(app, tsc);
 		dnsf_reload_poll(app);       /* SIGHUP: lists and event log */
 		dnsf_metrics_poll(app, tsc); /* never blocks */
+		dnsf_forensics_poll(app);    /* forensics.pcap */
 		if (interval > 0 && tsc - last_stats >= interval) {
 			last_stats = tsc;
 			if (app->verbose_stats)

@@ -226,6 +226,12 @@ dnsf_metrics_render(const struct dnsf_app *app, char **out, size_t *out_len)
 	        app->lists.reloads_ok);
 	bprintf(&b, "dnsfence_list_reloads_total{result=\"error\"} %" PRIu64 "\n",
 	        app->lists.reloads_failed);
+	help(&b, "dnsfence_forensic_pcap_frames_total", "counter",
+	     "frames the control core wrote to forensics.pcap, or could not (result)");
+	bprintf(&b, "dnsfence_forensic_pcap_frames_total{result=\"written\"} %" PRIu64 "\n",
+	        app->cap_written);
+	bprintf(&b, "dnsfence_forensic_pcap_frames_total{result=\"error\"} %" PRIu64 "\n",
+	        app->cap_write_errors);
 	help(&b, "dnsfence_syslog_messages_total", "counter",
 	     "events sent to syslog (events.syslog) by result");
 	bprintf(&b, "dnsfence_syslog_messages_total{result=\"sent\"} %" PRIu64 "\n",

@@ -14,6 +14,7 @@
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 #include <rte_ring_elem.h>
 
 #include "dnsf_app.h"
@@ -89,6 +90,23 @@ copy_frame(struct dnsf_lcore *lc, const uint8_t *src, uint32_t len)
 	}
 	memcpy(d, src, len);
 	return c;
+}
+
+/* forensics.pcap (dnsf_forensics.c): hand a dropped frame itself to control, at most
+ * forensics.rate a second with bursts of up to one second's worth (GCRA). 1 = taken. */
+static inline int
+capture_live(struct dnsf_lcore *lc, struct rte_mbuf *m)
+{
+	const uint64_t tsc = rte_rdtsc();
+	uint64_t tat = lc->cap_tat_tsc > tsc ? lc->cap_tat_tsc : tsc;
+
+	if (tat - tsc > g_app.tsc_hz || rte_ring_sp_enqueue(lc->cap_ring, m) != 0) {
+		DNSF_STAT_INC(&lc->app, forensic_skipped);
+		return 0;
+	}
+	lc->cap_tat_tsc = tat + g_app.cap_interval_tsc;
+	DNSF_STAT_INC(&lc->app, forensic_captured);
+	return 1;
 }
 
 /* Replay --dropped: the original of a dropped or refused frame goes to the capture sink. */
@@ -226,6 +244,8 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 				tx_to(lc, app->sink, m);
 				break;
 			}
+			if (lc->cap_ring != NULL && capture_live(lc, m))
+				break;
 			rte_pktmbuf_free(m);
 			break;
 		case DNSF_ACT_REFUSE:

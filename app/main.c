@@ -617,12 +617,15 @@ run(struct cli *c)
 		rc = setup_tx_buffers(app, err, sizeof(err));
 	if (rc == 0)
 		rc = dnsf_reload_init(app, err, sizeof(err));
+	if (rc == 0)
+		rc = dnsf_forensics_init(app, err, sizeof(err));
 	if (rc == 0 && g_cfg.telemetry)
 		rc = dnsf_telemetry_register(app, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "dnsfence: %s\n", err);
 		dnsf_ports_shutdown(app);
 		dnsf_reload_fini(app);
+		dnsf_forensics_fini(app);
 		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
 		if (own_prefix)
@@ -650,6 +653,7 @@ run(struct cli *c)
 	dnsf_control_run(app);
 	dnsf_metrics_close(app);
 	dnsf_reload_fini(app); /* workers have stopped */
+	dnsf_forensics_fini(app); /* before the ports and pools go */
 	dnsf_syslog_close(app);
 
 	/* 5. Stop: workers have flushed; let the ports finish, keep what telemetry may ask. */

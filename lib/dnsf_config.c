@@ -130,6 +130,9 @@ dnsf_config_defaults(struct dnsf_config *cfg)
 
 	cfg->telemetry = 1;
 	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "127.0.0.1:9117");
+	cfg->forensics.rate = 100;
+	cfg->forensics.max_size_kb = 102400;
+	cfg->forensics.files = 5;
 
 	cfg->detect.enabled = 1;
 	cfg->detect.action = DNSF_ACT_DROP;
@@ -556,6 +559,13 @@ struct raw_metrics {
 	char *listen;
 };
 
+struct raw_forensics {
+	char *pcap;
+	char *rate;
+	char *max_size_kb;
+	char *files;
+};
+
 struct raw_rules {
 	char *threshold;
 	char *subdomain_len;
@@ -619,6 +629,7 @@ struct raw_config {
 	struct raw_events *events;
 	char *telemetry;
 	struct raw_metrics *metrics;
+	struct raw_forensics *forensics;
 	struct raw_detection *detection;
 	struct raw_model *model;
 	struct raw_hardening *hardening;
@@ -707,6 +718,14 @@ static const cyaml_schema_field_t metrics_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t forensics_fields[] = {
+    F_STR("pcap", struct raw_forensics, pcap),
+    F_STR("rate", struct raw_forensics, rate),
+    F_STR("max_size_kb", struct raw_forensics, max_size_kb),
+    F_STR("files", struct raw_forensics, files),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t rules_fields[] = {
     F_STR("threshold", struct raw_rules, threshold),
     F_STR("subdomain_len", struct raw_rules, subdomain_len),
@@ -771,6 +790,7 @@ static const cyaml_schema_field_t top_fields[] = {
     F_MAP("events", struct raw_config, events, events_fields),
     F_STR("telemetry", struct raw_config, telemetry),
     F_MAP("metrics", struct raw_config, metrics, metrics_fields),
+    F_MAP("forensics", struct raw_config, forensics, forensics_fields),
     F_MAP("detection", struct raw_config, detection, detection_fields),
     F_MAP("model", struct raw_config, model, model_fields),
     F_MAP("hardening", struct raw_config, hardening, hardening_fields),
@@ -1119,6 +1139,7 @@ check_writable_dir(struct ctx *c, const char *key, const char *path)
 	char dir[DNSF_PATH_MAX];
 	char *slash;
 	struct stat st;
+	const char *what = strncmp(key, "forensics", 9) == 0 ? "the capture" : "the event log";
 
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return fail(c, key, "'%s' is a directory, not a file", path);
@@ -1129,11 +1150,11 @@ check_writable_dir(struct ctx *c, const char *key, const char *path)
 	else if (slash)
 		*slash = '\0';
 	if (stat(dir, &st) != 0)
-		return fail(c, key, "directory '%s' of the event log: %s", dir, strerror(errno));
+		return fail(c, key, "directory '%s' of %s: %s", dir, what, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return fail(c, key, "'%s' (where the event log goes) is not a directory", dir);
+		return fail(c, key, "'%s' (where %s goes) is not a directory", dir, what);
 	if (access(dir, W_OK | X_OK) != 0)
-		return fail(c, key, "cannot write the event log into '%s': %s", dir,
+		return fail(c, key, "cannot write %s into '%s': %s", what, dir,
 		            strerror(errno));
 	return 0;
 }
@@ -1729,6 +1750,9 @@ check_whole(struct ctx *c, struct dnsf_config *cfg)
 	if (cfg->event_log[0] && strcmp(cfg->event_log, "-") != 0 &&
 	    check_writable_dir(c, "events.log", cfg->event_log) < 0)
 		return -1;
+	if (cfg->forensics.pcap[0] &&
+	    check_writable_dir(c, "forensics.pcap", cfg->forensics.pcap) < 0)
+		return -1;
 	/* Like the PSL: the exception list is read only when case randomization runs. */
 	if (cfg->harden.case_randomization && cfg->harden.case_exceptions[0] &&
 	    check_readable(c, "hardening.case_exceptions", cfg->harden.case_exceptions,
@@ -1804,6 +1828,15 @@ convert(struct ctx *c, const struct raw_config *r, struct dnsf_config *cfg)
 			            SHOWN(cfg->event_syslog));
 	}
 	if (r->metrics && conv_metrics(c, r->metrics, cfg) < 0)
+		return -1;
+	if (r->forensics &&
+	    (get_path(c, "forensics.pcap", r->forensics->pcap, cfg->forensics.pcap, NULL) < 0 ||
+	     num_u32(c, "forensics.rate", r->forensics->rate, 1, 1000000, &cfg->forensics.rate) <
+	         0 ||
+	     num_u32(c, "forensics.max_size_kb", r->forensics->max_size_kb, 1, 4194304,
+	             &cfg->forensics.max_size_kb) < 0 ||
+	     num_u32(c, "forensics.files", r->forensics->files, 1, 100, &cfg->forensics.files) <
+	         0))
 		return -1;
 	if (get_bool(c, "telemetry", r->telemetry, &cfg->telemetry) < 0 ||
 	    conv_detection(c, r->detection, &cfg->detect) < 0 ||

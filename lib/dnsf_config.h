@@ -174,6 +174,13 @@ struct dnsf_config {
 	/* events.syslog: "" = off (default), else the absolute path of a local syslog datagram
 	 * socket ("/dev/log"); events are sent there too, one JSON object per message. */
 	char event_syslog[DNSF_PATH_MAX];
+	/* forensics.*: dropped packets to a rotating pcap, written by the control core (live). */
+	struct {
+		char pcap[DNSF_PATH_MAX]; /* "" = off (default) */
+		uint32_t rate;            /* packets per second per worker, 1..1000000 (default 100) */
+		uint32_t max_size_kb;     /* rotate past this size, 1..4194304 (default 102400) */
+		uint32_t files;           /* files kept: pcap, pcap.1 .. pcap.(files-1); 1..100 (5) */
+	} forensics;
 	uint8_t telemetry;             /* default 1 */
 	/* metrics.listen: Prometheus endpoint "ADDR:PORT" ("[V6]:PORT" for IPv6), checked by
 	 * dnsf_listen_parse(); "" = off. Default "127.0.0.1:9117" (loopback). */

@@ -85,6 +85,7 @@ lists: { allow: allow.txt, deny: deny.txt }
 telemetry: true
 metrics: { listen: "127.0.0.1:$MPORT" }
 events: { log: events.jsonl }
+forensics: { pcap: drops.pcap, rate: 20, max_size_kb: 2, files: 3 }
 detection: { enabled: false, action: drop }
 EOC
 "$DNSFENCE" -c "$work/ops.yaml" --check >/dev/null || dnsf_fail "the test config does not pass --check"
@@ -224,6 +225,46 @@ m=$(scrape) || bad "scrape after reloads failed"
 [ "$(metric "$m" 'dnsfence_list_reloads_total{result="error"}')" -eq 1 ] || bad "metrics: reload errors != 1"
 [ "$(metric "$m" 'dnsfence_list_reloads_total{result="ok"}')" -ge 1 ] || bad "metrics: no successful reload counted"
 [ "$(metric "$m" 'dnsfence_list_entries{list="deny"}')" -eq 2 ] || bad "metrics: deny entries != 2"
+
+# ---- forensics: 60 deny-listed queries at once; at most 20/s (plus a 1 s burst) are captured,
+# the rest counted as skipped; the files rotate at 2 KiB, 3 kept, each a valid pcap of DNS
+# queries for listed names.
+C "$DNSF_PY" -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(60):
+    name = b"".join(bytes([len(l)]) + l for l in [b"q%d" % i, b"www", b"blocked", b"example"]) + b"\0"
+    s.sendto(struct.pack("!HHHHHH", 0x7000 + i, 0x0100, 1, 0, 0, 0) + name + b"\0\1\0\1", (sys.argv[1], 53))
+' "$SERVER_IP"
+sleep 1
+m=$(scrape) || bad "scrape after the forensic burst failed"
+cap=$(metric "$m" 'dnsfence_forensic_captured_total{lcore="1"}')
+skip=$(metric "$m" 'dnsfence_forensic_skipped_total{lcore="1"}')
+vd=$(metric "$m" 'dnsfence_verdict_drop_total{lcore="1"}')
+written=$(metric "$m" 'dnsfence_forensic_pcap_frames_total{result="written"}')
+echo "forensics: captured $cap skipped $skip (drops $vd), written $written" >&2
+[ $((cap + skip)) -eq "$vd" ] || bad "forensics: captured $cap + skipped $skip != dropped $vd"
+[ "$skip" -ge 30 ] || bad "forensics: only $skip skipped of a 60-frame burst at rate 20"
+[ "$cap" -ge 15 ] || bad "forensics: only $cap frames captured"
+[ "$written" -eq "$cap" ] || bad "forensics: $written written != $cap captured"
+[ -e "$work/drops.pcap.3" ] && bad "forensics: drops.pcap.3 exists with files: 3"
+[ -s "$work/drops.pcap.1" ] || bad "forensics: no rotation at 2 KiB (no drops.pcap.1)"
+"$DNSF_PY" - "$work" "$written" <<'EOPY' || bad "forensics: the pcap files are not what was dropped"
+import os, sys
+from scapy.all import rdpcap, DNS
+d, want = sys.argv[1], int(sys.argv[2])
+total = 0
+for f in ("drops.pcap.2", "drops.pcap.1", "drops.pcap"):
+    p = os.path.join(d, f)
+    if not os.path.exists(p):
+        continue
+    assert os.path.getsize(p) <= 2048, "%s is %d bytes" % (f, os.path.getsize(p))
+    for pkt in rdpcap(p):
+        q = pkt[DNS].qd.qname.decode().rstrip(".").lower()
+        assert pkt[DNS].qr == 0 and (q.endswith("blocked.example") or q.endswith("example.org")), q
+        total += 1
+assert total == want, "%d frames in the files, %d written" % (total, want)
+EOPY
 last_dl=$(metric "$m" 'dnsfence_denylisted_total{lcore="1"}')
 
 kill -TERM "$DNSF_PID"
