@@ -15,6 +15,10 @@
           40 queries, no benign query dropped;
       and the first configuration again with --rename-base: same counts, no frame fed to the
       engine still names a label suffix, every checksum right (tshark, when installed).
+  check_tools.py shipped DNSFENCE_EVAL MODEL_LOAD REPO_ROOT
+      The shipped config/dnsfence.model loads with this build's feature schema (a feature change
+      without `make model` fails here, not at a user's startup), and the shipped config with it
+      cuts the tunnel of config/demo.pcap within 1 KiB while passing every benign look-up.
   check_tools.py train DNSFENCE_TRAIN MODEL_LOAD REPO_ROOT
       A toy training set (three tunnel "configurations" as capture files, one held out, plus
       synthetic benign clients from a small made-up name list): dnsfence-train must write a
@@ -410,9 +414,38 @@ def train_main(trainbin, loadbin, repo):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def shipped_main(evalbin, loadbin, repo):
+    model = os.path.join(repo, "config", "dnsfence.model")
+    p = run([loadbin, model])
+    check(p.returncode == 0 and p.stdout.startswith("ok 36 "),
+          "config/dnsfence.model does not load with this build (run `make model`): %s%s" % (
+              p.stdout, p.stderr))
+    tmp = tempfile.mkdtemp(prefix="dnsf-shipped-test.")
+    try:
+        js = os.path.join(tmp, "demo.json")
+        p = run([evalbin, "-c", os.path.join(repo, "config", "dnsfence.yaml"), "--json", js,
+                 "--label-suffix", "tun.dnsfence-demo.test",
+                 os.path.join(repo, "config", "demo.pcap")])
+        if check(p.returncode == 0, "eval on demo.pcap: exit %d" % p.returncode):
+            r = json.load(open(js))
+            t = r["total"]
+            check(r["model"].endswith("dnsfence.model"), "shipped config names no model")
+            check(t["sessions"] == 1 and t["sessions_blocked"] == 1,
+                  "demo tunnel: %d of %d sessions cut" % (t["sessions_blocked"], t["sessions"]))
+            check(t["leaked_bytes"]["max"] <= 1024, "demo tunnel leaked %d B" %
+                  t["leaked_bytes"]["max"])
+            check(t["benign_queries"] > 50 and t["benign_queries_dropped"] == 0,
+                  "demo benign: %d of %d dropped" % (t["benign_queries_dropped"],
+                                                     t["benign_queries"]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "eval":
         eval_main(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 5 and sys.argv[1] == "shipped":
+        shipped_main(sys.argv[2], sys.argv[3], sys.argv[4])
     elif len(sys.argv) >= 5 and sys.argv[1] == "train":
         train_main(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
