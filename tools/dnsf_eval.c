@@ -774,8 +774,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "dnsfence-eval: %s\n", err);
 			return 1;
 		}
+	struct dnsf_synth_names *sn = NULL;
 	if (nnames) {
-		struct dnsf_synth_names *sn;
 		struct dnsf_synth *sy;
 		if (dnsf_synth_names_load(&sn, names, nnames, psl, part_mod, part_lo, part_hi, err,
 		                          sizeof(err)) != 0 ||
@@ -785,7 +785,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "dnsfence-eval: %s\n", err);
 			return 1;
 		}
-		/* sn stays alive with the synthesizer until exit. */
+		/* sn stays alive with the synthesizer: freed after the sources are closed. */
 	}
 	for (unsigned i = 0, base = npcaps + (nnames ? 1 : 0); i < ntuns; i++) {
 		struct dnsf_tun *tn;
@@ -1032,8 +1032,18 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (unsigned i = 0; i < nsrc; i++)
+	for (unsigned i = 0; i < nsrc; i++) {
 		dnsf_lsrc_close(src[i]);
+		free(st[i].s);
+		free(st[i].map);
+	}
+	for (unsigned t = 0; t < ntools; t++)
+		free(tools[t].s);
+	free(total.s);
+	free(tools);
+	free(st);
+	free(src);
+	dnsf_synth_names_free(sn);
 	dnsf_engine_free(eng);
 	dnsf_psl_free(psl);
 	return 0;

@@ -213,6 +213,8 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 	char err[DNSF_ERR_MAX];
 	int rc;
 
+	struct dnsf_synth_names *sn = NULL;
+
 	memset(&t, 0, sizeof(t));
 	/* Training and validation tunnels live under different (random) base domains. */
 	if (op->rename) {
@@ -223,7 +225,6 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 		if (dnsf_lsrc_open_pcap(&lo, s->path, &src, err, sizeof(err)) != 0)
 			goto fail;
 	} else {
-		struct dnsf_synth_names *sn;
 		struct dnsf_synth *sy;
 		struct dnsf_synth_cfg sc;
 		dnsf_synth_cfg_default(&sc);
@@ -238,9 +239,10 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 		                         s->val ? "synthetic-benign-val" : "synthetic-benign", &src,
 		                         err, sizeof(err)) != 0) {
 			dnsf_synth_names_free(sn);
+			sn = NULL;
 			goto fail;
 		}
-		/* The names live as long as the process: the synthesizer points into them. */
+		/* The synthesizer points into the names: freed after the source is closed. */
 	}
 	snprintf(s->name, sizeof(s->name), "%s", dnsf_lsrc_name(src));
 	snprintf(s->renamed, sizeof(s->renamed), "%s", dnsf_lsrc_renamed(src));
@@ -278,6 +280,7 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 	}
 	dnsf_worker_fini(&w);
 	dnsf_lsrc_close(src);
+	dnsf_synth_names_free(sn);
 	st_reset(&t);
 	if (rc < 0)
 		goto fail;
@@ -913,13 +916,14 @@ main(int argc, char **argv)
 
 	if (explain)
 		explain_worst(&d, iscore, src);
-	int agree = ag_val.max_abs <= tolerance;
+	int agree = ag_val.max_abs <= tolerance, rc = 0;
 	if (json_path != NULL) {
 		FILE *f = fopen(json_path, "w");
 		if (f == NULL) {
 			fprintf(stderr, "dnsfence-train: cannot write %s: %s\n", json_path,
 			        strerror(errno));
-			return 1;
+			rc = 1;
+			goto out;
 		}
 		fprintf(f,
 		        "{\"seed\":%llu,\"train_examples\":%zu,\"train_tunnel\":%zu,"
@@ -965,15 +969,31 @@ main(int argc, char **argv)
 		        "dnsfence-train: integer and float scores differ by %.2f > %.2f on a "
 		        "validation example (source %s): model not written\n",
 		        ag_val.max_abs, tolerance, w ? src[w->src].name : "?");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	if (dnsf_model_save(&model, out_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "dnsfence-train: %s\n", err);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	printf("model written to %s (%zu bytes)\n", out_path, dnsf_model_file_size(&model));
+out:
 	dnsf_mlp_free(net);
 	dnsf_engine_free(eng);
 	dnsf_psl_free(psl);
-	return 0;
+	for (size_t i = 0; i < d.n; i++)
+		free(d.qname[i]);
+	free(d.qname);
+	free(d.e);
+	free(raw_tr);
+	free(raw_all);
+	free(x_tr);
+	free(w_tr);
+	free(y_tr);
+	free(x_cal);
+	free(y_cal);
+	free(iscore);
+	free(raw_val);
+	return rc;
 }
