@@ -156,9 +156,12 @@ dnsf_forensics_fini(struct dnsf_app *app)
 	uint16_t w;
 
 	for (w = 0; w < app->n_workers; w++) {
-		struct rte_ring *r = app->lc[w]->cap_ring;
+		struct rte_ring *r;
 		void *m;
 
+		if (app->lc[w] == NULL) /* a start that failed half-way */
+			continue;
+		r = app->lc[w]->cap_ring;
 		if (r == NULL)
 			continue;
 		while (rte_ring_sc_dequeue(r, &m) == 0) {
