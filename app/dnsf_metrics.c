@@ -302,8 +302,17 @@ dnsf_metrics_open(struct dnsf_app *app, char *err, size_t errlen)
 static void
 client_close(struct dnsf_metrics *m)
 {
-	if (m->cfd >= 0)
+	if (m->cfd >= 0) {
+		char junk[4096];
+		int k;
+
+		/* Unread input makes close() send a RST, which can destroy the answer still in
+		 * flight to the client: read (a bounded amount of) what it sent first. */
+		for (k = 0; k < 4 && recv(m->cfd, junk, sizeof(junk), MSG_DONTWAIT) > 0; k++)
+			;
+		shutdown(m->cfd, SHUT_WR);
 		close(m->cfd);
+	}
 	m->cfd = -1;
 	free(m->out);
 	m->out = NULL;

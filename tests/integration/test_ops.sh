@@ -134,7 +134,7 @@ names=$(sed -n 's/^[[:space:]]*X(\([a-z_0-9]*\),.*/\1/p' "$REPO/lib/dnsf_stats.h
 [ "$(echo "$names" | wc -l)" -ge 20 ] || dnsf_fail "could not read the counter list from dnsf_stats.h"
 for n in $names; do
 	v=$(metric "$m" "dnsfence_${n}_total{lcore=\"1\"}") || { bad "no dnsfence_${n}_total{lcore=\"1\"}"; continue; }
-	case $n in rx_packets | tx_packets) continue ;; esac # ARP/ND may arrive between the reads
+	case $n in rx_packets | tx_packets | non_dns) continue ;; esac # ARP/ND may arrive between the reads
 	t=$(dnsf_json_get "$stats" "/dnsfence/stats.$n") || { bad "no $n in /dnsfence/stats"; continue; }
 	[ "$v" = "$t" ] || bad "dnsfence_${n}_total $v != /dnsfence/stats $n $t"
 done
@@ -154,6 +154,12 @@ code=$("$DNSF_PY" -c 'import urllib.request,urllib.error,sys
 try: urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=b"x"), timeout=5)
 except urllib.error.HTTPError as e: print(e.code)' "$MURL")
 [ "$code" = 405 ] || bad "POST /metrics answered '$code', expected 405"
+# A request head larger than the 2 KiB bound is refused (431), not buffered.
+code=$("$DNSF_PY" -c 'import socket,sys
+s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),timeout=5)
+s.sendall(b"GET /metrics HTTP/1.0\r\nX-Pad: "+b"a"*3000)
+print(s.recv(64).split(b" ")[1].decode())' "$MPORT" 2>&1)
+[ "$code" = 431 ] || bad "an oversized request head answered '$code', expected 431"
 # A client that connects and says nothing does not hold up the next scrape for more than ~2 s.
 "$DNSF_PY" -c 'import socket,sys,time; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); time.sleep(4)' "$MPORT" &
 idle=$!
