@@ -281,10 +281,10 @@ fence_stop() {
 final() { dnsf_json_get "$(cat "$work/$1.final")" "$2" 2>/dev/null || echo -1; }
 
 # ---- one tunnel attempt --------------------------------------------------------------------
-# tunnel_try PHASE ID UP_S XFER_S NBYTES: run in the background, one per config. Starts the tunnel server and a
-# byte sink in the server namespace, the client in the client namespace; waits (bounded) for
-# the tunnel, sends NBYTES into it for at most XFER_S seconds, and writes
-# "state bytes seconds upcodec" to $work/PHASE.ID.result (state: up / down).
+# tunnel_try PHASE ID UP_S XFER_S NBYTES: run in the background, one per config. Starts the
+# tunnel server and a byte sink in the server namespace, the client in the client namespace;
+# waits (UP_S at most) for the tunnel, sends NBYTES into it for at most XFER_S seconds, and
+# writes "state bytes seconds upcodec" to $work/PHASE.ID.result (state: up / down).
 tunnel_try() {
 	local phase=$1 id=$2 up_s=$3 xfer_s=$4 nbytes=$5 tool rtype path ip dom net down extra
 	read -r tool rtype path ip dom net down extra <<<"${TUN[$id]}"
