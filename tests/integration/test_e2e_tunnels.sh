@@ -205,7 +205,10 @@ fence_start() {
 	local name=$1 mode=$2 action=$3 pin=$4 pout=$5 wl=$6 cl=$7 qtypes=$8 prefix hard=""
 	prefix="dnsf_e2e_${name}_$$"
 	[ "$qtypes" = off ] && hard="hardening: { rare_types: false }"
-	local model="model: { path: \"$MODEL\" }"
+	# The model combines with the rules as the shipped config says (model.combine).
+	local combine
+	combine=$(sed -n 's/^  combine: *\([a-z]*\).*/\1/p' "$REPO/config/dnsfence.yaml")
+	local model="model: { path: \"$MODEL\", combine: ${combine:-either} }"
 	[ "$MODEL" = none ] && model="# no model: rules only (E2E_MODEL=none)"
 	cat >"$work/$name.yaml" <<EOF
 # test_e2e_tunnels: $name
