@@ -8,7 +8,7 @@
 #include "dnsf_dns.h"
 
 /* Lower-casing table: A-Z -> a-z, NUL -> 0xff (qname must stay a C string), rest unchanged. */
-#define DNSF_LC(c)   ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c) == 0 ? 0xff : (c))
+#define DNSF_LC(c)   ((uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c) == 0 ? 0xff : (c)))
 #define DNSF_LC4(c)  DNSF_LC(c), DNSF_LC((c) + 1), DNSF_LC((c) + 2), DNSF_LC((c) + 3)
 #define DNSF_LC16(c) DNSF_LC4(c), DNSF_LC4((c) + 4), DNSF_LC4((c) + 8), DNSF_LC4((c) + 12)
 #define DNSF_LC64(c) DNSF_LC16(c), DNSF_LC16((c) + 16), DNSF_LC16((c) + 32), DNSF_LC16((c) + 48)
