@@ -290,7 +290,7 @@ test_minimal_defaults(void **state)
 	assert_int_equal(cfg->detect.rules.domain_info_bytes, 8192);
 	assert_string_equal(cfg->model.path, "");
 	assert_int_equal(cfg->model.threshold, 500);
-	assert_int_equal(cfg->model.combine, DNSF_COMBINE_EITHER);
+	assert_int_equal(cfg->model.combine, DNSF_COMBINE_RULES); /* advisory model, see config */
 	assert_int_equal(cfg->model.required, 1);
 
 	/* Valid for replay, not for a live run. */
@@ -786,7 +786,7 @@ test_shipped_config(void **state)
 	assert_string_equal(cfg->event_log, "");
 	snprintf(dst, sizeof(dst), "%s/shipped/dnsfence.model", tmpdir);
 	assert_string_equal(cfg->model.path, dst); /* the shipped model (make model) */
-	assert_int_equal(cfg->model.combine, DNSF_COMBINE_EITHER);
+	assert_int_equal(cfg->model.combine, DNSF_COMBINE_RULES); /* advisory model, see config */
 	assert_string_equal(cfg->detect.psl, "/usr/share/publicsuffix/public_suffix_list.dat");
 	snprintf(dst, sizeof(dst), "%s/shipped/allowlist", tmpdir);
 	assert_string_equal(cfg->allowlist, dst);
