@@ -290,7 +290,7 @@ test_minimal_defaults(void **state)
 	assert_int_equal(cfg->detect.rules.domain_info_bytes, 8192);
 	assert_string_equal(cfg->model.path, "");
 	assert_int_equal(cfg->model.threshold, 500);
-	assert_int_equal(cfg->model.combine, DNSF_COMBINE_RULES); /* advisory model, see config */
+	assert_int_equal(cfg->model.combine, DNSF_COMBINE_EITHER);
 	assert_int_equal(cfg->model.required, 1);
 
 	/* Valid for replay, not for a live run. */
