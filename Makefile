@@ -1,8 +1,18 @@
 # Thin wrapper so a new user needs two commands: `make demo` and `make test`.
 BUILD ?= build
 MESON_OPTS ?=
+# The sanitizer and fuzz builds live next to the main one (docs/robustness.md).
+ASAN_BUILD ?= $(BUILD)-asan
+FUZZ_BUILD ?= $(BUILD)-fuzz
+# Seconds each fuzz harness runs in `make test`; longer runs: fuzz/run.sh SECONDS.
+FUZZ_SECONDS ?= 15
+# Under the sanitizers: every unit test, and the integration tests that feed our own code hostile
+# or varied input through the real binary (replays, floods, config checks). The scenario tests
+# that spend their time in other programs (real tunnels, unbound, dpkg-buildpackage, Chromium)
+# run once, in the main build, to keep `make test` well under 20 minutes.
+ASAN_INTEGRATION ?= replay config_check demo floods
 
-.PHONY: deps build demo test model clean
+.PHONY: deps build demo test test-asan fuzz-short model clean
 
 deps:
 	./tools/install-deps.sh
@@ -20,8 +30,30 @@ demo: build
 		--passed $(BUILD)/demo/passed.pcap --dropped $(BUILD)/demo/dropped.pcap \
 		--events $(BUILD)/demo/events.jsonl
 
+# Everything CI runs, in order: the unit and integration suites; the same suites built with
+# AddressSanitizer + UndefinedBehaviorSanitizer; a bounded run of every fuzz harness.
 test: build
 	meson test -C $(BUILD) --print-errorlogs
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz-short
+
+# UB aborts (no recovery), so a report fails the test that caused it. GCC's sanitizer
+# instrumentation makes -Wformat-truncation and friends warn about things that are not there,
+# so this build does without -Werror (the main build keeps it).
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Dc_args=-fno-sanitize-recover=all \
+		-Dwerror_strict=false -Dnative=false $(MESON_OPTS)
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	UBSAN_OPTIONS=print_stacktrace=1 meson test -C $(ASAN_BUILD) --no-rebuild --print-errorlogs \
+		--suite unit
+	UBSAN_OPTIONS=print_stacktrace=1 meson test -C $(ASAN_BUILD) --no-rebuild --print-errorlogs \
+		$(ASAN_INTEGRATION)
+
+# libFuzzer harnesses (clang), FUZZ_SECONDS each; a crash fails the target (fuzz/run.sh).
+fuzz-short: deps
+	FUZZ_BUILD=$(FUZZ_BUILD) ./fuzz/run.sh $(FUZZ_SECONDS)
 
 # Regenerate config/dnsfence.model from ../shared/data and our own captures (deterministic;
 # held-out numbers in $(BUILD)/model/). See tools/make-model.sh and docs/model.md.
@@ -29,4 +61,4 @@ model: build
 	./tools/make-model.sh $(BUILD)/tools/dnsfence-train $(BUILD)/tools/dnsfence-eval $(BUILD)/model
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
