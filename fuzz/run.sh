@@ -40,8 +40,11 @@ HARNESSES=${*:-$ALL}
 
 if [ "$build" = 1 ]; then
 	if [ ! -f "$BUILD/build.ninja" ]; then
+		# No -Werror: clang warns where gcc (the main build, with -Werror) does not, e.g.
+		# -Wconstant-conversion on the untaken branch of a constant ?: in a table.
 		CC=clang meson setup "$BUILD" "$ROOT" -Dfuzz=true -Db_sanitize=address,undefined \
-			-Dnative=false -Dapp=disabled -Dtests=false >"$BUILD.setup.log" 2>&1 || {
+			-Dwerror_strict=false -Dnative=false -Dapp=disabled -Dtests=false \
+			>"$BUILD.setup.log" 2>&1 || {
 			cat "$BUILD.setup.log" >&2
 			echo "fuzz/run.sh: meson setup failed (needs clang and libclang-rt-14-dev)" >&2
 			exit 2
