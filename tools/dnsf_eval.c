@@ -25,6 +25,8 @@
  * (dnscat2, exfiltrator, beacon, slow; dnsf_tunsynth.h) under a random domain of its own.
  * --type-policy off turns hardening.types off (the shipped config refuses NULL and private-use
  * queries before detection; this measures the detector on those tunnels too).
+ * --forwarders PCT makes PCT % of the synthetic clients forwarders or NAT gateways for 20-200
+ * users each (a stress test of per-flow evidence; default 0).
  * --benign-part M:LO:HI keeps only the names whose registered domain falls in parts LO..HI-1 of
  * M (dnsf_synth_part; dnsfence-train validates on part 4 of 5: --benign-part 5:4:5).
  * --write-input records every frame as it was handed to the engine (after renaming; synthetic
@@ -642,6 +644,11 @@ main(int argc, char **argv)
 			if (sscanf(val, "%u:%u:%u", &part_mod, &part_lo, &part_hi) != 3 ||
 			    part_mod == 0 || part_lo >= part_hi || part_hi > part_mod)
 				goto bad;
+		} else if (strcmp(a, "--forwarders") == 0) {
+			NEEDVAL();
+			if (parse_u64(val, 100, &v))
+				goto bad;
+			scfg.forwarder_pct = (uint8_t)v;
 		} else if (strcmp(a, "--clients") == 0) {
 			NEEDVAL();
 			if (parse_u64(val, 1u << 22, &v) || v == 0)

@@ -10,8 +10,8 @@
 #include "dnsf_synth.h"
 
 static const char *const kind_names[DNSF_SYN__COUNT] = {
-    "popular",   "cdn",   "ad_hex", "chrome_probe", "dkim_acme_txt", "ptr",
-    "av_lookup", "dnsbl", "system", "mail",         "srv",           "dnssec"};
+    "popular", "cdn",    "ad_hex", "chrome_probe", "dkim_acme_txt", "ptr",  "av_lookup",
+    "dnsbl",   "system", "mail",   "srv",          "dnssec",        "admin"};
 
 const char *
 dnsf_synth_kind_name(unsigned k)
@@ -371,6 +371,8 @@ struct client {
 	uint8_t ad;     /* a domain member: SRV look-ups of domain controllers */
 	uint8_t dnssec; /* a validating forwarder: DS and DNSKEY look-ups */
 	uint32_t corp;  /* site index of its organisation's domain */
+	uint8_t tools;  /* an admin or a script: explicit CNAME/NS/SOA/MX/TXT/CAA look-ups */
+	uint16_t users; /* > 1: a forwarder or NAT gateway in front of this many users */
 	uint16_t edns;  /* 0: no OPT; else the UDP size its stub advertises */
 	uint8_t probed; /* Chrome probes sent */
 	double rate;    /* page views per second */
@@ -519,6 +521,14 @@ dnsf_synth_new(const struct dnsf_synth_cfg *c, const struct dnsf_synth_names *n,
 		k->rate = 1.0 / (c->view_min_s + (c->view_max_s - c->view_min_s) * unif(&s->r));
 		if (k->mail)
 			k->rate = 1.0 / (1.0 + 9.0 * unif(&s->r)); /* a message every 1..10 s */
+		k->tools = below(&s->r, 100) < 4;
+		k->users = 1;
+		if (!k->mail && c->forwarder_pct && below(&s->r, 100) < c->forwarder_pct) {
+			/* Its users' page views add up: many names of the popular domains. */
+			k->users = (uint16_t)(20 + below(&s->r, 181));
+			k->rate *= k->users;
+			k->tools = below(&s->r, 2);
+		}
 		k->next_port = (uint16_t)(1024 + below(&s->r, 60000));
 		struct ev v;
 		memset(&v, 0, sizeof(v));
@@ -601,7 +611,7 @@ site_name(const struct dnsf_synth_names *n, uint32_t si)
 static void
 lookalike(struct dnsf_synth *s, uint32_t ci, double t, uint32_t site)
 {
-	char name[300], a[80];
+	char name[300], a[80], b[40];
 	uint32_t r = below(&s->r, 100);
 
 	if (r < 30) {
@@ -621,8 +631,28 @@ lookalike(struct dnsf_synth *s, uint32_t ci, double t, uint32_t site)
 		         a);
 		ask(s, ci, t, name, DNSF_T_A, DNSF_SYN_CDN);
 	} else if (r < 62) {
-		/* Azure/Office blob hosts: long alphanumeric account names. */
-		rnd_str(&s->r, a, 10 + below(&s->r, 14), "abcdefghijklmnopqrstuvwxyz0123456789");
+		/* Azure storage accounts (3-24 lower-case letters and digits): mostly made of
+		 * words, a region and a number (onedriveclubprodbn20023), some made by deployment
+		 * templates: "st" and a 13-character hash (ARM's uniqueString). */
+		static const char *const w1[] = {
+		    "onedrive", "prod",   "media", "backup", "static", "diag",  "share",    "data",
+		    "logs",     "assets", "cdn",   "app",    "web",    "files", "telemetry"};
+		static const char *const w2[] = {"club", "store", "prd", "dev", "cache", "blob",
+		                                 "img",  "sync",  "fs",  "sa",  "acct",  ""};
+		static const char *const rg[] = {"bn", "weu", "eus", "neu", "sea", "wus", ""};
+		uint32_t kind = below(&s->r, 100);
+		if (kind < 15) {
+			rnd_str(&s->r, b, 13, "abcdefghijklmnopqrstuvwxyz234567");
+			snprintf(a, sizeof(a), "st%s", b);
+		} else {
+			snprintf(a, sizeof(a), "%s%s%s", w1[below(&s->r, 15)], w2[below(&s->r, 12)],
+			         rg[below(&s->r, 7)]);
+			if (kind >= 60) {
+				size_t l = strlen(a);
+				snprintf(a + l, sizeof(a) - l, "%u", below(&s->r, 100000));
+			}
+			a[24] = '\0';
+		}
 		snprintf(name, sizeof(name), "%s.blob.core.windows.net", a);
 		ask(s, ci, t, name, DNSF_T_A, DNSF_SYN_CDN);
 	} else if (r < 88) {
@@ -762,6 +792,29 @@ ad_lookup(struct dnsf_synth *s, uint32_t ci, double t)
 	}
 }
 
+/* An admin's or a script's look-ups of a site's names with explicit types (dig, monitoring). */
+static void
+admin_lookups(struct dnsf_synth *s, uint32_t ci, double t, uint32_t si)
+{
+	static const uint16_t types[] = {DNSF_T_CNAME, DNSF_T_CNAME, DNSF_T_CNAME, DNSF_T_CNAME,
+	                                 DNSF_T_NS,    DNSF_T_NS,    DNSF_T_SOA,   DNSF_T_SOA,
+	                                 DNSF_T_MX,    DNSF_T_TXT,   DNSF_T_CAA,   DNSF_T_A};
+	const struct dnsf_synth_names *n = s->n;
+	const struct site *st = &n->sites[si];
+
+	for (uint32_t i = 0, k = 1 + below(&s->r, 4); i < k; i++) {
+		char name[300];
+		if (st->nfq > 0 && below(&s->r, 3) != 0)
+			snprintf(name, sizeof(name), "%s",
+			         n->pool +
+			             n->fq[n->fq_of_site[st->fq_off + below(&s->r, st->nfq)]]);
+		else
+			snprintf(name, sizeof(name), "%s%s", st->www ? "www." : "",
+			         site_name(n, si));
+		ask(s, ci, t + 0.003 * i, name, types[below(&s->r, 12)], DNSF_SYN_ADMIN);
+	}
+}
+
 /* One page view of client ci at time t, and the next one scheduled. */
 static void
 page_view(struct dnsf_synth *s, uint32_t ci, double t)
@@ -805,6 +858,8 @@ page_view(struct dnsf_synth *s, uint32_t ci, double t)
 			ask(s, ci, t + dt + 0.0002, fq, DNSF_T_AAAA, DNSF_SYN_POPULAR);
 		dt += 0.002 + 0.01 * unif(&s->r);
 	}
+	if (k->tools && below(&s->r, k->users > 1 ? 10 : 3) == 0)
+		admin_lookups(s, ci, t + dt, si);
 	/* Third parties: analytics, ads, fonts, CDNs — the popular FQDNs. */
 	for (uint32_t i = 0, want = below(&s->r, 7); i < want; i++) {
 		const char *fq = n->pool + n->fq[zipf(&s->r, n->nfq)];
@@ -813,7 +868,9 @@ page_view(struct dnsf_synth *s, uint32_t ci, double t)
 			ask(s, ci, t + dt + 0.0002, fq, DNSF_T_AAAA, DNSF_SYN_POPULAR);
 		dt += 0.002 + 0.02 * unif(&s->r);
 	}
-	if (s->cfg.lookalikes)
+	/* A forwarder's cache answers most of its users' repeated look-alikes (ad frames, CDN
+	 * objects, storage accounts recur across users): one page view in five sends them on. */
+	if (s->cfg.lookalikes && (k->users == 1 || below(&s->r, 5) == 0))
 		for (uint32_t i = 0, want = below(&s->r, 3); i < want; i++)
 			lookalike(s, ci, t + dt + 0.01 * i, si);
 	if (below(&s->r, 8) == 0)
@@ -942,6 +999,59 @@ mail_answer(struct dnsf_dnsw *w, const struct ev *e, struct rng *r)
 	}
 }
 
+/* Answers to explicit-type look-ups of ordinary names (same convention as answers()). */
+static int
+admin_answer(struct dnsf_dnsw *w, const struct ev *e, struct rng *r)
+{
+	static const char *const cdn[] = {"edgekey.net", "cdn.cloudflare.net", "azureedge.net",
+	                                  "fastly.net", "akamaized.net"};
+	const char *name = e->name, *z = zone_of(name);
+	char target[300];
+	size_t at;
+
+	switch (e->qtype) {
+	case DNSF_T_CNAME:
+		if (below(r, 100) < 60)
+			return -1; /* not an alias: NODATA */
+		snprintf(target, sizeof(target), "%.*s.%s", (int)strcspn(z, "."), z,
+		         cdn[below(r, 5)]);
+		at = dnsf_dnsw_rr_begin(w, name, DNSF_T_CNAME, 300);
+		dnsf_dnsw_name(w, target);
+		dnsf_dnsw_rr_end(w, at);
+		return 1;
+	case DNSF_T_NS:
+		if (strcmp(name, z) != 0)
+			return -1; /* below the zone apex: NODATA */
+		for (unsigned i = 0, k = 2 + below(r, 3); i < k; i++) {
+			at = dnsf_dnsw_rr_begin(w, name, DNSF_T_NS, 86400);
+			snprintf(target, sizeof(target), "ns%u.%s", i + 1, z);
+			dnsf_dnsw_name(w, target);
+			dnsf_dnsw_rr_end(w, at);
+			if (i + 1 == k)
+				return (int)k;
+		}
+		return -1;
+	case DNSF_T_SOA:
+		soa(w, z, r);
+		return 1;
+	case DNSF_T_CAA:
+		if (below(r, 10) < 7)
+			return -1;
+		at = dnsf_dnsw_rr_begin(w, name, DNSF_T_CAA, 3600);
+		dnsf_dnsw_u8(w, 0);
+		dnsf_dnsw_u8(w, 5);
+		dnsf_dnsw_bytes(w, "issueletsencrypt.org", 20);
+		dnsf_dnsw_rr_end(w, at);
+		return 1;
+	case DNSF_T_MX:
+	case DNSF_T_TXT:
+		return mail_answer(w, e, r);
+	default:
+		addrs(w, name, DNSF_T_A, r, 1);
+		return 1;
+	}
+}
+
 /* The answer section of a NOERROR response; returns the record count, or -1 for NODATA
  * (the caller adds an SOA) and -2 for NXDOMAIN. */
 static int
@@ -1013,6 +1123,8 @@ answers(struct dnsf_dnsw *w, const struct ev *e, struct rng *r)
 		return 1;
 	case DNSF_SYN_MAIL:
 		return mail_answer(w, e, r);
+	case DNSF_SYN_ADMIN:
+		return admin_answer(w, e, r);
 	case DNSF_SYN_SRV:
 		if (e->qtype != DNSF_T_SRV || below(r, 100) < 30)
 			return -2;

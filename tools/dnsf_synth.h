@@ -11,8 +11,11 @@
  * hashes, 32-hex ad frames, Chrome's random single-label probes, DKIM and ACME TXT look-ups,
  * reverse DNS, antivirus hash look-ups and DNSBL queries. Some clients are not browsers: mail
  * servers (SPF, DKIM, DMARC, MTA-STS TXT, MX, TLSA, DNSBL for every message), domain members
- * (SRV look-ups of domain controllers), validating forwarders (DS and DNSKEY): the record types
- * tunnels like to use have everyday users too, and a classifier must not learn "TXT = tunnel".
+ * (SRV look-ups of domain controllers), validating forwarders (DS and DNSKEY), admins and scripts
+ * (explicit CNAME, NS, SOA, MX, TXT, CAA look-ups of ordinary names), and optionally forwarders
+ * or NAT gateways that stand for 20-200 users each (many names of one domain from one address):
+ * the record types and the volumes tunnels show have everyday users too, and a classifier must
+ * not learn "TXT = tunnel" or "CNAME = tunnel".
  * The resolver answers each query a few milliseconds later with plausible records (CNAME
  * chains, A/AAAA sets, HTTPS or NODATA, big DKIM TXT keys and DNSKEY sets, NXDOMAIN for probes
  * and most DNSBL look-ups); EDNS0 use is a per-client trait.
@@ -47,6 +50,7 @@ enum dnsf_synth_kind {
 	DNSF_SYN_MAIL,        /* mail servers: SPF / DKIM / DMARC / MTA-STS TXT, MX, TLSA */
 	DNSF_SYN_SRV,         /* service discovery: AD domain controllers, Kerberos, autodiscover */
 	DNSF_SYN_DNSSEC,      /* validating forwarders: DS and DNSKEY */
+	DNSF_SYN_ADMIN,       /* admins and scripts: explicit CNAME, NS, SOA, MX, TXT, CAA */
 	DNSF_SYN__COUNT
 };
 const char *dnsf_synth_kind_name(unsigned k);
@@ -64,16 +68,18 @@ size_t dnsf_synth_names_fqdns(const struct dnsf_synth_names *n);
 unsigned dnsf_synth_part(const char *regdomain, unsigned part_mod);
 
 struct dnsf_synth_cfg {
-	uint32_t clients;     /* default 2000 */
-	double seconds;       /* simulated time (default 3600) */
-	uint64_t seed;        /* default 1 */
-	uint64_t t0_us;       /* time of the first page view (default 1.7e15 = 2023-11-14) */
-	double view_min_s;    /* each client's mean page-view interval is drawn from */
-	double view_max_s;    /* [view_min_s, view_max_s] (default 5..65 s) */
-	uint8_t lookalikes;   /* CDN / ad / probe / TXT shapes (default 1) */
-	uint8_t allowlisted;  /* PTR / AV / DNSBL shapes (default 1) */
-	uint8_t responses;    /* emit the resolver's answers too (default 1) */
-	uint8_t v6_share_pct; /* clients on IPv6 (default 20) */
+	uint32_t clients;      /* default 2000 */
+	double seconds;        /* simulated time (default 3600) */
+	uint64_t seed;         /* default 1 */
+	uint64_t t0_us;        /* time of the first page view (default 1.7e15 = 2023-11-14) */
+	double view_min_s;     /* each client's mean page-view interval is drawn from */
+	double view_max_s;     /* [view_min_s, view_max_s] (default 5..65 s) */
+	uint8_t lookalikes;    /* CDN / ad / probe / TXT shapes (default 1) */
+	uint8_t allowlisted;   /* PTR / AV / DNSBL shapes (default 1) */
+	uint8_t responses;     /* emit the resolver's answers too (default 1) */
+	uint8_t v6_share_pct;  /* clients on IPv6 (default 20) */
+	uint8_t forwarder_pct; /* clients that are forwarders / NAT gateways for 20-200 users
+	                          (default 0: a stress test, see docs/detection.md) */
 };
 void dnsf_synth_cfg_default(struct dnsf_synth_cfg *c);
 

@@ -6,6 +6,7 @@
  *                  [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]
  *                  [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]
  *                  [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]
+ *                  [--forwarders PCT]
  *                  [--tolerance T] [--fpr F]
  *                  [--no-rename] [--json REPORT.json] [--explain N] [--quiet] [PCAP...]
  *
@@ -77,6 +78,11 @@
  * benign traffic but share their record types with nearly every tunnel example; unweighted, the
  * network gives them up and learns "TXT = tunnel". */
 #define DEF_HARD_NEG 4.0
+/* Per cent of the synthetic benign clients that are forwarders or NAT gateways for 20-200 users
+ * (--forwarders): one address with many names of the popular domains, at a rate no single user
+ * has. Without them the only high-volume flows in the data are tunnels, and the network took a
+ * load test's ordinary CNAME look-ups (dnsperf through unbound, tests/integration) for one. */
+#define DEF_FORWARDERS 3
 
 static int quiet;
 static unsigned explain;
@@ -185,6 +191,7 @@ struct source {
 	uint32_t clients;
 	double seconds;
 	uint64_t seed;
+	uint8_t forwarder_pct;
 	/* filled while reading */
 	char name[256], renamed[256];
 	uint64_t msgs, tunnel, benign, kept;
@@ -231,6 +238,7 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 		sc.clients = s->clients;
 		sc.seconds = s->seconds;
 		sc.seed = s->seed;
+		sc.forwarder_pct = s->forwarder_pct;
 		if (dnsf_synth_names_load(&sn, op->names, op->nnames, lo.psl, BENIGN_PARTS,
 		                          s->part_lo, s->part_hi, err, sizeof(err)) != 0)
 			goto fail;
@@ -498,8 +506,8 @@ usage(void)
 	        "           [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]\n"
 	        "           [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]\n"
 	        "           [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]\n"
-	        "           [--tolerance T] [--fpr F] [--no-rename] [--json REPORT.json]\n"
-	        "           [--explain N] [--quiet] [PCAP...]\n");
+	        "           [--forwarders PCT] [--tolerance T] [--fpr F] [--no-rename]\n"
+	        "           [--json REPORT.json] [--explain N] [--quiet] [PCAP...]\n");
 }
 
 static int
@@ -549,6 +557,7 @@ main(int argc, char **argv)
 	uint32_t clients = 1000, val_clients = 500;
 	double seconds = 600, val_seconds = 600, tolerance = DEF_TOLERANCE, fpr = 1e-4;
 	double hard_neg = DEF_HARD_NEG;
+	uint64_t forwarders = DEF_FORWARDERS;
 	struct dnsf_mlp_train_cfg tc;
 	char err[DNSF_ERR_MAX];
 	uint64_t v;
@@ -648,6 +657,10 @@ main(int argc, char **argv)
 			NEEDVAL();
 			if (parse_double(val, 0.01, 1000, &hard_neg))
 				goto bad;
+		} else if (strcmp(a, "--forwarders") == 0) {
+			NEEDVAL();
+			if (parse_u64(val, 100, &forwarders))
+				goto bad;
 		} else if (strcmp(a, "--tolerance") == 0) {
 			NEEDVAL();
 			if (parse_double(val, 0, 1000, &tolerance))
@@ -706,6 +719,7 @@ main(int argc, char **argv)
 		src[nsrc].part_hi = BENIGN_PARTS - 1;
 		src[nsrc].clients = clients;
 		src[nsrc].seconds = seconds;
+		src[nsrc].forwarder_pct = (uint8_t)forwarders;
 		src[nsrc++].seed = op.seed * 1000 + 1;
 		src[nsrc].path = NULL;
 		src[nsrc].val = 1;
@@ -713,6 +727,7 @@ main(int argc, char **argv)
 		src[nsrc].part_hi = BENIGN_PARTS;
 		src[nsrc].clients = val_clients;
 		src[nsrc].seconds = val_seconds;
+		src[nsrc].forwarder_pct = (uint8_t)forwarders;
 		src[nsrc++].seed = op.seed * 1000 + 2;
 	}
 
