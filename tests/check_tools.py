@@ -221,8 +221,12 @@ def eval_main(evalbin, repo):
         # 1. Lists only, nothing listed.
         cfg1 = write_config(os.path.join(tmp, "pass.yaml"))
         js = os.path.join(tmp, "pass.json")
-        p = run([evalbin, "-c", cfg1, "--json", js] + suffix_args + paths)
+        page = os.path.join(tmp, "pass.html")
+        p = run([evalbin, "-c", cfg1, "--json", js, "--html", page] + suffix_args + paths)
         if check(p.returncode == 0, "eval (pass) exit %d" % p.returncode):
+            html = open(page).read()
+            check(html.count("<svg") >= 4 and SUFFIX_A in html and "</html>" in html,
+                  "--html page: plots or sessions missing")
             r = json.load(open(js))
             for (path, client, man), cap in zip(caps, r["captures"]):
                 compare("pass", cap, expected(man, client))

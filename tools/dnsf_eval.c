@@ -29,6 +29,8 @@
  * users each (a stress test of per-flow evidence; default 0).
  * --benign-part M:LO:HI keeps only the names whose registered domain falls in parts LO..HI-1 of
  * M (dnsf_synth_part; dnsfence-train validates on part 4 of 5: --benign-part 5:4:5).
+ * --html writes the totals as a self-contained page (tools/dnsf_report_html.h): score histograms
+ * per class, detection latency and leaked bytes per session.
  * --write-input records every frame as it was handed to the engine (after renaming; synthetic
  * traffic included) for inspection with tshark.
  * "Dropped" means the engine decided a blocking action (drop, refuse, or log / monitor's would-be
@@ -47,6 +49,7 @@
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
 #include "dnsf_rename.h"
+#include "dnsf_report_html.h"
 #include "dnsf_synth.h"
 #include "dnsf_tunsynth.h"
 
@@ -499,6 +502,79 @@ json_stats(FILE *f, const struct stats *st, int with_sessions)
 	fputc('}', f);
 }
 
+/* ---- HTML page ---- */
+
+static void
+addr_text(const struct sess *s, char *out, size_t len)
+{
+	if (s->ip_version == 6)
+		snprintf(out, len, "%x:%x:%x:%x:%x:%x:%x:%x", s->client[0] << 8 | s->client[1],
+		         s->client[2] << 8 | s->client[3], s->client[4] << 8 | s->client[5],
+		         s->client[6] << 8 | s->client[7], s->client[8] << 8 | s->client[9],
+		         s->client[10] << 8 | s->client[11], s->client[12] << 8 | s->client[13],
+		         s->client[14] << 8 | s->client[15]);
+	else
+		snprintf(out, len, "%u.%u.%u.%u", s->client[0], s->client[1], s->client[2],
+		         s->client[3]);
+}
+
+static int
+write_html(const char *path, const struct stats *t, const struct dnsf_config *cfg,
+           const char *cfg_path)
+{
+	struct dnsf_report r;
+	struct dnsf_report_session *rs = calloc(t->ns ? t->ns : 1, sizeof(*rs));
+	char(*addr)[48] = calloc(t->ns ? t->ns : 1, sizeof(*addr));
+	size_t n = 0;
+	FILE *f;
+	int rc = -1;
+
+	if (rs == NULL || addr == NULL)
+		die_oom();
+	for (size_t i = 0; i < t->ns; i++) {
+		const struct sess *s = &t->s[i];
+		if (s->queries == 0)
+			continue;
+		addr_text(s, addr[n], sizeof(addr[n]));
+		rs[n].client = addr[n];
+		rs[n].domain = s->domain;
+		rs[n].queries = s->queries;
+		rs[n].blocked = s->first_block != 0;
+		rs[n].latency = s->first_block ? s->first_block - 1 : s->queries;
+		rs[n].leaked = s->leaked_before;
+		n++;
+	}
+	memset(&r, 0, sizeof(r));
+	r.title = "dnsfence-eval";
+	r.config = cfg_path;
+	r.model_path = cfg->model.path[0] ? cfg->model.path : "none";
+	r.model_threshold = cfg->model.path[0] ? cfg->model.threshold : -1;
+	r.rules_threshold = cfg->detect.rules.threshold;
+	r.tunnel_queries = t->tq;
+	r.tunnel_passed = t->tq_pass;
+	r.benign_queries = t->bq;
+	r.benign_dropped = t->bq_drop;
+	r.rules_hist[0] = t->rules[0];
+	r.rules_hist[1] = t->rules[1];
+	r.model_hist[0] = t->model[0];
+	r.model_hist[1] = t->model[1];
+	r.rules_n = RULE_BUCKETS;
+	r.rules_bucket = 10;
+	r.model_n = MODEL_BUCKETS;
+	r.model_bucket = 50;
+	r.sess = rs;
+	r.n_sess = n;
+	f = fopen(path, "w");
+	if (f != NULL) {
+		rc = dnsf_report_html_write(f, &r);
+		if (fclose(f) != 0)
+			rc = -1;
+	}
+	free(rs);
+	free(addr);
+	return rc;
+}
+
 /* ---- main ---- */
 
 static pcap_dumper_t *dumper;
@@ -558,7 +634,7 @@ int
 main(int argc, char **argv)
 {
 	const char *cfg_path = NULL, *json_path = NULL, *rename = NULL, *model = NULL;
-	const char *write_input = NULL;
+	const char *write_input = NULL, *html_path = NULL;
 	struct dnsf_tun_cfg tuns[24];
 	static char tun_domains[24][64];
 	unsigned ntuns = 0;
@@ -621,6 +697,9 @@ main(int argc, char **argv)
 				tuns[ntuns].interval_s = iv;
 			tuns[ntuns].client = (uint8_t)(ntuns + 1);
 			ntuns++;
+		} else if (strcmp(a, "--html") == 0) {
+			NEEDVAL();
+			html_path = val;
 		} else if (strcmp(a, "--write-input") == 0) {
 			NEEDVAL();
 			write_input = val;
@@ -1038,6 +1117,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "dnsfence-eval: cannot write %s\n", json_path);
 			return 1;
 		}
+	}
+	if (html_path != NULL && write_html(html_path, &total, &cfg, cfg_path) != 0) {
+		fprintf(stderr, "dnsfence-eval: cannot write %s\n", html_path);
+		return 1;
 	}
 	for (unsigned i = 0; i < nsrc; i++) {
 		dnsf_lsrc_close(src[i]);
