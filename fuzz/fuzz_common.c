@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dnsf_features.h"
+#include "dnsf_model.h"
 #include "fuzz_common.h"
 
 #define FUZZ_SLOTS 8
@@ -115,4 +117,50 @@ fuzz_write_file(const char *path, const void *buf, size_t len)
 		fprintf(stderr, "fuzz: close %s: %s\n", path, strerror(errno));
 		abort();
 	}
+}
+
+size_t
+fuzz_model_file(uint8_t *buf, size_t cap, unsigned variant, int32_t last_bias)
+{
+	static const unsigned shapes[FUZZ_MODEL_VARIANTS][5] = {
+	    {16, 8, 1}, {1}, {64, 48, 1}, {32, 64, 16, 1}};
+	static struct dnsf_model m;
+	unsigned widths[DNSF_MODEL_MAX_LAYERS + 1], n_layers = 0;
+	char err[FUZZ_ERR_MAX];
+	size_t n;
+
+	widths[0] = DNSF_F_VEC_COUNT <= DNSF_MODEL_MAX_IN ? DNSF_F_VEC_COUNT : DNSF_MODEL_MAX_IN;
+	variant %= FUZZ_MODEL_VARIANTS;
+	while (n_layers < DNSF_MODEL_MAX_LAYERS && shapes[variant][n_layers] != 0) {
+		widths[n_layers + 1] = shapes[variant][n_layers];
+		n_layers++;
+	}
+	if (dnsf_model_init(&m, dnsf_feat_schema_hash(), n_layers, widths, err, sizeof(err)) != 0)
+		goto fail;
+	snprintf(m.desc, sizeof(m.desc), "fuzz seed %u", variant);
+	for (unsigned k = 0; k < n_layers; k++) {
+		struct dnsf_model_layer *l = &m.layer[k];
+
+		l->shift = 8;
+		for (unsigned o = 0; o < widths[k + 1]; o++) {
+			l->mult[o] = 1 << 8;
+			l->bias[o] = k + 1 == n_layers ? last_bias
+			                               : ((int32_t)(o * 7919 % 2001) - 1000) * 16;
+			for (unsigned i = 0; i < widths[k]; i++)
+				dnsf_model_set_weight(
+				    &m, k, o, i,
+				    (int8_t)((int)((o * 31 + i * 17 + k) % 255) - 127));
+		}
+	}
+	if (dnsf_model_validate(&m, err, sizeof(err)) != 0)
+		goto fail;
+	n = dnsf_model_serialize(&m, buf, cap);
+	if (n == 0) {
+		snprintf(err, sizeof(err), "does not serialise into %zu bytes", cap);
+		goto fail;
+	}
+	return n;
+fail:
+	fprintf(stderr, "fuzz: building model variant %u: %s\n", variant, err);
+	abort();
 }

@@ -42,4 +42,13 @@ const char *fuzz_tmp_path(unsigned slot, const char *name);
  * about the code under test, but silently fuzzing nothing would be worse). */
 void fuzz_write_file(const char *path, const void *buf, size_t len);
 
+/* Valid model files for seeds and for the engine harness, built with the public model API only
+ * (dnsf_model_init/set_weight/serialize), so they follow changes of the file format: this
+ * build's feature schema and count, shapes by variant (0: 16-8-1, 1: 1, 2: 64-48-1,
+ * 3: 32-64-16-1; the wide ones reach the 32/48/64-lane kernels), hidden biases spread around 0
+ * and `last_bias` on the output, which sets the (input-independent: normalisation is left at
+ * "feature ignored") score. Returns the file size, or aborts. */
+#define FUZZ_MODEL_VARIANTS 4
+size_t fuzz_model_file(uint8_t *buf, size_t cap, unsigned variant, int32_t last_bias);
+
 #endif

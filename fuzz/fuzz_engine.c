@@ -6,7 +6,8 @@
  * features, flow and domain updates, rules, verdict cache, the refuse builder, hardening (0x20
  * case randomization and restoration, EDNS clamp, oversize truncation) and event formatting.
  *
- * Input: byte 0 picks one of N_ENGINES engines (see LLVMFuzzerInitialize). Then records:
+ * Input: byte 0 picks one of N_ENGINES engines (see LLVMFuzzerInitialize: actions, monitor,
+ * ports, hardening, and two with a quantized model). Then records:
  *   u8 step    now += step ms for step < 240, else (step - 239) minutes
  *   u16 hdr    big endian: bits 0-10 length; bit 15 "echo": the record's bytes are answer records
  *              appended to a response built from the last UDP query the engine passed, exactly as
@@ -30,11 +31,12 @@
 #include "dnsf_config.h"
 #include "dnsf_engine.h"
 #include "dnsf_event.h"
+#include "dnsf_model.h"
 #include "dnsf_pkt.h"
 #include "fuzz_common.h"
 #include "fuzz_pkt_check.h"
 
-#define N_ENGINES  6
+#define N_ENGINES  8
 #define MAX_FRAMES 256
 #define FRAME_MAX  2048
 
@@ -100,6 +102,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_write_file(fuzz_tmp_path(0, "psl.dat"), psl_text, sizeof(psl_text) - 1);
 	fuzz_write_file(fuzz_tmp_path(0, "allow.txt"), allow_text, sizeof(allow_text) - 1);
 	fuzz_write_file(fuzz_tmp_path(0, "deny.txt"), deny_text, sizeof(deny_text) - 1);
+	{
+		/* Two models, loaded from files as the engine does. Their normalisation ignores the
+		 * features, so the output bias decides: every message scores 1000 (high) or 0
+		 * (low). */
+		static uint8_t mf[DNSF_MODEL_MAX_FILE];
+		size_t n = fuzz_model_file(mf, sizeof(mf), 2, 1 << 28);
+
+		fuzz_write_file(fuzz_tmp_path(2, "high.model"), mf, n);
+		n = fuzz_model_file(mf, sizeof(mf), 3, -(1 << 28));
+		fuzz_write_file(fuzz_tmp_path(3, "low.model"), mf, n);
+	}
 	exc = fuzz_tmp_path(1, "case-exceptions");
 	fuzz_write_file(exc, exc_text, sizeof(exc_text) - 1);
 	path = fuzz_tmp_path(0, "engine.yaml");
@@ -138,6 +151,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		case 5:
 			harden_on(&cfg, "", 1232, DNSF_OVERSIZE_DROP);
 			cfg.harden.rare_types = 0;
+			break;
+		case 6: /* a model that calls everything a tunnel, either/refuse */
+			snprintf(cfg.model.path, sizeof(cfg.model.path), "%s",
+			         fuzz_tmp_path(2, "high.model"));
+			cfg.model.combine = DNSF_COMBINE_EITHER;
+			cfg.model.threshold = 500;
+			cfg.detect.action = DNSF_ACT_REFUSE;
+			break;
+		case 7: /* model and rules must agree (the model never does); hardening on */
+			snprintf(cfg.model.path, sizeof(cfg.model.path), "%s",
+			         fuzz_tmp_path(3, "low.model"));
+			cfg.model.combine = DNSF_COMBINE_BOTH;
+			cfg.model.threshold = 500;
+			harden_on(&cfg, "", 1232, DNSF_OVERSIZE_TRUNCATE);
 			break;
 		}
 		if (dnsf_engine_create(&cfg, &engines[i], err, sizeof(err)) != 0)

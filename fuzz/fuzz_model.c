@@ -10,10 +10,11 @@
  * model passes dnsf_model_validate(), scores any feature vector (zeros, bytes of the input,
  * INT32 extremes) within 0..1000 without UB, serialises back to the very bytes it came from and
  * loads again into an identical model.
- * LLVMFuzzerInitialize() builds a valid model with the public API and proves it loads, so the
- * harness cannot silently fuzz only the error paths. With -dnsf_write_seed=DIR it also writes
- * that model file into DIR (fuzz/run.sh does this for its work corpus, so the seeds always
- * match the current file format; fuzz/corpus/model/ holds one written the same way).
+ * LLVMFuzzerInitialize() builds valid models of every shape fuzz_model_file() knows and proves
+ * they load, so the harness cannot silently fuzz only the error paths. With
+ * -dnsf_write_seed=DIR it also writes those model files into DIR (fuzz/run.sh does this for its
+ * work corpus, so the seeds always match the current file format; fuzz/corpus/model/ holds one
+ * written the same way).
  */
 #include <limits.h>
 #include <string.h>
@@ -139,35 +140,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* A small valid model built with the public API only (so it follows format changes). */
-static size_t
-build_seed(uint8_t *buf, size_t cap, unsigned variant)
-{
-	static struct dnsf_model m;
-	unsigned widths[4] = {N_FEAT, 16, 8, 1};
-	unsigned n_layers = variant == 0 ? 3 : 1;
-	char err[FUZZ_ERR_MAX];
-
-	if (variant != 0)
-		widths[1] = 1;
-	if (dnsf_model_init(&m, schema, n_layers, widths, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fuzz_model: init: %s\n", err);
-		abort();
-	}
-	snprintf(m.desc, sizeof(m.desc), "fuzz seed %u", variant);
-	for (unsigned k = 0; k < n_layers; k++)
-		for (unsigned o = 0; o < widths[k + 1]; o++)
-			for (unsigned i = 0; i < widths[k]; i++)
-				dnsf_model_set_weight(
-				    &m, k, o, i,
-				    (int8_t)((int)((o * 31 + i * 17 + k) % 255) - 127));
-	if (dnsf_model_validate(&m, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fuzz_model: validate: %s\n", err);
-		abort();
-	}
-	return dnsf_model_serialize(&m, buf, cap);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -181,8 +153,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (int i = 1; i < *argc; i++)
 		if (strncmp((*argv)[i], "-dnsf_write_seed=", 17) == 0)
 			dir = (*argv)[i] + 17;
-	for (unsigned v = 0; v < 2; v++) {
-		size_t n = build_seed(seed, sizeof(seed), v);
+	for (unsigned v = 0; v < FUZZ_MODEL_VARIANTS; v++) {
+		size_t n = fuzz_model_file(seed, sizeof(seed), v, (int32_t)(v * 40000) - 60000);
 		char err[FUZZ_ERR_MAX];
 		struct dnsf_model *m = NULL;
 

@@ -139,7 +139,7 @@ def gen_frames(out):
 def gen_engine(out, cap):
     d = os.path.join(out, "engine")
     frames = [f for f, _ in cap.frames]
-    for v in range(6):
+    for v in range(8):
         blob = bytes([v]) + b"".join(engine_record(f, 1) for f in frames)
         write(os.path.join(d, "sample-v%d" % v), blob[:16384])
     rng = Rng(0x5EED)
