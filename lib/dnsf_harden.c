@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "dnsf_csum.h"
 #include "dnsf_event.h"
 #include "dnsf_harden.h"
 #include "dnsf_name.h"
@@ -379,26 +380,6 @@ dnsf_harden_flip(uint8_t *name, unsigned name_len, const uint64_t mask[DNSF_HARD
 /* ------------------------------------------------------------------------------------------ */
 /* Checksums: one's-complement sums over 16-bit big-endian words aligned on the UDP header. */
 
-static uint16_t
-fold(uint64_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static uint64_t
-sum_bytes(uint64_t s, const uint8_t *b, uint32_t n)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += rd16(b + i);
-	if (n & 1)
-		s += (uint64_t)b[n - 1] << 8;
-	return s;
-}
-
 /* HC' = ~(~HC + new - old): a UDP checksum of 0 (IPv4: none sent) stays 0; a result of 0 is
  * sent as 0xffff (RFC 768). */
 static void
@@ -409,7 +390,8 @@ ck_apply(uint8_t *ck, const struct csum_delta *d)
 
 	if (!d->any || hc == 0)
 		return;
-	r = (uint16_t)~fold((uint64_t)(uint16_t)~hc + fold(d->add) + (uint16_t)~fold(d->sub));
+	r = dnsf_csum_fold((uint64_t)(uint16_t)~hc + dnsf_csum_reduce(d->add) +
+	                   dnsf_csum_fold(d->sub));
 	wr16(ck, r == 0 ? 0xffff : r);
 }
 
@@ -851,15 +833,15 @@ dnsf_harden_oversize(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
 	 * wrong checksum carry over as they were); a first fragment is summed from the header. */
 	old_ck = rd16(udp + 6);
 	if (old_ck != 0 && whole) {
-		uint64_t data = sum_bytes(0, udp, 6) + sum_bytes(0, udp + 8, ulen - 8);
+		uint64_t data = dnsf_csum_add(0, udp, 6) + dnsf_csum_add(0, udp + 8, ulen - 8);
 
-		pseudo = (uint64_t)(uint16_t)~old_ck + (uint16_t)~fold(data);
+		pseudo = (uint64_t)(uint16_t)~old_ck + dnsf_csum_fold(data);
 		pseudo += (uint16_t) ~(uint16_t)ulen; /* the length is set again below */
 	} else if (old_ck != 0 || !v4) {
 		if (v4)
-			pseudo = sum_bytes(0, ip + 12, 8);
+			pseudo = dnsf_csum_add(0, ip + 12, 8);
 		else
-			pseudo = sum_bytes(0, ip + 8, 32);
+			pseudo = dnsf_csum_add(0, ip + 8, 32);
 		pseudo += IPPROTO_UDP_N;
 	}
 
@@ -875,14 +857,14 @@ dnsf_harden_oversize(const struct dnsf_harden *hd, uint8_t *frame, uint32_t len,
 		wr16(ip + 2, l3len + new_ulen);
 		ip[6] &= (uint8_t)~0x20; /* MF; the offset is 0 (first fragment or whole) */
 		wr16(ip + 10, 0);
-		wr16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, l3len)));
+		wr16(ip + 10, dnsf_csum_fold(dnsf_csum_add(0, ip, l3len)));
 	} else {
 		wr16(ip + 4, l3len - IP6_HLEN + new_ulen);
 	}
 	if (old_ck != 0 || !v4) {
-		uint64_t s =
-		    pseudo + new_ulen + sum_bytes(0, udp, 6) + sum_bytes(0, udp + 8, new_dns);
-		uint16_t c = (uint16_t)~fold(s);
+		uint64_t s = pseudo + new_ulen + dnsf_csum_add(0, udp, 6) +
+		             dnsf_csum_add(0, udp + 8, new_dns);
+		uint16_t c = dnsf_csum_fold(s);
 
 		wr16(udp + 6, c == 0 ? 0xffff : c);
 	}

@@ -3,6 +3,7 @@
  * dnsf_refuse.h. */
 #include <string.h>
 
+#include "dnsf_csum.h"
 #include "dnsf_refuse.h"
 
 #define ETH_HDR_LEN   14
@@ -30,28 +31,6 @@ wr16(uint8_t *b, uint16_t v)
 {
 	b[0] = (uint8_t)(v >> 8);
 	b[1] = (uint8_t)v;
-}
-
-/* One's-complement sum of big-endian 16-bit words, not yet folded; an odd tail byte is padded
- * with zero (RFC 1071). */
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *b, uint32_t n)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += rd16(b + i);
-	if (n & 1)
-		sum += (uint32_t)b[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 static void
@@ -132,7 +111,8 @@ int
 dnsf_refuse_build(uint8_t *frame, uint32_t len, uint32_t room, const struct dnsf_pkt *p,
                   uint8_t rcode, uint32_t *out_len)
 {
-	uint32_t qlen, new_dns_len, iphl, new_l4, new_dns, udp_len, sum;
+	uint32_t qlen, new_dns_len, iphl, new_l4, new_dns, udp_len;
+	uint64_t sum;
 	uint16_t sport, dport, qflags, flags;
 	uint8_t *l3, *udp, *dns;
 	int v4, opt;
@@ -202,8 +182,8 @@ dnsf_refuse_build(uint8_t *frame, uint32_t len, uint32_t room, const struct dnsf
 		l3[9] = IPPROTO_UDP_N;
 		swap_bytes(l3 + 12, l3 + 16, 4);
 		wr16(l3 + 10, 0);
-		wr16(l3 + 10, csum_fold(csum_add(0, l3, IPV4_HDR_LEN)));
-		sum = csum_add(0, l3 + 12, 8);
+		wr16(l3 + 10, dnsf_csum_fold(dnsf_csum_add(0, l3, IPV4_HDR_LEN)));
+		sum = dnsf_csum_add(0, l3 + 12, 8);
 	} else {
 		/* Version 6, traffic class with ECN cleared, flow label 0. */
 		uint8_t tc = (uint8_t)(((l3[0] & 0x0f) << 4) | (l3[1] >> 4));
@@ -217,13 +197,13 @@ dnsf_refuse_build(uint8_t *frame, uint32_t len, uint32_t room, const struct dnsf
 		l3[6] = IPPROTO_UDP_N;
 		l3[7] = DNSF_REFUSE_TTL;
 		swap_bytes(l3 + 8, l3 + 24, 16);
-		sum = csum_add(0, l3 + 8, 32);
+		sum = dnsf_csum_add(0, l3 + 8, 32);
 	}
 	/* Pseudo-header: addresses (summed above), protocol, UDP length. */
 	sum += IPPROTO_UDP_N + udp_len;
-	sum = csum_add(sum, udp, udp_len);
+	sum = dnsf_csum_add(sum, udp, udp_len);
 	{
-		uint16_t c = csum_fold(sum);
+		uint16_t c = dnsf_csum_fold(sum);
 
 		wr16(udp + 6, c == 0 ? 0xffff : c);
 	}

@@ -58,7 +58,7 @@ l4_ok(const uint8_t *f, const struct dnsf_pkt *p, size_t total)
 {
 	unsigned alen = p->ip_version == 4 ? 4 : 16;
 	size_t l4len = total - p->l4_off;
-	uint32_t sum = 0;
+	uint64_t sum = 0;
 	sum = dnsf_csum_add(sum, p->src, alen);
 	sum = dnsf_csum_add(sum, p->dst, alen);
 	sum += p->l4_proto;

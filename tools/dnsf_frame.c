@@ -3,26 +3,6 @@
 
 #include "dnsf_frame.h"
 
-uint32_t
-dnsf_csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-uint16_t
-dnsf_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 uint16_t
 dnsf_csum_adjust(uint16_t ck, const uint8_t *before, const uint8_t *after, size_t n, int odd)
 {
@@ -60,7 +40,7 @@ static uint16_t
 l4_csum(int ip_version, const uint8_t *src, const uint8_t *dst, uint8_t proto, const uint8_t *l4,
         size_t l4_len)
 {
-	uint32_t sum = 0;
+	uint64_t sum = 0;
 	unsigned alen = ip_version == 4 ? 4 : 16;
 
 	sum = dnsf_csum_add(sum, src, alen);

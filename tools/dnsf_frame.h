@@ -20,11 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dnsf_csum.h"
 #include "dnsf_pkt.h"
 
-/* Internet checksum helpers (RFC 1071): a running 32-bit sum and its fold. */
-uint32_t dnsf_csum_add(uint32_t sum, const uint8_t *p, size_t n);
-uint16_t dnsf_csum_fold(uint32_t sum);
 /* Incremental update (RFC 1624) of checksum ck when n bytes change from before[] to after[];
  * odd: the first byte is the low byte of its 16-bit word. */
 uint16_t dnsf_csum_adjust(uint16_t ck, const uint8_t *before, const uint8_t *after, size_t n,
