@@ -134,31 +134,6 @@ dnsf_mlp_normalize(const struct dnsf_model_norm *norm, unsigned n_features, cons
 
 /* ---- network ---- */
 
-static int
-check_widths(unsigned n_layers, const unsigned *widths, char *err, size_t errlen)
-{
-	if (n_layers < 1 || n_layers > DNSF_MLP_MAX_LAYERS) {
-		seterr(err, errlen, "%u layers (must be 1..%u)", n_layers, DNSF_MLP_MAX_LAYERS);
-		return -1;
-	}
-	if (widths[0] < 1 || widths[0] > DNSF_MODEL_MAX_IN) {
-		seterr(err, errlen, "%u inputs (must be 1..%u)", widths[0], DNSF_MODEL_MAX_IN);
-		return -1;
-	}
-	for (unsigned l = 1; l <= n_layers; l++) {
-		if (widths[l] < 1 || widths[l] > DNSF_MLP_MAX_WIDTH) {
-			seterr(err, errlen, "layer %u: width %u (must be 1..%u)", l - 1, widths[l],
-			       DNSF_MLP_MAX_WIDTH);
-			return -1;
-		}
-	}
-	if (widths[n_layers] != 1) {
-		seterr(err, errlen, "the last layer must have 1 output, not %u", widths[n_layers]);
-		return -1;
-	}
-	return 0;
-}
-
 int
 dnsf_mlp_create(unsigned n_layers, const unsigned *widths, uint64_t seed, struct dnsf_mlp **out,
                 char *err, size_t errlen)
@@ -167,7 +142,7 @@ dnsf_mlp_create(unsigned n_layers, const unsigned *widths, uint64_t seed, struct
 	struct dnsf_rng rng;
 
 	*out = NULL;
-	if (check_widths(n_layers, widths, err, errlen) < 0)
+	if (dnsf_model_check_shape(n_layers, widths, err, errlen) < 0)
 		return -1;
 	net = calloc(1, sizeof(*net));
 	if (net == NULL) {
@@ -480,7 +455,7 @@ dnsf_mlp_quantize(const struct dnsf_mlp *net, const struct dnsf_model_norm *norm
 	unsigned L = net->n_layers;
 	char why[160];
 
-	if (check_widths(L, net->width, err, errlen) < 0)
+	if (dnsf_model_check_shape(L, net->width, err, errlen) < 0)
 		return -1;
 	if (calib == NULL || calib->n == 0 || calib->dim != net->width[0]) {
 		seterr(err, errlen, "quantization needs a calibration set of %u-feature rows",

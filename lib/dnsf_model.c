@@ -292,8 +292,8 @@ pad16(unsigned n)
 	return (n + DNSF_MODEL_PAD - 1) / DNSF_MODEL_PAD * DNSF_MODEL_PAD;
 }
 
-static int
-check_shape(unsigned n_layers, const unsigned *widths, char *err, size_t errlen)
+int
+dnsf_model_check_shape(unsigned n_layers, const unsigned *widths, char *err, size_t errlen)
 {
 	if (n_layers < 1 || n_layers > DNSF_MODEL_MAX_LAYERS) {
 		seterr(err, errlen, "%u layers (must be 1..%u)", n_layers, DNSF_MODEL_MAX_LAYERS);
@@ -324,7 +324,7 @@ dnsf_model_init(struct dnsf_model *m, uint64_t schema, unsigned n_layers, const 
 	uint32_t off = 0;
 
 	memset(m, 0, sizeof(*m));
-	if (check_shape(n_layers, widths, err, errlen) < 0)
+	if (dnsf_model_check_shape(n_layers, widths, err, errlen) < 0)
 		return -1;
 	m->schema = schema;
 	m->n_features = widths[0];
@@ -388,7 +388,7 @@ dnsf_model_validate(const struct dnsf_model *m, char *err, size_t errlen)
 		}
 		widths[k + 1] = m->layer[k].n_out;
 	}
-	if (check_shape(m->n_layers, widths, err, errlen) < 0)
+	if (dnsf_model_check_shape(m->n_layers, widths, err, errlen) < 0)
 		return -1;
 	if (m->n_features != widths[0]) {
 		seterr(err, errlen, "%u features but the first layer has %u inputs", m->n_features,

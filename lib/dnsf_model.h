@@ -24,7 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNSF_MODEL_MAX_IN     48 /* features: >= DNSF_F_VEC_COUNT (36), a multiple of DNSF_MODEL_PAD */
+#define DNSF_MODEL_MAX_IN 48 /* features: >= DNSF_F_VEC_COUNT (36), a multiple of DNSF_MODEL_PAD   \
+	                      */
 #define DNSF_MODEL_MAX_WIDTH  64 /* outputs of any layer */
 #define DNSF_MODEL_MAX_LAYERS 4
 #define DNSF_MODEL_SCORE_MAX  1000
@@ -121,6 +122,9 @@ int32_t dnsf_model_score(const struct dnsf_model *m, const int32_t *features);
  */
 int dnsf_model_init(struct dnsf_model *m, uint64_t schema, unsigned n_layers,
                     const unsigned *widths, char *err, size_t errlen);
+/* The shape rule dnsf_model_init() applies (also the float trainer's, so every trained network
+ * can be quantized): 0 or -1 with a one-line reason. */
+int dnsf_model_check_shape(unsigned n_layers, const unsigned *widths, char *err, size_t errlen);
 void dnsf_model_set_weight(struct dnsf_model *m, unsigned layer, unsigned out, unsigned in,
                            int8_t w);
 int8_t dnsf_model_weight(const struct dnsf_model *m, unsigned layer, unsigned out, unsigned in);
