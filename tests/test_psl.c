@@ -16,22 +16,7 @@
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
 #include "dnsf_suffix.h"
-
-static char tmp_path[256];
-
-static const char *
-write_tmp(const char *content, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(tmp_path, sizeof(tmp_path), "%s/dnsf_psl_XXXXXX", dir ? dir : "/tmp");
-	fd = mkstemp(tmp_path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, len), (ssize_t)len);
-	close(fd);
-	return tmp_path;
-}
+#include "tmpfile.h"
 
 /* A miniature list in the real file's layout. */
 static const char small_psl[] =

@@ -13,23 +13,7 @@
 
 #include "dnsf_name.h"
 #include "dnsf_suffix.h"
-
-static char tmp_path[256];
-
-/* Write `content` (len bytes) to a fresh temporary file; its name is in tmp_path. */
-static const char *
-write_tmp(const char *content, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(tmp_path, sizeof(tmp_path), "%s/dnsf_suffix_XXXXXX", dir ? dir : "/tmp");
-	fd = mkstemp(tmp_path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, len), (ssize_t)len);
-	close(fd);
-	return tmp_path;
-}
+#include "tmpfile.h"
 
 static struct dnsf_suffix_set *
 set_of(const char *const *names, size_t n)
