@@ -19,20 +19,7 @@
 #include "dnsf_engine.h"
 #include "dnsf_pkt.h"
 #include "pktbuild.h"
-
-static char tmpdir[] = "/tmp/dnsf_test_engine_XXXXXX";
-
-static void
-write_file(const char *name, const char *text, char *path, size_t len)
-{
-	FILE *f;
-
-	snprintf(path, len, "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
+#include "tmpdir.h"
 
 /* Defaults, plus lists and a tiny public suffix list of our own (the test needs no system file). */
 static void
@@ -290,23 +277,6 @@ test_model_file_errors(void **state)
 	dnsf_engine_free(eng);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -318,5 +288,5 @@ main(void)
 	    cmocka_unit_test(test_tunnel_cut_benign_pass),
 	    cmocka_unit_test(test_model_file_errors),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -21,20 +21,7 @@
 #include "dnsf_lists.h"
 #include "dnsf_pkt.h"
 #include "pktbuild.h"
-
-static char tmpdir[] = "/tmp/dnsf_test_lists_XXXXXX";
-
-static void
-write_file(const char *name, const char *text, char *path, size_t len)
-{
-	FILE *f;
-
-	snprintf(path, len, "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
+#include "tmpdir.h"
 
 static void
 test_load_versions(void **state)
@@ -154,23 +141,6 @@ test_swap_takes_effect(void **state)
 	dnsf_engine_free(eng); /* frees the lists in force */
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -179,5 +149,5 @@ main(void)
 	    cmocka_unit_test(test_load_errors),
 	    cmocka_unit_test(test_swap_takes_effect),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
