@@ -51,8 +51,8 @@ wire_upper(const struct dnsf_dns_msg *m, unsigned from, unsigned to, const uint8
 }
 
 void
-dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
-                   size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
+dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                       size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
 {
 	uint8_t cnt[256];
 	unsigned chars = 0, digits = 0, hyph = 0, other = 0, letters = 0;
@@ -175,6 +175,176 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	if (b64 && ((or_cls & C_B64S) || mixed))
 		q->fit |= DNSF_FIT_BASE64;
 	if (nonb64)
+		q->fit |= DNSF_FIT_BINARY;
+}
+
+/*
+ * The fast path's one pass over the subdomain (dnsf_qfeat_compute_ref() is the definition, kept
+ * for the equivalence test). One 64-bit table entry per byte holds everything the pass needs:
+ *   bits  0..35  three 12-bit counting lanes (letters, digits, hyphens): summed as one word;
+ *                a lane never exceeds 253 (the longest name), so no carry leaves its lane and
+ *                the bits above, summed too, are never read from the sum;
+ *   bits 36..41  flags, AND-ed and OR-ed over labels and the name (the alphabet fits);
+ *   bits 42..47  the bigram symbol, bits 48..63 the symbol times DNSF_BG_NSYM (the row of the
+ *                cost table where the next character looks).
+ * The entropy sum is kept incrementally: adding n log n differences as a byte's count grows
+ * telescopes to exactly sum(c log c) over the distinct bytes, so no second pass is needed.
+ * Bigram pairs across a label start read an all-zero row, so no per-character branch.
+ */
+enum {
+	QF_LETTER = 1,
+	QF_DIGIT = 2,
+	QF_B64S = 4,
+	QF_HEXOK = 8,  /* [0-9a-f] */
+	QF_B32OK = 16, /* [a-z0-7] */
+	QF_B64OK = 32, /* inside the host-name or base64 alphabet (cclass != 0) */
+};
+#define QF_LANE(i)  ((uint64_t)1 << (12 * (i)))
+#define QF_FLAGS(e) ((unsigned)((e) >> 36) & 0x3f)
+#define QF_ZROW     (DNSF_BG_NSYM * DNSF_BG_NSYM) /* row of zero costs: no pair yet */
+
+static uint64_t qf_ent[256];
+static uint8_t qf_cost[(DNSF_BG_NSYM + 1) * DNSF_BG_NSYM];
+static uint32_t qf_dent[256]; /* nlog2n_milli[k + 1] - nlog2n_milli[k] */
+
+__attribute__((constructor)) static void
+qf_tables_init(void)
+{
+	for (unsigned c = 0; c < 256; c++) {
+		const unsigned cl = cclass[c], sym = dnsf_bigram_sym[c];
+		uint64_t e = 0;
+		unsigned fl = 0;
+
+		if (cl & C_LETTER)
+			e += QF_LANE(0);
+		if (cl & C_DIGIT)
+			e += QF_LANE(1);
+		if (cl & C_HYPH)
+			e += QF_LANE(2);
+		fl |= (cl & C_LETTER) ? QF_LETTER : 0;
+		fl |= (cl & C_DIGIT) ? QF_DIGIT : 0;
+		fl |= (cl & C_B64S) ? QF_B64S : 0;
+		fl |= (cl & (C_DIGIT | C_HEXL)) ? QF_HEXOK : 0;
+		fl |= (cl & (C_B32D | C_LETTER)) ? QF_B32OK : 0;
+		fl |= cl != 0 ? QF_B64OK : 0;
+		e |=
+		    (uint64_t)fl << 36 | (uint64_t)sym << 42 | (uint64_t)(sym * DNSF_BG_NSYM) << 48;
+		qf_ent[c] = e;
+		qf_dent[c] = c < 255 ? dnsf_nlog2n_milli[c + 1] - dnsf_nlog2n_milli[c] : 0;
+	}
+	for (unsigned a = 0; a < DNSF_BG_NSYM; a++)
+		for (unsigned b = 0; b < DNSF_BG_NSYM; b++)
+			qf_cost[a * DNSF_BG_NSYM + b] = dnsf_bigram_cost[a][b];
+	/* qf_cost[QF_ZROW ..] stays 0 */
+}
+
+void
+dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                   size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
+{
+	uint8_t cnt[256];
+	unsigned chars = 0, maxl = 0, sub_maxl = 0, or_fl = 0, and_fl = 0x3f;
+	unsigned hex_chars = 0, hex_maxl = 0, hex_fl = 0;
+	uint64_t lanes = 0;
+	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
+	int sub_upper = -1, reg_upper;
+
+	if (split > m->nlabels)
+		split = m->nlabels;
+	memset(q, 0, sizeof(*q));
+	q->name_hash = name_hash;
+	q->qname_len = m->qname_len;
+	q->nlabels = m->nlabels;
+	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
+	q->is_response = m->qr;
+	q->rcode = m->rcode;
+	q->edns_udp = m->has_opt ? m->udp_size : 0;
+	if (m->qr) {
+		q->ancount = m->ancount;
+		q->rdata_total = m->rdata_total;
+		q->txtnull_max = m->txtnull_max;
+	}
+	for (unsigned i = 0; i < m->nlabels; i++)
+		if (m->label_len[i] > maxl)
+			maxl = m->label_len[i];
+	q->max_label = (uint16_t)maxl;
+	if (split == 0)
+		return;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (unsigned i = 0; i < split; i++) {
+		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
+		const unsigned len = m->label_len[i];
+		unsigned row = QF_ZROW, land = 0x3f, lor = 0;
+
+		for (unsigned k = 0; k < len; k++) {
+			const uint8_t c = s[k];
+			const uint64_t e = qf_ent[c];
+
+			lanes += e;
+			land &= QF_FLAGS(e);
+			lor |= QF_FLAGS(e);
+			bg_sum += qf_cost[row + ((unsigned)(e >> 42) & 0x3f)];
+			row = (unsigned)(e >> 48);
+			ent_sum += qf_dent[cnt[c]++];
+		}
+		sub_maxl = len > sub_maxl ? len : sub_maxl;
+		chars += len;
+		bg_n += len ? len - 1 : 0;
+		and_fl &= land;
+		or_fl |= lor;
+		if (land & QF_HEXOK) {
+			hex_chars += len;
+			hex_fl |= lor;
+			hex_maxl = len > hex_maxl ? len : hex_maxl;
+		}
+	}
+	const unsigned letters = (unsigned)lanes & 0xfff;
+	const unsigned digits = (unsigned)(lanes >> 12) & 0xfff;
+	const unsigned hyph = (unsigned)(lanes >> 24) & 0xfff;
+	const unsigned other = chars - letters - digits - hyph;
+
+	q->sub_labels = (uint16_t)split;
+	q->sub_chars = (uint16_t)chars;
+	q->sub_len = (uint16_t)(m->label_off[split - 1] + m->label_len[split - 1]);
+	q->sub_max_label = (uint16_t)sub_maxl;
+	if (chars == 0)
+		return;
+	q->entropy_milli = (uint16_t)((dnsf_nlog2n_milli[chars] - ent_sum) / chars);
+	q->digit_pm = (uint16_t)(digits * 1000 / chars);
+	q->hyphen_pm = (uint16_t)(hyph * 1000 / chars);
+	q->other_pm = (uint16_t)(other * 1000 / chars);
+	/* 1/16 bit per unit -> millibits. */
+	q->bigram_milli = bg_n ? (uint16_t)(bg_sum * 1000 / (DNSF_BG_UNIT * bg_n)) : 0;
+
+	/* Without upper case in the name, both parts have none whatever the wire says. */
+	if (m->qname_upper == 0) {
+		sub_upper = 0;
+		reg_upper = 0;
+	} else {
+		if (wire != NULL)
+			sub_upper = wire_upper(m, 0, split, wire, wire_len);
+		if (sub_upper < 0) {
+			sub_upper = m->qname_upper < chars ? m->qname_upper : (int)chars;
+			reg_upper = 0;
+		} else {
+			reg_upper = (int)m->qname_upper - sub_upper;
+		}
+	}
+	/* As in the definition: 0x20 randomisation touches the registered domain too. */
+	int mixed = reg_upper <= 0 && sub_upper > 0 && (unsigned)sub_upper < letters;
+	if (reg_upper <= 0)
+		q->upper_pm = (uint16_t)((unsigned)sub_upper * 1000 / chars);
+
+	const int both = digits > 0 && letters > 0;
+	if (hex_chars * 4 >= chars * 3 && hex_maxl == sub_maxl && (hex_fl & QF_DIGIT) &&
+	    (hex_fl & QF_LETTER))
+		q->fit |= DNSF_FIT_HEX;
+	if ((and_fl & QF_B32OK) && both && !mixed)
+		q->fit |= DNSF_FIT_BASE32;
+	if ((and_fl & QF_B64OK) && ((or_fl & QF_B64S) || mixed))
+		q->fit |= DNSF_FIT_BASE64;
+	if (!(and_fl & QF_B64OK))
 		q->fit |= DNSF_FIT_BINARY;
 }
 

@@ -76,6 +76,10 @@ struct dnsf_qfeat {
  */
 void dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                         size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
+/* The same by the plain per-character definition (two passes, a branch per class): what the
+ * table-driven dnsf_qfeat_compute() must equal exactly (tests). */
+void dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                            size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
 
 /* True when the record type can carry bulk data or is unusual for stub resolvers. */
 static inline int

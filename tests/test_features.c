@@ -287,6 +287,114 @@ test_vector(void **state)
 	}
 }
 
+/* The table-driven one-pass dnsf_qfeat_compute() equals the per-character definition
+ * (dnsf_qfeat_compute_ref) field by field, over random names of every alphabet the features
+ * tell apart, any byte but NUL and '.', random case, splits, wire present, absent or not
+ * matching. */
+static void
+assert_qfeat_same(const struct dnsf_qfeat *a, const struct dnsf_qfeat *b)
+{
+	assert_true(a->name_hash == b->name_hash);
+	assert_int_equal(a->qname_len, b->qname_len);
+	assert_int_equal(a->nlabels, b->nlabels);
+	assert_int_equal(a->max_label, b->max_label);
+	assert_int_equal(a->sub_len, b->sub_len);
+	assert_int_equal(a->sub_chars, b->sub_chars);
+	assert_int_equal(a->sub_labels, b->sub_labels);
+	assert_int_equal(a->sub_max_label, b->sub_max_label);
+	assert_int_equal(a->entropy_milli, b->entropy_milli);
+	assert_int_equal(a->digit_pm, b->digit_pm);
+	assert_int_equal(a->upper_pm, b->upper_pm);
+	assert_int_equal(a->hyphen_pm, b->hyphen_pm);
+	assert_int_equal(a->other_pm, b->other_pm);
+	assert_int_equal(a->bigram_milli, b->bigram_milli);
+	assert_int_equal(a->fit, b->fit);
+	assert_int_equal(a->rrclass, b->rrclass);
+	assert_int_equal(a->is_response, b->is_response);
+	assert_int_equal(a->rcode, b->rcode);
+	assert_int_equal(a->edns_udp, b->edns_udp);
+	assert_int_equal(a->ancount, b->ancount);
+	assert_int_equal(a->txtnull_max, b->txtnull_max);
+	assert_int_equal(a->rdata_total, b->rdata_total);
+}
+
+static void
+test_qfeat_equals_ref(void **state)
+{
+	static const char *const alpha[] = {
+	    "abcdefghijklmnopqrstuvwxyz",
+	    "0123456789abcdef",
+	    "abcdefghijklmnopqrstuvwxyz234567",
+	    "abcdefghijklmnopqrstuvwxyz012345",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+	    "abcdefghijklmnopqrstuvwxyz0123456789-",
+	    "aaaab",
+	    "0123456789",
+	    "AbCdEfGhIjKlMnOpQrStUvWxYz",
+	};
+	static const uint16_t qtypes[] = {1, 28, 16, 10, 5, 12, 65, 255, 65300, 99};
+	char name[300], lab[64];
+	struct tmsg t;
+	struct dnsf_qfeat a, b;
+	unsigned counts[4] = {0};
+	(void)state;
+
+	for (unsigned round = 0; round < 200000; round++) {
+		unsigned nlab = 1 + trng(12), wire = 2, pos = 0;
+		for (unsigned l = 0; l < nlab; l++) {
+			unsigned len = 1 + (trng(4) == 0 ? trng(63) : trng(12));
+			unsigned kind = trng(12);
+			if (wire + len + 1 > 255)
+				break;
+			for (unsigned k = 0; k < len; k++) {
+				if (kind >= 10) { /* any byte but NUL and '.' */
+					unsigned c;
+					do
+						c = 1 + trng(255);
+					while (c == '.');
+					lab[k] = (char)c;
+				} else {
+					const char *al = alpha[kind];
+					lab[k] = al[trng((uint32_t)strlen(al))];
+				}
+			}
+			/* occasional stray class inside an otherwise clean label */
+			if (trng(8) == 0)
+				lab[trng(len)] = "-_=+/Z9x\x80"[trng(9)];
+			if (pos)
+				name[pos++] = '.';
+			memcpy(name + pos, lab, len);
+			pos += len;
+			wire += len + 1;
+		}
+		name[pos] = '\0';
+		tmsg_build(&t, name, qtypes[trng(10)], (int)trng(2), trng(4), 1);
+		t.p.dns.rcode = (uint8_t)trng(16);
+		t.p.dns.has_opt = (uint8_t)trng(2);
+		t.p.dns.udp_size = (uint16_t)trng(65536);
+		t.p.dns.ancount = (uint16_t)trng(8);
+		t.p.dns.rdata_total = trng(5000);
+		t.p.dns.txtnull_max = (uint16_t)trng(2000);
+		unsigned split = trng(8) == 0 ? trng(16) : t.split;
+		unsigned mode = trng(4);
+		const uint8_t *w = t.wire;
+		size_t wl = t.wire_len;
+		if (mode == 1)
+			w = NULL;
+		else if (mode == 2)
+			t.wire[12] = 0xc0; /* labels not where the offsets say */
+		else if (mode == 3)
+			wl = trng((uint32_t)wl + 1); /* short wire */
+		counts[mode]++;
+		dnsf_qfeat_compute(&t.p.dns, split, w, wl, t.h[0], &a);
+		dnsf_qfeat_compute_ref(&t.p.dns, split, w, wl, t.h[0], &b);
+		assert_qfeat_same(&a, &b);
+	}
+	for (unsigned i = 0; i < 4; i++)
+		assert_true(counts[i] > 10000);
+}
+
 int
 main(void)
 {
@@ -299,6 +407,7 @@ main(void)
 	    cmocka_unit_test(test_response),
 	    cmocka_unit_test(test_names_and_schema),
 	    cmocka_unit_test(test_vector),
+	    cmocka_unit_test(test_qfeat_equals_ref),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
