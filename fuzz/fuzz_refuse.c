@@ -21,31 +21,6 @@
 #include "fuzz_common.h"
 #include "fuzz_pkt_check.h"
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* One's-complement sum, as RFC 1071, computed independently of the builder's code. */
-static uint32_t
-sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += rd16(p + i);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static void
 check_answer(const uint8_t *q, uint32_t qlen, const struct dnsf_pkt *qp, const uint8_t *a,
              uint32_t alen, const struct dnsf_pkt_cfg *cfg, uint8_t rcode)
