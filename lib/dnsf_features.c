@@ -401,16 +401,6 @@ dnsf_feat_schema_hash(void)
 	return h;
 }
 
-uint32_t
-dnsf_log2_q8(uint32_t x)
-{
-	if (x == 0)
-		return 0;
-	unsigned n = 31u - (unsigned)__builtin_clz(x);
-	/* The 8 bits after the leading one: linear interpolation between powers of two. */
-	uint32_t frac = n >= 8 ? (x >> (n - 8)) & 0xff : (x << (8 - n)) & 0xff;
-	return (n << 8) | frac;
-}
 
 static inline int32_t
 sat(uint64_t v)
@@ -468,50 +458,51 @@ dnsf_feat_fill(const struct dnsf_qfeat *q, const struct dnsf_flow_view *fv,
 }
 
 /*
- * The vector transform runs on every scored message, so its 36 divisions by constants are done
- * by multiplication: q = floor(n / d) = (n * ceil(2^64 / d)) >> 64, exact while n * (m*d - 2^64)
- * < 2^64 — here n < 2^34 (values at or above max are clamped before dividing) and d < 2^25.
- * The reference formula is kept in dnsf_feat_vector_ref() and a test checks both agree.
+ * The vector transform runs on every scored message. Each feature's transform and max are
+ * compile-time constants, so the list below unrolls into straight-line code where every
+ * division is by a constant (the compiler multiplies by its reciprocal, exactly) and the LOG
+ * denominators fold away: the same formula as dnsf_feat_vector_ref(), which a test compares.
+ * Values at or above max give DNSF_FEAT_ONE in both transforms (and keep the numerators small).
  */
-struct feat_div {
-	uint64_t m; /* ceil(2^64 / d) */
-	uint32_t d;
-};
-static struct feat_div feat_den[DNSF_F_VEC_COUNT];
-
-static inline uint64_t
-div_const(uint64_t n, const struct feat_div *k)
+static inline __attribute__((always_inline)) uint32_t
+log2_q8_inl(uint32_t x)
 {
-	return (uint64_t)(((unsigned __int128)n * k->m) >> 64);
+	if (x == 0)
+		return 0;
+	unsigned n = 31u - (unsigned)__builtin_clz(x);
+	/* The 8 bits after the leading one: linear interpolation between powers of two. */
+	uint32_t frac = n >= 8 ? (x >> (n - 8)) & 0xff : (x << (8 - n)) & 0xff;
+	return (n << 8) | frac;
 }
 
-__attribute__((constructor)) static void
-feat_den_init(void)
+uint32_t
+dnsf_log2_q8(uint32_t x)
 {
-	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
-		uint32_t d = feat_tr[i] == TR_LIN ? feat_max[i] : dnsf_log2_q8(feat_max[i] + 1);
+	return log2_q8_inl(x);
+}
 
-		feat_den[i].d = d;
-		feat_den[i].m =
-		    d == 1 ? UINT64_MAX : (uint64_t)(((unsigned __int128)1 << 64) / d) + 1;
-	}
+static inline __attribute__((always_inline)) int32_t
+vec_LIN(int32_t v, uint32_t max)
+{
+	const uint32_t x = v < 0 ? 0 : (uint32_t)v;
+	return x >= max ? DNSF_FEAT_ONE : (int32_t)((uint64_t)x * DNSF_FEAT_ONE / max);
+}
+
+static inline __attribute__((always_inline)) int32_t
+vec_LOG(int32_t v, uint32_t max)
+{
+	const uint32_t x = v < 0 ? 0 : (uint32_t)v;
+	return x >= max
+	           ? DNSF_FEAT_ONE
+	           : (int32_t)((uint64_t)log2_q8_inl(x + 1) * DNSF_FEAT_ONE / log2_q8_inl(max + 1));
 }
 
 void
 dnsf_feat_vector(const struct dnsf_feat *f, int32_t *out)
 {
-	for (unsigned i = 0; i < DNSF_F_VEC_COUNT; i++) {
-		const uint32_t x = f->v[i] < 0 ? 0 : (uint32_t)f->v[i];
-		uint64_t n;
-
-		if (x >= feat_max[i]) { /* both transforms reach DNSF_FEAT_ONE at max */
-			out[i] = DNSF_FEAT_ONE;
-			continue;
-		}
-		n = (uint64_t)(feat_tr[i] == TR_LIN ? x : dnsf_log2_q8(x + 1)) * DNSF_FEAT_ONE;
-		/* d == 1 (flags): n / 1 with m = 2^64 - 1 would be off by one, so take n itself. */
-		out[i] = (int32_t)(feat_den[i].d == 1 ? n : div_const(n, &feat_den[i]));
-	}
+#define DNSF_X_VEC(id, name, tr, max) out[DNSF_F_##id] = vec_##tr(f->v[DNSF_F_##id], max);
+	DNSF_FEATURES_VEC(DNSF_X_VEC)
+#undef DNSF_X_VEC
 }
 
 void
