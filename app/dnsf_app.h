@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_config.h>
@@ -47,8 +48,8 @@
 	X(oversize_passed, "frames longer than the linear buffer (16 KiB), passed undecided")      \
 	X(refuse_failed, "refuse answers that could not be sent (no mbuf); the query was dropped") \
 	X(capture_written, "replay: dropped and refused originals written to the --dropped file")  \
-	X(capture_failed, "replay: originals not written to the --dropped file (no mbuf)")        \
-	X(forensic_captured, "dropped frames handed to the control core for forensics.pcap")      \
+	X(capture_failed, "replay: originals not written to the --dropped file (no mbuf)")         \
+	X(forensic_captured, "dropped frames handed to the control core for forensics.pcap")       \
 	X(forensic_skipped,                                                                        \
 	  "dropped frames not captured: over forensics.rate or the capture ring was full")
 
@@ -120,11 +121,11 @@ struct dnsf_lcore {
 	struct dnsf_rxq rxq[DNSF_APP_MAX_RXQ];                 /* setup */
 	struct rte_eth_dev_tx_buffer *txb[DNSF_APP_MAX_PORTS]; /* per destination app port */
 	struct dnsf_txctx txctx[DNSF_APP_MAX_PORTS];
-	struct rte_ring *ev_ring; /* SP/SC, elements are struct dnsf_event; worker -> control */
+	struct rte_ring *ev_ring;  /* SP/SC, elements are struct dnsf_event; worker -> control */
 	struct rte_ring *cap_ring; /* SP/SC mbufs, worker -> control (forensics.pcap); NULL = off */
 	uint64_t cap_tat_tsc;      /* worker: forensics rate limit, theoretical arrival (GCRA) */
-	struct rte_mempool *pool; /* for copies (refuse answers of multi-seg frames, capture) */
-	struct dnsf_event ev;     /* scratch the engine fills */
+	struct rte_mempool *pool;  /* for copies (refuse answers of multi-seg frames, capture) */
+	struct dnsf_event ev;      /* scratch the engine fills */
 	uint8_t linear[DNSF_APP_LINEAR_MAX]; /* multi-segment frames, made linear */
 	uint8_t orig[DNSF_APP_LINEAR_MAX];   /* replay: the frame before a refuse rewrote it */
 } __rte_cache_aligned;
@@ -238,6 +239,16 @@ struct dnsf_app {
 };
 
 extern struct dnsf_app g_app;
+
+/* Wall-clock microseconds since the epoch (control side: logs, uptime, reload times). */
+static inline uint64_t
+dnsf_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* Live time in microseconds since the epoch from the TSC. */
 static inline uint64_t

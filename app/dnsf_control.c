@@ -58,7 +58,8 @@ write_event(struct dnsf_app *app, const struct dnsf_event *ev)
 		app->event_log_errors++;
 		return;
 	}
-	if (app->evlog != NULL && (fputs(line, app->evlog) == EOF || fputc('\n', app->evlog) == EOF))
+	if (app->evlog != NULL &&
+	    (fputs(line, app->evlog) == EOF || fputc('\n', app->evlog) == EOF))
 		app->event_log_errors++;
 	dnsf_syslog_send(app, ev, line); /* events.syslog; never blocks */
 }
@@ -135,15 +136,6 @@ print_counters(FILE *out, const struct dnsf_worker_stats *ws, const struct dnsf_
 #undef DNSF_X_PRINT
 }
 
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* 1 when a model scores queries; 0 when none is configured or an optional one failed to load
  * (model.required: false, fail-open to the rules). */
 static int
@@ -161,7 +153,7 @@ dnsf_control_print_final(const struct dnsf_app *app, FILE *out)
 
 	dnsf_control_totals(app, &ws, &as);
 	fprintf(out, "{\"uptime_s\":%" PRIu64 ",\"mode\":\"%s\",\"workers\":%u",
-	        (wall_us() - app->start_us) / 1000000u, dnsf_mode_name(app->cfg->mode),
+	        (dnsf_wall_us() - app->start_us) / 1000000u, dnsf_mode_name(app->cfg->mode),
 	        app->n_workers);
 	print_counters(out, &ws, &as);
 	fprintf(out,
@@ -207,7 +199,7 @@ print_periodic(const struct dnsf_app *app)
 	struct dnsf_app_stats as;
 
 	dnsf_control_totals(app, &ws, &as);
-	fprintf(stderr, "{\"stats\":1,\"ts_us\":%" PRIu64 ",\"stalled_workers\":%u", wall_us(),
+	fprintf(stderr, "{\"stats\":1,\"ts_us\":%" PRIu64 ",\"stalled_workers\":%u", dnsf_wall_us(),
 	        app->stalled_workers);
 	print_counters(stderr, &ws, &as);
 	fprintf(stderr, "}\n");

@@ -99,15 +99,6 @@ label_value(struct buf *b, const char *v)
 	}
 }
 
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void
 render_ports(const struct dnsf_app *app, struct buf *b)
 {
@@ -190,7 +181,7 @@ dnsf_metrics_render(const struct dnsf_app *app, char **out, size_t *out_len)
 	        dnsf_mode_name(cfg->mode));
 	help(&b, "dnsfence_uptime_seconds", "gauge", "seconds since dnsfence started");
 	bprintf(&b, "dnsfence_uptime_seconds %" PRIu64 "\n",
-	        (wall_us() - app->start_us) / 1000000u);
+	        (dnsf_wall_us() - app->start_us) / 1000000u);
 	help(&b, "dnsfence_workers", "gauge", "worker lcores");
 	bprintf(&b, "dnsfence_workers %u\n", app->n_workers);
 	help(&b, "dnsfence_stalled_workers", "gauge",

@@ -19,15 +19,6 @@
 
 #include "dnsf_app.h"
 
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void
 status_from(struct dnsf_lists_status *st, const struct dnsf_lists *l, uint64_t now_us)
 {
@@ -98,7 +89,7 @@ reload_lists(struct dnsf_app *app)
 	const struct dnsf_config *cfg = app->cfg;
 	struct dnsf_lists *nl, *old;
 	char err[DNSF_ERR_MAX];
-	const uint64_t now = wall_us();
+	const uint64_t now = dnsf_wall_us();
 
 	if (dnsf_lists_load(cfg->allowlist, cfg->denylist, &nl, err, sizeof(err)) != 0) {
 		pthread_mutex_lock(&app->tel_lock);

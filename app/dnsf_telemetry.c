@@ -90,15 +90,6 @@ printable(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
-static uint64_t
-now_wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int
 not_ready(struct rte_tel_data *d)
 {
@@ -144,7 +135,7 @@ impl_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	dnsf_control_totals(tapp, &ws, &as);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "uptime_s", (now_wall_us() - tapp->start_us) / 1000000u);
+	rte_tel_data_add_dict_u64(d, "uptime_s", (dnsf_wall_us() - tapp->start_us) / 1000000u);
 	rte_tel_data_add_dict_string(d, "mode", dnsf_mode_name(tapp->cfg->mode));
 	rte_tel_data_add_dict_u64(d, "workers", tapp->n_workers);
 	rte_tel_data_add_dict_u64(d, "stalled_workers", tapp->stalled_workers);

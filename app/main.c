@@ -261,15 +261,6 @@ on_hup(int sig)
 	__atomic_store_n(&g_app.reload_requested, 1, __ATOMIC_RELAXED);
 }
 
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int
 fail(const char *msg)
 {
@@ -602,7 +593,7 @@ run(struct cli *c)
 	}
 	app->tsc_hz = rte_get_tsc_hz();
 	app->tsc0 = rte_rdtsc();
-	app->wall0_us = app->start_us = wall_us();
+	app->wall0_us = app->start_us = dnsf_wall_us();
 	app->ts_off = -1;
 	if (app->replay && rte_mbuf_dyn_rx_timestamp_register(&app->ts_off, &app->ts_flag) != 0)
 		app->ts_off = -1; /* then TSC time, still counted */
@@ -642,7 +633,8 @@ run(struct cli *c)
 	if (!app->replay && dnsf_metrics_open(app, err, sizeof(err)) != 0)
 		fprintf(stderr, "dnsfence: warning: no metrics endpoint: %s\n", err);
 	if (dnsf_syslog_open(app, err, sizeof(err)) != 0)
-		fprintf(stderr, "dnsfence: warning: %s; events go to syslog once it answers\n", err);
+		fprintf(stderr, "dnsfence: warning: %s; events go to syslog once it answers\n",
+		        err);
 	pthread_mutex_lock(&app->tel_lock);
 	app->tel_ready = 1;
 	pthread_mutex_unlock(&app->tel_lock);
@@ -652,7 +644,7 @@ run(struct cli *c)
 		rte_eal_remote_launch(dnsf_worker_main, app->lc[i], app->lc[i]->lcore_id);
 	dnsf_control_run(app);
 	dnsf_metrics_close(app);
-	dnsf_reload_fini(app); /* workers have stopped */
+	dnsf_reload_fini(app);    /* workers have stopped */
 	dnsf_forensics_fini(app); /* before the ports and pools go */
 	dnsf_syslog_close(app);
 
