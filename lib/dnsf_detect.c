@@ -73,6 +73,12 @@ dnsf_detect_fini(struct dnsf_detect *d)
 static inline int32_t
 ratio_points(uint32_t value, uint32_t threshold, int32_t full, int32_t cap)
 {
+	/* No division in the common cases: nothing counted yet, or at/over the threshold (then
+	 * v >= full >= cap). */
+	if (value == 0)
+		return 0;
+	if (full >= cap && value >= threshold)
+		return cap;
 	uint64_t v = (uint64_t)value * (uint32_t)full / (threshold ? threshold : 1);
 	return v > (uint64_t)cap ? cap : (int32_t)v;
 }
@@ -210,8 +216,9 @@ rate_limit_event(const struct dnsf_detect_params *p, struct dnsf_flow *f, uint32
  * names do not count: a client judged wrongly is not kept blocked by its ordinary look-ups.
  */
 static void
-cached_update(const struct dnsf_detect_params *p, struct dnsf_flow *f, struct dnsf_dom *dm,
-              const struct dnsf_dns_msg *m, unsigned split, uint64_t name_hash, uint64_t now_us)
+cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, struct dnsf_flow *f,
+              struct dnsf_dom *dm, const struct dnsf_dns_msg *m, unsigned split, uint64_t name_hash,
+              uint64_t now_us)
 {
 	struct dnsf_qfeat q;
 	int long_sub;
@@ -232,9 +239,9 @@ cached_update(const struct dnsf_detect_params *p, struct dnsf_flow *f, struct dn
 			dnsf_flow_on_response(f, &q);
 	} else {
 		if (f != NULL)
-			dnsf_flow_on_query(f, &q, long_sub, now_us, p->flow_window_s);
+			dnsf_flow_on_query_w(f, &q, long_sub, &d->fwin);
 		if (dm != NULL)
-			dnsf_dom_on_query(dm, &q, long_sub, now_us, p->domain_window_s);
+			dnsf_dom_on_query_w(dm, &q, long_sub, &d->dwin);
 	}
 	if (f != NULL)
 		f->last_us = now_us;
@@ -272,6 +279,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	out->model_score = -1;
 	if (!p->enabled)
 		return;
+	if (d->fwin.now_us != now_us || d->fwin.win_s != p->flow_window_s)
+		dnsf_win_at(&d->fwin, now_us, p->flow_window_s);
+	if (d->dwin.now_us != now_us || d->dwin.win_s != p->domain_window_s)
+		dnsf_win_at(&d->dwin, now_us, p->domain_window_s);
 
 	dnsf_flow_key(dnsf_pkt_client_addr(pkt), reg_hash, &key, &check);
 	f = (struct dnsf_flow *)dnsf_tab_get(&d->flows, key, check, now_us, &created);
@@ -285,7 +296,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		out->scope =
 		    (f != NULL && f->hold_until_s > now_s) ? DNSF_SCOPE_FLOW : DNSF_SCOPE_DOMAIN;
 		d->cache_hits++;
-		cached_update(p, f, dm, m, split, in->h[0], now_us);
+		cached_update(p, d, f, dm, m, split, in->h[0], now_us);
 		rate_limit_event(p, f, now_s, out);
 		return;
 	}
@@ -295,11 +306,11 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	out->suspicious = qpts >= (int32_t)p->susp_points;
 	if (f != NULL) {
 		if (pkt->is_query)
-			dnsf_flow_on_query(f, &out->q, out->suspicious, now_us, p->flow_window_s);
+			dnsf_flow_on_query_w(f, &out->q, out->suspicious, &d->fwin);
 		else
 			dnsf_flow_on_response(f, &out->q);
 		f->last_us = now_us;
-		dnsf_flow_view(f, now_us, p->flow_window_s, &fv);
+		dnsf_flow_view_w(f, &d->fwin, &fv);
 	} else {
 		d->no_state++;
 	}
@@ -308,10 +319,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			/* Across clients only clearly encoded names count (a higher bar than
 			 * per flow): a big network sends many moderately odd names to the same
 			 * popular domains, one or two from each client. */
-			dnsf_dom_on_query(dm, &out->q, qpts >= (int32_t)p->dom_susp_points, now_us,
-			                  p->domain_window_s);
+			dnsf_dom_on_query_w(dm, &out->q, qpts >= (int32_t)p->dom_susp_points,
+			                    &d->dwin);
 		dm->last_us = now_us;
-		dnsf_dom_view(dm, now_us, p->domain_window_s, &dv);
+		dnsf_dom_view_w(dm, &d->dwin, &dv);
 	}
 
 	d->scored++;

@@ -111,6 +111,9 @@ struct dnsf_detect {
 	uint64_t flow_verdicts; /* holds started on flows */
 	uint64_t dom_verdicts;  /* holds started on registered domains */
 	uint64_t no_state;      /* messages scored without a flow entry (bucket full of holds) */
+	/* Window positions of the flow and domain windows at the last packet's now_us (the
+	 * worker's own cache: packets of a burst share the time, so the divisions run once). */
+	struct dnsf_win fwin, dwin;
 };
 
 int dnsf_detect_init(struct dnsf_detect *d, const struct dnsf_detect_params *p, char *err,

@@ -100,20 +100,54 @@ dnsf_lc_est64(uint64_t bits)
 	return (dnsf_lc64_x16[__builtin_popcountll(bits)] + 8) / 16;
 }
 
+/*
+ * Division by 16n (n = 1..64 set bits) as a multiply by ceil(2^64 / 16n): floor is exact while
+ * a * (m * 16n - 2^64) < 2^64, and here a = info * estimate < 2^32 * 2^13, the error term < 1024.
+ */
+static uint64_t div16n_m[65];
+
+__attribute__((constructor)) static void
+div16n_init(void)
+{
+	for (unsigned n = 1; n <= 64; n++)
+		div16n_m[n] = (uint64_t)(((unsigned __int128)1 << 64) / (16u * n)) +
+		              ((((unsigned __int128)1 << 64) % (16u * n)) != 0);
+}
+
+static inline uint32_t
+div16n(uint64_t a, unsigned n)
+{
+	return (uint32_t)(((unsigned __int128)a * div16n_m[n]) >> 64);
+}
+
 /* Information counted once per newly set bit, scaled up by estimate/bits for the collisions
  * that hid some distinct names (same mean length assumed). */
 static uint32_t
 info_est32(uint32_t info, uint32_t bits)
 {
 	unsigned n = (unsigned)__builtin_popcount(bits);
-	return n ? (uint32_t)((uint64_t)info * dnsf_lc32_x16[n] / (16u * n)) : 0;
+	return n ? div16n((uint64_t)info * dnsf_lc32_x16[n], n) : 0;
 }
 
 static uint32_t
 info_est64(uint32_t info, uint64_t bits)
 {
 	unsigned n = (unsigned)__builtin_popcountll(bits);
-	return n ? (uint32_t)((uint64_t)info * dnsf_lc64_x16[n] / (16u * n)) : 0;
+	return n ? div16n((uint64_t)info * dnsf_lc64_x16[n], n) : 0;
+}
+
+uint32_t
+dnsf_info_est_ref(uint32_t info, uint64_t bits, int wide)
+{
+	unsigned n = (unsigned)__builtin_popcountll(bits);
+	const uint16_t *lc = wide ? dnsf_lc64_x16 : dnsf_lc32_x16;
+	return n ? (uint32_t)((uint64_t)info * lc[n] / (16u * n)) : 0;
+}
+
+uint32_t
+dnsf_info_est(uint32_t info, uint64_t bits, int wide)
+{
+	return wide ? info_est64(info, bits) : info_est32(info, (uint32_t)bits);
 }
 
 static inline uint16_t
@@ -126,12 +160,6 @@ static inline uint8_t
 sat8(uint32_t v)
 {
 	return v > UINT8_MAX ? UINT8_MAX : (uint8_t)v;
-}
-
-static inline uint16_t
-window_of(uint64_t now_us, uint32_t win_s)
-{
-	return (uint16_t)(now_us / 1000000 / win_s);
 }
 
 /* Rate half-life 8 s, as tau = 8 / ln 2 s; each query adds ln2 / 8 q/s (x128 = 11.09). */
@@ -175,16 +203,42 @@ flow_roll(struct dnsf_flow *f, uint16_t w)
 }
 
 void
+dnsf_win_at(struct dnsf_win *x, uint64_t now_us, uint32_t win_s)
+{
+	/* floor(floor(t / 10^6) / W) == floor(t / (10^6 W)): one quotient gives the window and
+	 * the offset into it. */
+	const uint64_t span_us = (uint64_t)win_s * 1000000;
+	const uint64_t wfull = now_us / span_us;
+	const uint64_t into = now_us - wfull * span_us;
+
+	x->now_us = now_us;
+	x->win_s = win_s;
+	x->w = (uint16_t)wfull;
+	x->pw = (uint32_t)((span_us - into) * 1024 / span_us);
+}
+
+void
 dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious, uint64_t now_us,
                    uint32_t win_s)
 {
+	struct dnsf_win x;
+
+	dnsf_win_at(&x, now_us, win_s);
+	dnsf_flow_on_query_w(f, q, suspicious, &x);
+}
+
+void
+dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+                     const struct dnsf_win *x)
+{
+	const uint64_t now_us = x->now_us;
 	const uint32_t now_s = (uint32_t)(now_us / 1000000);
 
 	if (f->first_s == 0) {
 		f->first_s = now_s;
-		f->win = window_of(now_us, win_s);
+		f->win = x->w;
 	}
-	flow_roll(f, window_of(now_us, win_s));
+	flow_roll(f, x->w);
 	if (q->sub_len > 0) {
 		const unsigned pos = (unsigned)(q->name_hash >> 40) & 63;
 		const uint32_t bit = UINT32_C(1) << (pos & 31);
@@ -224,7 +278,18 @@ void
 dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious, uint64_t now_us,
                   uint32_t win_s)
 {
-	const uint16_t w = window_of(now_us, win_s);
+	struct dnsf_win x;
+
+	dnsf_win_at(&x, now_us, win_s);
+	dnsf_dom_on_query_w(d, q, suspicious, &x);
+}
+
+void
+dnsf_dom_on_query_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
+                    const struct dnsf_win *x)
+{
+	const uint16_t w = x->w;
+	const uint64_t now_us = x->now_us;
 
 	if (d->queries == 0)
 		d->win = w;
@@ -258,21 +323,23 @@ dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious
 	d->last_us = now_us;
 }
 
-/* Weight of the previous window: the share of the sliding W-second span it still covers,
- * in 1/1024. `cur` is the window now; entries not rolled yet are handled by the callers. */
-static uint32_t
-prev_weight(uint64_t now_us, uint32_t win_s)
-{
-	const uint64_t span_us = (uint64_t)win_s * 1000000;
-	const uint64_t into = now_us % span_us;
-	return (uint32_t)((span_us - into) * 1024 / span_us);
-}
-
 void
 dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struct dnsf_flow_view *v)
 {
-	const uint16_t w = window_of(now_us, win_s);
-	const uint32_t pw = prev_weight(now_us, win_s);
+	struct dnsf_win x;
+
+	dnsf_win_at(&x, now_us, win_s);
+	dnsf_flow_view_w(f, &x, v);
+}
+
+/* The previous window's weight pw: the share of the sliding W-second span it still covers, in
+ * 1/1024 (dnsf_win_at). Entries not rolled yet are read as of the window now. */
+void
+dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
+{
+	const uint16_t w = x->w;
+	const uint32_t pw = x->pw;
+	const uint64_t now_us = x->now_us;
 	uint32_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
 
 	if (f->win == w) {
@@ -307,8 +374,17 @@ dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struc
 void
 dnsf_dom_view(const struct dnsf_dom *d, uint64_t now_us, uint32_t win_s, struct dnsf_dom_view *v)
 {
-	const uint16_t w = window_of(now_us, win_s);
-	const uint32_t pw = prev_weight(now_us, win_s);
+	struct dnsf_win x;
+
+	dnsf_win_at(&x, now_us, win_s);
+	dnsf_dom_view_w(d, &x, v);
+}
+
+void
+dnsf_dom_view_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v)
+{
+	const uint16_t w = x->w;
+	const uint32_t pw = x->pw;
 	uint64_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
 
 	if (d->win == w) {

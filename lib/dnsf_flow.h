@@ -172,9 +172,35 @@ void dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s,
 void dnsf_dom_view(const struct dnsf_dom *d, uint64_t now_us, uint32_t win_s,
                    struct dnsf_dom_view *v);
 
+/*
+ * The same with the window arithmetic done once per instant: dnsf_win_at() computes the window
+ * number and the previous window's weight at now_us (two 64-bit divisions by the run-time W);
+ * every entry updated or read at that instant shares it (the detector keeps one per window
+ * length and recomputes it when now_us changes — once per burst in the app). Results equal the
+ * functions above, which are these with a fresh dnsf_win.
+ */
+struct dnsf_win {
+	uint64_t now_us;
+	uint32_t win_s; /* W; 0: not computed yet */
+	uint32_t pw;    /* weight of the previous window, 1/1024 */
+	uint16_t w;     /* window number, low 16 bits */
+};
+void dnsf_win_at(struct dnsf_win *x, uint64_t now_us, uint32_t win_s);
+void dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+                          const struct dnsf_win *x);
+void dnsf_dom_on_query_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
+                         const struct dnsf_win *x);
+void dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x,
+                      struct dnsf_flow_view *v);
+void dnsf_dom_view_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v);
+
 /* Linear-counting estimate of a bitmap (x16 fixed point in the tables; here whole items). */
 uint32_t dnsf_lc_est32(uint32_t bits);
 uint32_t dnsf_lc_est64(uint64_t bits);
+/* Information estimate of a window (bytes x estimate / bits, the 32-bit bitmap's table unless
+ * `wide`), as the readings compute it, and the same by plain division (tests compare them). */
+uint32_t dnsf_info_est(uint32_t info, uint64_t bits, int wide);
+uint32_t dnsf_info_est_ref(uint32_t info, uint64_t bits, int wide);
 
 #include "dnsf_name.h"
 

@@ -295,6 +295,44 @@ test_responses_and_domain(void **state)
 	assert_int_equal(dnsf_lc_est32(0xffff), 22);  /* -32 ln(1/2) = 22.2 */
 }
 
+/* The division-free arithmetic of the readings equals its definition: the window number and
+ * previous-window weight by one quotient (dnsf_win_at) against t / 10^6 / W and t mod (10^6 W),
+ * and the information estimate by reciprocal against plain division, over every bit count and
+ * the whole range of the counters. */
+static void
+test_window_and_info_arith(void **state)
+{
+	static const uint32_t wins[] = {1, 2, 7, 60, 300, 900, 3600, 86400, 65535, 4000000};
+	(void)state;
+
+	for (unsigned r = 0; r < 300000; r++) {
+		uint64_t t = ((uint64_t)trng(UINT32_MAX) << 32 | trng(UINT32_MAX)) >> trng(40);
+		uint32_t w = r & 1 ? wins[trng(10)] : 1 + trng(100000);
+		uint64_t span = (uint64_t)w * 1000000;
+		struct dnsf_win x;
+
+		if (r < 1000)
+			t = (uint64_t)r * 499999; /* around window edges */
+		dnsf_win_at(&x, t, w);
+		assert_int_equal(x.w, (uint16_t)(t / 1000000 / w));
+		assert_int_equal(x.pw, (uint32_t)((span - t % span) * 1024 / span));
+		assert_true(x.now_us == t && x.win_s == w);
+	}
+	for (unsigned n = 0; n <= 64; n++) {
+		for (unsigned r = 0; r < 4000; r++) {
+			uint64_t bits = n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+			uint32_t info = r < 8 ? UINT32_MAX - r : trng(UINT32_MAX) >> trng(32);
+			bits <<= trng(65 - n) & 63; /* n bits anywhere */
+			assert_int_equal(dnsf_info_est(info, bits, 1),
+			                 dnsf_info_est_ref(info, bits, 1));
+			if (n <= 32)
+				assert_int_equal(
+				    dnsf_info_est(info, (uint32_t)((UINT64_C(1) << n) - 1), 0),
+				    dnsf_info_est_ref(info, (uint32_t)((UINT64_C(1) << n) - 1), 0));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -306,6 +344,7 @@ main(void)
 	    cmocka_unit_test(test_windows),
 	    cmocka_unit_test(test_rate),
 	    cmocka_unit_test(test_responses_and_domain),
+	    cmocka_unit_test(test_window_and_info_arith),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
