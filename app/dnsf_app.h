@@ -236,6 +236,10 @@ struct dnsf_app {
 
 	/* events.syslog (dnsf_syslog.c): control-owned. */
 	struct dnsf_syslog syslog;
+
+	/* forensics.pdump (dnsf_pdump.c): DNSF_PDUMP_*, set by main before launch, read by
+	 * telemetry. */
+	uint8_t pdump;
 };
 
 extern struct dnsf_app g_app;
@@ -302,6 +306,14 @@ void dnsf_reload_fini(struct dnsf_app *app);
 int dnsf_forensics_init(struct dnsf_app *app, char *err, size_t errlen);
 void dnsf_forensics_poll(struct dnsf_app *app);
 void dnsf_forensics_fini(struct dnsf_app *app);
+
+/* dnsf_pdump.c: forensics.pdump. init after the ports are set up, live runs only: starts the
+ * rte_pdump server when secondary processes can attach (EAL on hugepages, shared files) and
+ * says on stderr what it did (never fails the run); fini once the workers have stopped. */
+enum { DNSF_PDUMP_OFF = 0, DNSF_PDUMP_ON, DNSF_PDUMP_UNAVAILABLE };
+void dnsf_pdump_init(struct dnsf_app *app, char *const *eal_args, int n_eal_args);
+void dnsf_pdump_fini(struct dnsf_app *app);
+const char *dnsf_pdump_state_name(uint8_t state);
 
 /* dnsf_syslog.c: open is 0, or -1 with a one-line reason (the caller warns; sends retry the
  * connection). send: one event, its JSON line already formatted; never blocks. */

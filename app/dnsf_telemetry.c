@@ -312,6 +312,7 @@ impl_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "event_ring", cfg->event_ring);
 	rte_tel_data_add_dict_string(d, "event_log",
 	                             tapp->event_log_path ? tapp->event_log_path : "");
+	rte_tel_data_add_dict_string(d, "pdump", dnsf_pdump_state_name(tapp->pdump));
 
 	workers = rte_tel_data_alloc();
 	if (workers != NULL) {

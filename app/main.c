@@ -627,6 +627,8 @@ run(struct cli *c)
 		return EXIT_CONFIG;
 	}
 	dnsf_ports_assign(app);
+	/* After the ports exist, so a dpdk-dumpcap that attaches finds them all. */
+	dnsf_pdump_init(app, ea.argv + 1, ea.argc - 1);
 	/* Metrics serve a running appliance; a replay prints its summary instead. A port that is
 	 * taken is not worth failing the filter for: said once, and the run goes on. */
 	app->metrics.lfd = app->metrics.cfd = -1;
@@ -646,6 +648,7 @@ run(struct cli *c)
 	dnsf_metrics_close(app);
 	dnsf_reload_fini(app);    /* workers have stopped */
 	dnsf_forensics_fini(app); /* before the ports and pools go */
+	dnsf_pdump_fini(app);
 	dnsf_syslog_close(app);
 
 	/* 5. Stop: workers have flushed; let the ports finish, keep what telemetry may ask. */

@@ -564,6 +564,7 @@ struct raw_forensics {
 	char *rate;
 	char *max_size_kb;
 	char *files;
+	char *pdump;
 };
 
 struct raw_rules {
@@ -723,6 +724,7 @@ static const cyaml_schema_field_t forensics_fields[] = {
     F_STR("rate", struct raw_forensics, rate),
     F_STR("max_size_kb", struct raw_forensics, max_size_kb),
     F_STR("files", struct raw_forensics, files),
+    F_STR("pdump", struct raw_forensics, pdump),
     CYAML_FIELD_END,
 };
 
@@ -1836,7 +1838,8 @@ convert(struct ctx *c, const struct raw_config *r, struct dnsf_config *cfg)
 	     num_u32(c, "forensics.max_size_kb", r->forensics->max_size_kb, 1, 4194304,
 	             &cfg->forensics.max_size_kb) < 0 ||
 	     num_u32(c, "forensics.files", r->forensics->files, 1, 100, &cfg->forensics.files) <
-	         0))
+	         0 ||
+	     get_bool(c, "forensics.pdump", r->forensics->pdump, &cfg->forensics.pdump) < 0))
 		return -1;
 	if (get_bool(c, "telemetry", r->telemetry, &cfg->telemetry) < 0 ||
 	    conv_detection(c, r->detection, &cfg->detect) < 0 ||

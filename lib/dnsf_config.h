@@ -180,6 +180,9 @@ struct dnsf_config {
 		uint32_t rate;            /* packets per second per worker, 1..1000000 (default 100) */
 		uint32_t max_size_kb;     /* rotate past this size, 1..4194304 (default 102400) */
 		uint32_t files;           /* files kept: pcap, pcap.1 .. pcap.(files-1); 1..100 (5) */
+		/* forensics.pdump: call rte_pdump_init() so dpdk-dumpcap can attach to live ports;
+		 * default 0 (opt in: a secondary process then maps all packet memory). */
+		uint8_t pdump;
 	} forensics;
 	uint8_t telemetry;             /* default 1 */
 	/* metrics.listen: Prometheus endpoint "ADDR:PORT" ("[V6]:PORT" for IPv6), checked by

@@ -143,6 +143,7 @@ static const char full_yaml[] =
     "lists: { allow: lists/allow.txt, deny: lists/deny.txt }\n"
     "events: { log: logs/events.jsonl }\n"
     "telemetry: no\n"
+    "forensics: { pdump: on }\n"
     "detection:\n"
     "  enabled: true\n"
     "  action: refuse\n"
@@ -199,6 +200,7 @@ test_full_valid(void **state)
 	assert_int_equal(cfg->malformed_action, DNSF_ACT_PASS);
 	assert_int_equal(cfg->fragment_action, DNSF_ACT_DROP);
 	assert_int_equal(cfg->telemetry, 0);
+	assert_int_equal(cfg->forensics.pdump, 1);
 
 	snprintf(want, sizeof(want), "%s/lists/allow.txt", tmpdir);
 	assert_string_equal(cfg->allowlist, want);
@@ -272,6 +274,7 @@ test_minimal_defaults(void **state)
 	assert_string_equal(cfg->denylist, "");
 	assert_string_equal(cfg->event_log, "");
 	assert_int_equal(cfg->telemetry, 1);
+	assert_int_equal(cfg->forensics.pdump, 0);
 	assert_int_equal(cfg->detect.enabled, 1);
 	assert_int_equal(cfg->detect.action, DNSF_ACT_DROP);
 	assert_int_equal(cfg->detect.refuse_rcode, DNSF_RCODE_REFUSED);
@@ -463,6 +466,8 @@ test_enums_and_bools(void **state)
 	expect_error("mode:\n", "mode: missing value (one of: inline, monitor)", NULL);
 	expect_error("telemetry: maybe\n", "telemetry: 'maybe' is not a boolean", "line 1", NULL);
 	expect_error("dns: { tcp: 1 }\n", "dns.tcp: '1' is not a boolean", NULL);
+	expect_error("forensics: { pdump: enabled }\n",
+	             "forensics.pdump: 'enabled' is not a boolean", NULL);
 	expect_error("model: { required: }\n", "model.required: missing value", NULL);
 }
 
