@@ -3,11 +3,13 @@
 #
 # Integration test: forensics.pdump, live capture with dpdk-dumpcap. dnsfence runs inline between
 # two veth pairs (tools/netns.sh "inline", as in test_live.sh) with unbound behind it, and:
-#   1. --no-huge with forensics.pdump: true: the log says secondary processes cannot attach and
-#      /dnsfence/config reports pdump "unavailable" (the filter still forwards DNS);
+#   1. --no-huge with forensics.pdump: true: the log says secondary processes cannot attach,
+#      /dnsfence/config reports pdump "unavailable", dpdk-dumpcap's EAL indeed cannot attach,
+#      and the filter still forwards DNS;
 #   2. on hugepages with forensics.pdump: false: the log says pdump is off and dpdk-dumpcap,
 #      although its EAL attaches, cannot start a capture (exit status not 0, no packet file);
 #   3. on hugepages with forensics.pdump: true: the log says enabled with the file prefix,
+#      `dpdk-dumpcap -D` lists both ports, and
 #      `dpdk-dumpcap --file-prefix=P -i net_af_packet0` captures while dig asks 6 unique names
 #      through the fence, and the pcapng (read with tshark) holds each query and its answer.
 # Hugepages: it reserves what it needs (vm.nr_hugepages), mounts hugetlbfs if nothing is mounted,
@@ -160,6 +162,12 @@ grep -q 'pdump: forensics.pdump is on, but EAL runs with --no-huge.*cannot attac
 	bad "no --no-huge warning in the log: $(grep pdump "$work/dnsfence.err")"
 st=$(pdump_state)
 [ "$st" = unavailable ] || bad "/dnsfence/config pdump is '$st' with --no-huge, expected 'unavailable'"
+# Nor can dpdk-dumpcap's EAL attach (bounded: it gives up at once).
+timeout 20 /usr/bin/dpdk-dumpcap --file-prefix="$PREFIX" -i 0 -w "$work/nohuge.pcapng" -a duration:2 \
+	>"$work/dumpcap.out" 2>&1 && bad "dpdk-dumpcap exited 0 against a --no-huge dnsfence"
+grep -q 'hugepage information' "$work/dumpcap.out" ||
+	bad "dpdk-dumpcap against a --no-huge dnsfence: $(cat "$work/dumpcap.out")"
+answer www.example.com
 stop
 
 # --- hugepages ---------------------------------------------------------------------------------
@@ -236,6 +244,11 @@ dnsf_log "hugepages free while dnsfence runs: $(awk '/^HugePages_Free:/ { print 
 st=$(pdump_state)
 [ "$st" = on ] || bad "/dnsfence/config pdump is '$st', expected 'on'"
 answer www.example.com # ARP settled before the capture starts
+list=$(/usr/bin/dpdk-dumpcap --file-prefix="$PREFIX" -D 2>&1)
+case "$list" in
+*net_af_packet0*net_af_packet1*) echo "ok: dpdk-dumpcap -D lists both ports" >&2 ;;
+*) bad "dpdk-dumpcap -D does not list both ports: $list" ;;
+esac
 dumpcap 30
 # Its progress counter starts once pdump is enabled on the port (the banner is buffered).
 grep_capturing() { grep -q "Packets captured" "$work/dumpcap.out"; }
