@@ -187,17 +187,14 @@ dnsf_metrics_render(const struct dnsf_app *app, char **out, size_t *out_len)
 	help(&b, "dnsfence_stalled_workers", "gauge",
 	     "workers whose loop has not moved for over a second (watchdog)");
 	bprintf(&b, "dnsfence_stalled_workers %u\n", app->stalled_workers);
-	/* Same estimate as /dnsfence/flows: entries never expire in place, so inserts - evictions
-	 * (capped at the table size) is the occupancy. */
+	/* Exact: the table counts the slots in use as it fills them (dnsf_flow.h). */
 	help(&b, "dnsfence_flow_table_entries", "gauge", "flow table entries in use per worker");
 	for (w = 0; w < app->n_workers; w++) {
-		uint64_t u = ws[w].flow_inserts >= ws[w].flow_evictions
-		                 ? ws[w].flow_inserts - ws[w].flow_evictions
-		                 : 0;
+		struct dnsf_tab_counters fc, dc;
 
+		dnsf_worker_tables(&app->lc[w]->w, &fc, &dc);
 		bprintf(&b, "dnsfence_flow_table_entries{lcore=\"%u\"} %" PRIu64 "\n",
-		        app->lc[w]->lcore_id,
-		        u < cfg->detect.flow_entries ? u : cfg->detect.flow_entries);
+		        app->lc[w]->lcore_id, fc.used);
 	}
 	help(&b, "dnsfence_flow_table_capacity", "gauge", "flow table entries per worker");
 	bprintf(&b, "dnsfence_flow_table_capacity %" PRIu32 "\n",

@@ -473,62 +473,206 @@ impl_events(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Flow/domain table counters of one worker (or their sum) under `p`-prefixed keys. */
+static void
+add_tables(struct rte_tel_data *d, const struct dnsf_tab_counters *f,
+           const struct dnsf_tab_counters *dm)
+{
+	rte_tel_data_add_dict_u64(d, "flow_capacity", f->entries);
+	rte_tel_data_add_dict_u64(d, "flows_in_use", f->used);
+	rte_tel_data_add_dict_u64(d, "flow_lookups", f->lookups);
+	rte_tel_data_add_dict_u64(d, "flow_inserts", f->inserts);
+	rte_tel_data_add_dict_u64(d, "flow_evictions", f->evictions);
+	rte_tel_data_add_dict_u64(d, "flow_no_room", f->no_room);
+	rte_tel_data_add_dict_u64(d, "domain_capacity", dm->entries);
+	rte_tel_data_add_dict_u64(d, "domains_in_use", dm->used);
+	rte_tel_data_add_dict_u64(d, "domain_lookups", dm->lookups);
+	rte_tel_data_add_dict_u64(d, "domain_inserts", dm->inserts);
+	rte_tel_data_add_dict_u64(d, "domain_evictions", dm->evictions);
+	rte_tel_data_add_dict_u64(d, "domain_no_room", dm->no_room);
+}
+
+static void
+sum_tables(struct dnsf_tab_counters *sum, const struct dnsf_tab_counters *c)
+{
+	sum->entries += c->entries;
+	sum->used += c->used;
+	sum->lookups += c->lookups;
+	sum->hits += c->hits;
+	sum->inserts += c->inserts;
+	sum->evictions += c->evictions;
+	sum->no_room += c->no_room;
+}
+
+/* Snapshots of the workers' top lists, read under tel_lock (too big for the stack). */
+static struct dnsf_top_snap top_snaps[DNSF_MAX_WORKERS];
+
 /*
- * /dnsfence/flows: flow and domain table use, from the engine's counters. Without entry expiry,
- * entries in use = inserts - evictions (capped at the table size) per worker.
- * TODO: take occupancy from dnsf_worker_flow_stats() once the detection module exports it.
+ * /dnsfence/flows: flow and domain table use, totals and per worker (keyed by lcore id). The
+ * counts are the tables' own (exact: a slot is counted in use when it is filled, and slots are
+ * only ever reused, never freed); flows_active and flows_held come from each worker's last top
+ * pass (at most about a second old).
  */
 static int
 impl_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct dnsf_config *cfg = tapp->cfg;
-	uint64_t fi = 0, fe = 0, di = 0, de = 0, fu = 0, du = 0;
+	struct dnsf_tab_counters tf = {0}, td = {0};
+	uint64_t active = 0, held = 0;
 	uint16_t w;
 
 	(void)cmd;
 	(void)params;
-	for (w = 0; w < tapp->n_workers; w++) {
-		struct dnsf_worker_stats s;
-		uint64_t u;
-
-		dnsf_stats_snapshot(&tapp->lc[w]->w.stats, &s);
-		fi += s.flow_inserts;
-		fe += s.flow_evictions;
-		di += s.domain_inserts;
-		de += s.domain_evictions;
-		u = s.flow_inserts >= s.flow_evictions ? s.flow_inserts - s.flow_evictions : 0;
-		fu += u < cfg->detect.flow_entries ? u : cfg->detect.flow_entries;
-		u = s.domain_inserts >= s.domain_evictions ? s.domain_inserts - s.domain_evictions
-		                                           : 0;
-		du += u < cfg->detect.domain_entries ? u : cfg->detect.domain_entries;
-	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", tapp->n_workers);
-	rte_tel_data_add_dict_u64(d, "flow_capacity",
-	                          (uint64_t)cfg->detect.flow_entries * tapp->n_workers);
-	rte_tel_data_add_dict_u64(d, "flows_in_use", fu);
-	rte_tel_data_add_dict_u64(d, "flow_inserts", fi);
-	rte_tel_data_add_dict_u64(d, "flow_evictions", fe);
-	rte_tel_data_add_dict_u64(d, "domain_capacity",
-	                          (uint64_t)cfg->detect.domain_entries * tapp->n_workers);
-	rte_tel_data_add_dict_u64(d, "domains_in_use", du);
-	rte_tel_data_add_dict_u64(d, "domain_inserts", di);
-	rte_tel_data_add_dict_u64(d, "domain_evictions", de);
+	rte_tel_data_add_dict_u64(d, "detection_enabled", tapp->cfg->detect.enabled);
+	for (w = 0; w < tapp->n_workers; w++) {
+		struct dnsf_tab_counters f, dm;
+		struct dnsf_top_snap *sn = &top_snaps[w];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char key[16];
+
+		dnsf_worker_tables(&tapp->lc[w]->w, &f, &dm);
+		if (dnsf_worker_top_read(&tapp->lc[w]->w, sn) != 0)
+			memset(sn, 0, sizeof(*sn));
+		sum_tables(&tf, &f);
+		sum_tables(&td, &dm);
+		active += sn->active;
+		held += sn->held;
+		if (c == NULL)
+			continue;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "worker", w);
+		rte_tel_data_add_dict_u64(c, "lcore", tapp->lc[w]->lcore_id);
+		add_tables(c, &f, &dm);
+		rte_tel_data_add_dict_u64(c, "flows_active", sn->active);
+		rte_tel_data_add_dict_u64(c, "flows_held", sn->held);
+		rte_tel_data_add_dict_u64(c, "scan_passes", sn->pass);
+		snprintf(key, sizeof(key), "%u", tapp->lc[w]->lcore_id);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
+			rte_tel_data_free(c);
+	}
+	add_tables(d, &tf, &td);
+	rte_tel_data_add_dict_u64(d, "flows_active", active);
+	rte_tel_data_add_dict_u64(d, "flows_held", held);
 	return 0;
 }
 
+/* One merged top entry as a flat dict; returns its estimated JSON size. */
+static size_t
+top_dict(const struct dnsf_top_ref *r, const struct dnsf_top_snap *sn, struct rte_tel_data *c)
+{
+	const struct dnsf_top_ent *e = r->e;
+	char cl[INET6_ADDRSTRLEN], raw[DNSF_TOP_NAME + 4], name[RTE_TEL_MAX_STRING_LEN];
+	const uint32_t now_s = (uint32_t)(sn->now_us / 1000000u);
+	const char *verdict = e->hold_until_s == 0      ? "none"
+	                      : e->hold_until_s > now_s ? "held"
+	                                                : "released";
+
+	addr_text(e->ip_version, e->client, cl, sizeof(cl));
+	memcpy(raw, e->name, e->name_len);
+	/* A registered domain longer than a label keeps is shown cut, with "..." (docs). */
+	snprintf(raw + e->name_len, sizeof(raw) - e->name_len, "%s", e->name_cut ? "..." : "");
+	printable(raw, name, sizeof(name));
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_u64(c, "worker", r->worker);
+	rte_tel_data_add_dict_u64(c, "lcore", tapp->lc[r->worker]->lcore_id);
+	rte_tel_data_add_dict_string(c, "client", cl);
+	rte_tel_data_add_dict_string(c, "regdomain", name);
+	rte_tel_data_add_dict_int(c, "score", e->score);
+	rte_tel_data_add_dict_int(c, "model_score", e->model_score);
+	rte_tel_data_add_dict_u64(c, "info_bytes", e->info);
+	rte_tel_data_add_dict_u64(c, "susp_info_bytes", e->susp_info);
+	rte_tel_data_add_dict_u64(c, "distinct", e->distinct);
+	rte_tel_data_add_dict_u64(c, "queries", e->queries);
+	rte_tel_data_add_dict_u64(c, "first_seen_s", e->first_s);
+	rte_tel_data_add_dict_u64(c, "last_seen_us", e->last_us);
+	rte_tel_data_add_dict_string(c, "verdict", verdict);
+	rte_tel_data_add_dict_u64(c, "held", e->hold_until_s > now_s);
+	rte_tel_data_add_dict_u64(c, "hold_until_s", e->hold_until_s);
+	return 40 + est_u64("worker", r->worker) + est_u64("lcore", 65535) + est_str("client", cl) +
+	       est_str("regdomain", name) + 2 * est_u64("model_score", 65535) +
+	       est_u64("info_bytes", e->info) + est_u64("susp_info_bytes", e->susp_info) +
+	       est_u64("distinct", e->distinct) + est_u64("queries", e->queries) +
+	       est_u64("first_seen_s", e->first_s) + est_u64("last_seen_us", e->last_us) +
+	       est_str("verdict", "released") + est_u64("held", 1) +
+	       est_u64("hold_until_s", e->hold_until_s);
+}
+
 /*
- * /dnsfence/top: top suspicious flows by score and by information volume.
- * TODO: needs an iterator over the workers' flow tables from the detection module (a snapshot
- * each worker publishes, so the telemetry thread never reads a table under a worker). Until
- * then it answers an empty list.
+ * /dnsfence/top[,score|,info][,N]: the top suspicious flows over all workers, best first, keyed
+ * "1".."N" (22.11 cannot put dicts in an array). Each worker publishes its own top DNSF_TOP_K
+ * by score and by information volume about once a second (dnsf_top.h); this merges them, so N
+ * is at most DNSF_TOP_K (default: all of them that fit in one reply).
  */
 static int
 impl_top(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct dnsf_top_ref refs[DNSF_TOP_K];
+	int by = DNSF_TOP_BY_SCORE;
+	unsigned max = DNSF_TOP_K, n, k, published = 0;
+	uint64_t as_of = 0;
+	size_t used = 200;
+	uint16_t w;
+
 	(void)cmd;
-	(void)params;
-	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	if (params != NULL && *params != '\0') {
+		char buf[64], *tok, *save = NULL;
+
+		if (strlen(params) >= sizeof(buf))
+			return -EINVAL;
+		snprintf(buf, sizeof(buf), "%s", params);
+		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+			char *end;
+			long v;
+
+			if (strcmp(tok, "score") == 0) {
+				by = DNSF_TOP_BY_SCORE;
+				continue;
+			}
+			if (strcmp(tok, "info") == 0) {
+				by = DNSF_TOP_BY_INFO;
+				continue;
+			}
+			v = strtol(tok, &end, 10);
+			if (*end != '\0' || end == tok || v < 1)
+				return -EINVAL;
+			max = v < DNSF_TOP_K ? (unsigned)v : DNSF_TOP_K;
+		}
+	}
+	for (w = 0; w < tapp->n_workers; w++) {
+		if (dnsf_worker_top_read(&tapp->lc[w]->w, &top_snaps[w]) != 0)
+			memset(&top_snaps[w], 0, sizeof(top_snaps[w]));
+		if (top_snaps[w].pass > 0)
+			published++;
+		if (top_snaps[w].now_us > as_of)
+			as_of = top_snaps[w].now_us;
+	}
+	n = dnsf_top_merge(top_snaps, tapp->n_workers, by, max, refs);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "by", by == DNSF_TOP_BY_INFO ? "info" : "score");
+	rte_tel_data_add_dict_u64(d, "workers", tapp->n_workers);
+	rte_tel_data_add_dict_u64(d, "published", published);
+	rte_tel_data_add_dict_u64(d, "as_of_us", as_of);
+	for (k = 0; k < n; k++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char key[8];
+		size_t sz;
+
+		if (c == NULL)
+			break;
+		sz = top_dict(&refs[k], &top_snaps[refs[k].worker], c);
+		if (used + sz > TEL_BUDGET) {
+			rte_tel_data_free(c);
+			break;
+		}
+		used += sz;
+		snprintf(key, sizeof(key), "%u", k + 1);
+		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0) {
+			rte_tel_data_free(c);
+			break;
+		}
+	}
+	rte_tel_data_add_dict_u64(d, "count", k);
 	return 0;
 }
 
@@ -604,11 +748,13 @@ dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen)
 	    {"/dnsfence/config", cb_config, "dnsfence running configuration. No parameters"},
 	    {"/dnsfence/events", cb_events,
 	     "dnsfence recent detection events, newest first. Parameter: max count (optional)"},
-	    {"/dnsfence/flows", cb_flows, "dnsfence flow/domain table use. No parameters"},
+	    {"/dnsfence/flows", cb_flows,
+	     "dnsfence flow/domain table use, totals and per worker. No parameters"},
 	    {"/dnsfence/lists", cb_lists,
 	     "dnsfence allow/deny lists in force: versions, entries, last reload. No parameters"},
 	    {"/dnsfence/top", cb_top,
-	     "dnsfence top suspicious flows (not yet available). No parameters"},
+	     "dnsfence top suspicious flows. Parameters: score or info (order), max count "
+	     "(optional)"},
 	};
 	size_t i;
 

@@ -25,6 +25,10 @@
  * margin only guards against a transient mbuf shortage. */
 #define REPLAY_IDLE_POLLS 1000
 #define REPLAY_IDLE_US    200000
+/* Top list (dnsf_top.h): a pass over the flow table every second, this many slots per loop
+ * iteration while it runs (64 KiB of entries and as much of labels: microseconds, so a pass
+ * never holds a burst back noticeably). */
+#define TOP_SLICE 1024
 
 /* TX buffer error callback: a TX queue that did not take a burst. The packets are freed and
  * counted, never retried: a full queue must not make the worker wait (docs/robustness.md). */
@@ -314,7 +318,7 @@ dnsf_worker_main(void *arg)
 	const uint16_t burst = app->cfg->burst;
 	uint64_t drain_tsc = app->tsc_hz * app->cfg->tx_drain_us / 1000000u;
 	const uint64_t idle_tsc = app->tsc_hz * REPLAY_IDLE_US / 1000000u;
-	uint64_t last_drain, last_rx;
+	uint64_t last_drain, last_rx, top_next;
 	unsigned empty = 0;
 
 	if (drain_tsc == 0)
@@ -322,7 +326,7 @@ dnsf_worker_main(void *arg)
 	/* List reload (dnsf_reload.c): registered by control before launch; NULL in benchmarks. */
 	if (app->qsbr != NULL)
 		rte_rcu_qsbr_thread_online(app->qsbr, lc->idx);
-	last_drain = last_rx = rte_rdtsc();
+	last_drain = last_rx = top_next = rte_rdtsc();
 	while (!__atomic_load_n(&g_app.quit, __ATOMIC_RELAXED)) {
 		const uint64_t tsc = rte_rdtsc();
 		int got = 0;
@@ -336,6 +340,9 @@ dnsf_worker_main(void *arg)
 			flush_all(lc);
 			last_drain = tsc;
 		}
+		/* Between bursts, not per packet: one compare until a pass is due. */
+		if (unlikely(tsc >= top_next) && dnsf_worker_top_step(&lc->w, TOP_SLICE))
+			top_next = tsc + app->tsc_hz;
 		for (r = 0; r < lc->n_rxq; r++) {
 			const struct dnsf_rxq *q = &lc->rxq[r];
 			uint16_t n = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
@@ -356,6 +363,8 @@ dnsf_worker_main(void *arg)
 		}
 	}
 	flush_all(lc);
+	/* The last word on the top list: every flow as of the last packet (a replay's result). */
+	dnsf_worker_top_flush(&lc->w);
 	if (app->qsbr != NULL)
 		rte_rcu_qsbr_thread_offline(app->qsbr, lc->idx);
 	__atomic_store_n(&lc->done, 1, __ATOMIC_RELEASE);

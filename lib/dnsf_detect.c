@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnsf_detect.h"
@@ -60,6 +61,16 @@ dnsf_detect_init(struct dnsf_detect *d, const struct dnsf_detect_params *p, char
 		    p->domain_entries, DNSF_TAB_WAYS);
 		return -1;
 	}
+	d->labels = aligned_alloc(64, (size_t)p->flow_entries * sizeof(*d->labels));
+	if (d->labels == NULL) {
+		dnsf_tab_fini(&d->flows);
+		dnsf_tab_fini(&d->doms);
+		snprintf(err, errlen, "detection.flow_entries: %u: out of memory for flow labels",
+		         p->flow_entries);
+		return -1;
+	}
+	/* Touched now, at startup, like the tables: the fast path never faults a page in. */
+	memset(d->labels, 0, (size_t)p->flow_entries * sizeof(*d->labels));
 	return 0;
 }
 
@@ -68,6 +79,17 @@ dnsf_detect_fini(struct dnsf_detect *d)
 {
 	dnsf_tab_fini(&d->flows);
 	dnsf_tab_fini(&d->doms);
+	free(d->labels);
+	d->labels = NULL;
+}
+
+int
+dnsf_detect_top_step(struct dnsf_detect *d, const struct dnsf_detect_params *p, uint32_t budget)
+{
+	if (d->labels == NULL)
+		return 0;
+	return dnsf_top_scan_step(&d->top, &d->flows, d->labels, d->now_us, p->flow_window_s,
+	                          budget);
 }
 
 static inline int32_t
@@ -284,8 +306,17 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	if (d->dwin.now_us != now_us || d->dwin.win_s != p->domain_window_s)
 		dnsf_win_at(&d->dwin, now_us, p->domain_window_s);
 
+	d->now_us = now_us;
 	dnsf_flow_key(dnsf_pkt_client_addr(pkt), reg_hash, &key, &check);
 	f = (struct dnsf_flow *)dnsf_tab_get(&d->flows, key, check, now_us, &created);
+	if (created) {
+		/* Once per new flow: who and which domain, for the top list (not per packet). */
+		const unsigned off = split < m->nlabels ? m->label_off[split] : m->qname_len;
+
+		dnsf_flow_label_set(&d->labels[(struct dnsf_tab_ent *)f - d->flows.ent],
+		                    dnsf_pkt_client_addr(pkt), pkt->ip_version, m->qname + off,
+		                    (unsigned)(m->qname_len - off));
+	}
 	dnsf_dom_key(reg_hash, &key, &check);
 	dm = (struct dnsf_dom *)dnsf_tab_get(&d->doms, key, check, now_us, &created);
 
@@ -360,6 +391,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	}
 	d->rules_hits += (uint64_t)rules_hit;
 	d->model_hits += (uint64_t)model_hit;
+	/* Peak scores for the top list: only notable messages touch the label's cache line. */
+	if (f != NULL && (out->score >= (int32_t)p->susp_points || model_hit))
+		dnsf_flow_label_score(&d->labels[(struct dnsf_tab_ent *)f - d->flows.ent],
+		                      out->score, out->model_score);
 	if (!tunnel)
 		return;
 

@@ -7,7 +7,8 @@
  * Contract:
  *  - struct dnsf_detect_params is read-only (built once from the config by the control side);
  *    struct dnsf_detect is one worker's state, written only by that worker (no locks, no
- *    atomics); its memory is fixed at dnsf_detect_init(): (flow_entries + domain_entries) x 64 B.
+ *    atomics); its memory is fixed at dnsf_detect_init(): (2 x flow_entries + domain_entries)
+ *    x 64 B (the flow table, its labels for the top list (dnsf_top.h) and the domain table).
  *  - dnsf_detect_packet() takes a message already parsed, split at the registered domain and
  *    hashed (dnsf_name_msg_hashes), plus packet time; it never allocates and never uses floating
  *    point. It updates state and fills *out with the verdict, its reason, the rule score, the
@@ -26,6 +27,7 @@
 #include "dnsf_features.h"
 #include "dnsf_flow.h"
 #include "dnsf_pkt.h"
+#include "dnsf_top.h"
 
 /* Defaults of the knobs the config loader does not read yet (0 in their config field means
  * the default). */
@@ -104,6 +106,9 @@ void dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_det
 struct dnsf_detect {
 	struct dnsf_tab flows;
 	struct dnsf_tab doms;
+	struct dnsf_flow_label *labels; /* flow_entries, slot for slot with flows (dnsf_top.h) */
+	struct dnsf_top_scan top;       /* the incremental scan behind the top list */
+	uint64_t now_us;                /* packet time of the last message (the scan reads at it) */
 	uint64_t scored;        /* messages scored */
 	uint64_t rules_hits;    /* messages over the rule threshold */
 	uint64_t model_hits;    /* messages over the model threshold */
@@ -174,6 +179,13 @@ dnsf_detect_model_input(const struct dnsf_detect_out *out, int32_t *vec)
 }
 
 /* Put score, model score and the deciding features (at most DNSF_EVENT_MAX_FEAT) into ev. */
+/*
+ * One slice of the top-list scan (dnsf_top.h), read at the time of the last message. Returns 1
+ * when a pass finished: d->top.work is then the snapshot to publish.
+ */
+int dnsf_detect_top_step(struct dnsf_detect *d, const struct dnsf_detect_params *p,
+                         uint32_t budget);
+
 void dnsf_detect_fill_event(const struct dnsf_detect_out *out, struct dnsf_event *ev);
 
 #endif

@@ -178,6 +178,45 @@ dnsf_worker_fini(struct dnsf_worker *w)
 	w->st = NULL;
 }
 
+int
+dnsf_worker_top_step(struct dnsf_worker *w, uint32_t budget)
+{
+	if (w->st == NULL || !w->eng->cfg.detect.enabled)
+		return 1;
+	if (dnsf_detect_top_step(&w->st->det, &w->eng->detect, budget) == 0)
+		return 0;
+	dnsf_top_publish(&w->top, &w->st->det.top.work);
+	return 1;
+}
+
+void
+dnsf_worker_top_flush(struct dnsf_worker *w)
+{
+	if (w->st == NULL || !w->eng->cfg.detect.enabled)
+		return;
+	dnsf_top_scan_begin(&w->st->det.top);
+	dnsf_worker_top_step(w, UINT32_MAX);
+}
+
+int
+dnsf_worker_top_read(const struct dnsf_worker *w, struct dnsf_top_snap *out)
+{
+	return dnsf_top_read(&w->top, out);
+}
+
+int
+dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,
+                   struct dnsf_tab_counters *doms)
+{
+	memset(flows, 0, sizeof(*flows));
+	memset(doms, 0, sizeof(*doms));
+	if (w->st == NULL || !w->eng->cfg.detect.enabled)
+		return -1;
+	dnsf_tab_counters(&w->st->det.flows, flows);
+	dnsf_tab_counters(&w->st->det.doms, doms);
+	return 0;
+}
+
 static void
 fill_event(const struct dnsf_worker *w, const struct dnsf_pkt *p, uint64_t now_us,
            const char *domain, size_t domain_len, struct dnsf_event *ev)

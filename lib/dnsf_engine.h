@@ -26,6 +26,7 @@
 #include "dnsf_event.h"
 #include "dnsf_pkt.h"
 #include "dnsf_stats.h"
+#include "dnsf_top.h"
 
 struct dnsf_engine;
 struct dnsf_worker_state; /* flow/domain tables, private to the detection modules */
@@ -57,6 +58,9 @@ struct dnsf_worker {
 	 * training sees exactly what the engine sees. Messages that do not reach the detector
 	 * (non-DNS, malformed, allow- or deny-listed) leave it untouched. Set by the tool. */
 	struct dnsf_detect_out *tap;
+	/* The top list (dnsf_top.h): written by this worker (dnsf_worker_top_step publishes a
+	 * finished pass, about once a second), read by control/telemetry (dnsf_worker_top_read). */
+	struct dnsf_top_pub top;
 };
 
 int dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char *err,
@@ -85,5 +89,23 @@ void dnsf_worker_fini(struct dnsf_worker *w);
 /* Decide one frame. `room` is the writable size of the frame buffer (>= len). */
 void dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
 			 uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev);
+
+/*
+ * Top list upkeep, called by the worker between bursts, never per packet: reads the next
+ * `budget` slots of its flow table (dnsf_top.h) at the time of its last packet and, when that
+ * finishes a pass, publishes it. Returns 1 when a pass was published (or detection is off:
+ * nothing to do), 0 when the pass goes on (call again). The caller paces the passes (the
+ * dataplane: one a second of TSC time).
+ */
+int dnsf_worker_top_step(struct dnsf_worker *w, uint32_t budget);
+/* A whole fresh pass at once, published (end of a replay: the last packet's view). */
+void dnsf_worker_top_flush(struct dnsf_worker *w);
+/* Control side: the last published pass (pass 0: none yet). 0, or -1 when a publication kept
+ * overlapping the copy (try again later). */
+int dnsf_worker_top_read(const struct dnsf_worker *w, struct dnsf_top_snap *out);
+/* Control side: flow and domain table counters (relaxed reads). 0, or -1 when detection is
+ * off (no tables; *flows and *doms zeroed). */
+int dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,
+                       struct dnsf_tab_counters *doms);
 
 #endif

@@ -5,6 +5,14 @@
 #include "dnsf_bigram.h"
 #include "dnsf_flow.h"
 
+/* Counters: only the owner writes them, but control reads them while it runs (relaxed loads),
+ * so every store is a relaxed atomic one (a plain add on x86/arm64: no read-modify-write). */
+static inline void
+tab_inc(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
 int
 dnsf_tab_init(struct dnsf_tab *t, uint32_t entries)
 {
@@ -32,7 +40,7 @@ dnsf_tab_clear(struct dnsf_tab *t)
 {
 	/* Touches every page now, at startup, not on the fast path. */
 	memset(t->ent, 0, dnsf_tab_bytes(t));
-	t->used = 0;
+	__atomic_store_n(&t->used, 0, __ATOMIC_RELAXED);
 }
 
 struct dnsf_tab_ent *
@@ -53,12 +61,12 @@ dnsf_tab_get(struct dnsf_tab *t, uint64_t key, uint32_t check, uint64_t now_us, 
 	struct dnsf_tab_ent *victim = NULL;
 	const uint32_t now_s = (uint32_t)(now_us / 1000000);
 
-	t->lookups++;
+	tab_inc(&t->lookups);
 	*created = 0;
 	for (unsigned i = 0; i < DNSF_TAB_WAYS; i++) {
 		struct dnsf_tab_ent *e = &b[i];
 		if (e->key == key && e->check == check) {
-			t->hits++;
+			tab_inc(&t->hits);
 			return e;
 		}
 		if (e->check == 0) {
@@ -72,14 +80,14 @@ dnsf_tab_get(struct dnsf_tab *t, uint64_t key, uint32_t check, uint64_t now_us, 
 			victim = e;
 	}
 	if (victim == NULL) {
-		t->no_room++;
+		tab_inc(&t->no_room);
 		return NULL;
 	}
 	if (victim->check != 0)
-		t->evictions++;
+		tab_inc(&t->evictions);
 	else
-		t->used++;
-	t->inserts++;
+		tab_inc(&t->used);
+	tab_inc(&t->inserts);
 	memset(victim, 0, sizeof(*victim));
 	victim->key = key;
 	victim->check = check;

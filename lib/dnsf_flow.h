@@ -12,9 +12,10 @@
  *    the bucket. Entries whose verdict hold is still running are never evicted (a flood of
  *    random sources must not wash a caught tunnel out of the table); when a whole bucket is
  *    held, dnsf_tab_get() returns NULL and counts no_room.
- *  - One owner (a worker lcore): no locks, no atomics. Counters are plain fields the owner
- *    writes; a control thread may read them racily (monotonic u64, torn reads impossible on
- *    64-bit targets).
+ *  - One owner (a worker lcore): no locks, no read-modify-write atomics. The owner writes the
+ *    counters with relaxed atomic stores; a control thread reads them with relaxed loads
+ *    (dnsf_tab_counters). `used` is exact: a slot leaves use only when the table is cleared
+ *    (an eviction reuses it at once), so used = inserts - evictions, maintained on insert.
  *  - Keys: a 64-bit hash of the key material chooses the bucket and is stored whole; a second,
  *    independent 32-bit hash ("check", low bit forced to 1 to mark the slot used) must match
  *    too. Two different flows share state only if both hashes collide: ~2^-95 per pair with
@@ -102,8 +103,24 @@ struct dnsf_tab {
 	uint64_t inserts;   /* new entries (into a free, expired or evicted slot) */
 	uint64_t evictions; /* live entries replaced (least recently seen of a full bucket) */
 	uint64_t no_room;   /* look-ups that found every slot of the bucket held */
-	uint64_t used;      /* slots in use */
+	uint64_t used;      /* slots in use (exact) */
 };
+
+/* The counters as a control thread reads them while the owner runs. */
+struct dnsf_tab_counters {
+	uint64_t entries, used, lookups, hits, inserts, evictions, no_room;
+};
+static inline void
+dnsf_tab_counters(const struct dnsf_tab *t, struct dnsf_tab_counters *c)
+{
+	c->entries = t->entries;
+	c->used = __atomic_load_n(&t->used, __ATOMIC_RELAXED);
+	c->lookups = __atomic_load_n(&t->lookups, __ATOMIC_RELAXED);
+	c->hits = __atomic_load_n(&t->hits, __ATOMIC_RELAXED);
+	c->inserts = __atomic_load_n(&t->inserts, __ATOMIC_RELAXED);
+	c->evictions = __atomic_load_n(&t->evictions, __ATOMIC_RELAXED);
+	c->no_room = __atomic_load_n(&t->no_room, __ATOMIC_RELAXED);
+}
 
 /* Returns 0, or -1 when entries is not a power of two >= DNSF_TAB_WAYS or memory fails. */
 int dnsf_tab_init(struct dnsf_tab *t, uint32_t entries);

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "dnsf_top.h"
+
+void
+dnsf_flow_label_set(struct dnsf_flow_label *l, const uint8_t client[16], uint8_t ip_version,
+                    const char *regdomain, unsigned len)
+{
+	memcpy(l->client, client, 16);
+	l->max_score = 0;
+	l->max_model = -1;
+	l->ip_version = ip_version;
+	l->name_cut = len > DNSF_TOP_NAME;
+	l->name_len = (uint8_t)(len > DNSF_TOP_NAME ? DNSF_TOP_NAME : len);
+	l->pad = 0;
+	memcpy(l->name, regdomain, l->name_len);
+}
+
+static int
+cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a > b ? -1 : a < b ? 1 : 0;
+}
+
+int
+dnsf_top_cmp(const struct dnsf_top_ent *a, const struct dnsf_top_ent *b, int by)
+{
+	int c;
+
+	if (by == DNSF_TOP_BY_INFO) {
+		if ((c = cmp_u64_desc(a->info, b->info)) != 0)
+			return c;
+		if (a->score != b->score)
+			return a->score > b->score ? -1 : 1;
+	} else {
+		if (a->score != b->score)
+			return a->score > b->score ? -1 : 1;
+		if ((c = cmp_u64_desc(a->info, b->info)) != 0)
+			return c;
+	}
+	if ((c = cmp_u64_desc(a->last_us, b->last_us)) != 0)
+		return c;
+	/* Last resort, so that the order never depends on table layout: the smaller key. */
+	return a->key < b->key ? -1 : a->key > b->key ? 1 : 0;
+}
+
+void
+dnsf_top_offer(struct dnsf_top_ent *list, uint8_t *n, const struct dnsf_top_ent *e, int by)
+{
+	unsigned i = *n;
+
+	/* The common case when the list is full: not better than the last one, one compare. */
+	if (i == DNSF_TOP_K) {
+		if (dnsf_top_cmp(e, &list[DNSF_TOP_K - 1], by) >= 0)
+			return;
+		i = DNSF_TOP_K - 1; /* the last one drops out */
+	} else {
+		(*n)++;
+	}
+	while (i > 0 && dnsf_top_cmp(e, &list[i - 1], by) < 0) {
+		list[i] = list[i - 1];
+		i--;
+	}
+	list[i] = *e;
+}
+
+void
+dnsf_top_scan_begin(struct dnsf_top_scan *s)
+{
+	memset(&s->work, 0, sizeof(s->work));
+	s->pos = 0;
+	s->running = 1;
+}
+
+static void
+fill_ent(struct dnsf_top_ent *e, const struct dnsf_flow *f, const struct dnsf_flow_label *l,
+         const struct dnsf_flow_view *v)
+{
+	e->key = f->key;
+	e->last_us = f->last_us;
+	e->first_s = f->first_s;
+	e->hold_until_s = f->hold_until_s;
+	/* The all-names bitmap (32 bits) saturates before the suspicious one (64 bits), and the
+	 * suspicious names are a subset of all names: the larger reading is the better one. */
+	e->info = v->info > v->susp_info ? v->info : v->susp_info;
+	e->susp_info = v->susp_info;
+	e->distinct = v->distinct;
+	e->queries = v->queries;
+	e->score = l->max_score;
+	e->model_score = l->max_model;
+	e->ip_version = l->ip_version;
+	e->name_len = l->name_len;
+	e->name_cut = l->name_cut;
+	e->pad = 0;
+	memcpy(e->client, l->client, 16);
+	memset(e->name, 0, sizeof(e->name));
+	memcpy(e->name, l->name, l->name_len);
+}
+
+/* Worth a full copy: better than the last of a full list (or the list is not full). */
+static int
+wanted(const struct dnsf_top_snap *w, const struct dnsf_top_ent *probe, int by)
+{
+	return w->n[by] < DNSF_TOP_K || dnsf_top_cmp(probe, &w->by[by][DNSF_TOP_K - 1], by) < 0;
+}
+
+int
+dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
+                   const struct dnsf_flow_label *labels, uint64_t now_us, uint32_t win_s,
+                   uint32_t budget)
+{
+	struct dnsf_top_snap *w = &s->work;
+	const uint32_t now_s = (uint32_t)(now_us / 1000000);
+	const uint64_t win_us = (uint64_t)win_s * 1000000;
+	uint32_t end;
+
+	if (!s->running)
+		dnsf_top_scan_begin(s);
+	end = flows->entries - s->pos < budget ? flows->entries : s->pos + budget;
+	for (; s->pos < end; s->pos++) {
+		const struct dnsf_flow *f = (const struct dnsf_flow *)&flows->ent[s->pos];
+		const struct dnsf_flow_label *l = &labels[s->pos];
+		struct dnsf_flow_view v;
+		struct dnsf_top_ent probe;
+
+		if (f->check == 0)
+			continue;
+		w->live++;
+		if (f->last_us + win_us > now_us)
+			w->active++;
+		if (f->hold_until_s > now_s)
+			w->held++;
+		dnsf_flow_view(f, now_us, win_s, &v);
+		/* The order looks at these four fields only: decide before copying the rest. */
+		probe.score = l->max_score;
+		probe.info = v.info > v.susp_info ? v.info : v.susp_info; /* as fill_ent() */
+		probe.last_us = f->last_us;
+		probe.key = f->key;
+		if (!wanted(w, &probe, DNSF_TOP_BY_SCORE) && !wanted(w, &probe, DNSF_TOP_BY_INFO))
+			continue;
+		fill_ent(&probe, f, l, &v);
+		dnsf_top_offer(w->by[DNSF_TOP_BY_SCORE], &w->n[DNSF_TOP_BY_SCORE], &probe,
+		               DNSF_TOP_BY_SCORE);
+		dnsf_top_offer(w->by[DNSF_TOP_BY_INFO], &w->n[DNSF_TOP_BY_INFO], &probe,
+		               DNSF_TOP_BY_INFO);
+	}
+	if (s->pos < flows->entries)
+		return 0;
+	s->running = 0;
+	s->passes++;
+	w->pass = s->passes;
+	w->now_us = now_us;
+	return 1;
+}
+
+#define WORDS(x) (sizeof(x) / sizeof(uint64_t))
+
+void
+dnsf_top_publish(struct dnsf_top_pub *p, const struct dnsf_top_snap *s)
+{
+	const uint64_t seq = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
+	const uint64_t *src = (const uint64_t *)s;
+	uint64_t *dst = (uint64_t *)&p->snap;
+
+	/* Odd: a publication is under way. The release fence keeps the words below from being
+	 * seen before the odd number. */
+	__atomic_store_n(&p->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (size_t i = 0; i < WORDS(p->snap); i++)
+		__atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&p->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+int
+dnsf_top_read(const struct dnsf_top_pub *p, struct dnsf_top_snap *out)
+{
+	const uint64_t *src = (const uint64_t *)&p->snap;
+	uint64_t *dst = (uint64_t *)out;
+
+	for (int tries = 0; tries < 4096; tries++) {
+		const uint64_t s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+
+		if (s1 & 1)
+			continue;
+		for (size_t i = 0; i < WORDS(p->snap); i++)
+			dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&p->seq, __ATOMIC_RELAXED) == s1)
+			return 0;
+	}
+	return -1;
+}
+
+unsigned
+dnsf_top_merge(const struct dnsf_top_snap *snaps, unsigned n, int by, unsigned max,
+               struct dnsf_top_ref *out)
+{
+	unsigned head[64] = {0}; /* next entry of each worker's list */
+	unsigned k = 0;
+
+	if (n > 64)
+		n = 64;
+	/* Each worker's list is sorted already: repeatedly take the best head (k-way merge). */
+	while (k < max) {
+		int best = -1;
+
+		for (unsigned i = 0; i < n; i++) {
+			if (head[i] >= snaps[i].n[by] || head[i] >= DNSF_TOP_K)
+				continue;
+			if (best < 0 || dnsf_top_cmp(&snaps[i].by[by][head[i]],
+			                             &snaps[best].by[by][head[best]], by) < 0)
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		out[k].e = &snaps[best].by[by][head[best]];
+		out[k].worker = (uint16_t)best;
+		head[best]++;
+		k++;
+	}
+	return k;
+}
