@@ -621,7 +621,8 @@ impl_top(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (strlen(params) >= sizeof(buf))
 			return -EINVAL;
 		snprintf(buf, sizeof(buf), "%s", params);
-		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		for (tok = strtok_r(buf, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save)) {
 			char *end;
 			long v;
 

@@ -106,9 +106,6 @@ void dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_det
 struct dnsf_detect {
 	struct dnsf_tab flows;
 	struct dnsf_tab doms;
-	struct dnsf_flow_label *labels; /* flow_entries, slot for slot with flows (dnsf_top.h) */
-	struct dnsf_top_scan top;       /* the incremental scan behind the top list */
-	uint64_t now_us;                /* packet time of the last message (the scan reads at it) */
 	uint64_t scored;        /* messages scored */
 	uint64_t rules_hits;    /* messages over the rule threshold */
 	uint64_t model_hits;    /* messages over the model threshold */
@@ -119,6 +116,10 @@ struct dnsf_detect {
 	/* Window positions of the flow and domain windows at the last packet's now_us (the
 	 * worker's own cache: packets of a burst share the time, so the divisions run once). */
 	struct dnsf_win fwin, dwin;
+	/* Top list (dnsf_top.h). */
+	struct dnsf_flow_label *labels; /* flow_entries, slot for slot with flows */
+	struct dnsf_top_scan top;       /* the incremental scan behind the top list */
+	uint64_t now_us;                /* packet time of the last message (the scan reads at it) */
 };
 
 int dnsf_detect_init(struct dnsf_detect *d, const struct dnsf_detect_params *p, char *err,

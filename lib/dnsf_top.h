@@ -37,12 +37,12 @@ enum dnsf_top_by { DNSF_TOP_BY_SCORE = 0, DNSF_TOP_BY_INFO = 1 };
 
 /* Identity and peak scores of the flow in the same slot of the flow table. Owner only. */
 struct dnsf_flow_label {
-	uint8_t client[16];  /* client address (IPv4 in the first 4 bytes) */
-	int16_t max_score;   /* highest rule score recorded (0: none reached suspicious points) */
-	int16_t max_model;   /* highest model score recorded, -1: none */
-	uint8_t ip_version;  /* 4 or 6 */
-	uint8_t name_len;    /* bytes of name[] used */
-	uint8_t name_cut;    /* 1: the registered domain was longer than DNSF_TOP_NAME */
+	uint8_t client[16]; /* client address (IPv4 in the first 4 bytes) */
+	int16_t max_score;  /* highest rule score recorded (0: none reached suspicious points) */
+	int16_t max_model;  /* highest model score recorded, -1: none */
+	uint8_t ip_version; /* 4 or 6 */
+	uint8_t name_len;   /* bytes of name[] used */
+	uint8_t name_cut;   /* 1: the registered domain was longer than DNSF_TOP_NAME */
 	uint8_t pad;
 	char name[DNSF_TOP_NAME]; /* registered domain as on the wire (not NUL-terminated) */
 };
@@ -85,12 +85,12 @@ static_assert(sizeof(struct dnsf_top_ent) % 8 == 0, "copied as 64-bit words");
 
 /* A finished pass of one worker. */
 struct dnsf_top_snap {
-	uint64_t pass;    /* passes completed by this worker (0: nothing published yet) */
-	uint64_t now_us;  /* packet time the estimates were read at */
-	uint32_t live;    /* slots in use the pass found */
-	uint32_t active;  /* ... whose flow was seen within the flow window */
-	uint32_t held;    /* ... under a running verdict hold */
-	uint8_t n[2];     /* entries in by[DNSF_TOP_BY_SCORE], by[DNSF_TOP_BY_INFO] */
+	uint64_t pass;   /* passes completed by this worker (0: nothing published yet) */
+	uint64_t now_us; /* packet time the estimates were read at */
+	uint32_t live;   /* slots in use the pass found */
+	uint32_t active; /* ... whose flow was seen within the flow window */
+	uint32_t held;   /* ... under a running verdict hold */
+	uint8_t n[2];    /* entries in by[DNSF_TOP_BY_SCORE], by[DNSF_TOP_BY_INFO] */
 	uint8_t pad[2];
 	struct dnsf_top_ent by[2][DNSF_TOP_K]; /* best first */
 };
@@ -98,10 +98,10 @@ static_assert(sizeof(struct dnsf_top_snap) % 8 == 0, "copied as 64-bit words");
 
 /* The worker's incremental scan (owner only). */
 struct dnsf_top_scan {
-	uint32_t pos;      /* next slot to read */
-	uint8_t running;   /* a pass is under way */
-	uint64_t next_us;  /* pacing clock: when the next pass may start */
-	uint64_t passes;   /* passes completed */
+	uint32_t pos;     /* next slot to read */
+	uint8_t running;  /* a pass is under way */
+	uint64_t next_us; /* pacing clock: when the next pass may start */
+	uint64_t passes;  /* passes completed */
 	struct dnsf_top_snap work;
 };
 
