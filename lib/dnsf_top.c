@@ -113,10 +113,12 @@ dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
 	struct dnsf_top_snap *w = &s->work;
 	const uint32_t now_s = (uint32_t)(now_us / 1000000);
 	const uint64_t win_us = (uint64_t)win_s * 1000000;
+	struct dnsf_win x;
 	uint32_t end;
 
 	if (!s->running)
 		dnsf_top_scan_begin(s);
+	dnsf_win_at(&x, now_us, win_s); /* once per slice, not per entry */
 	end = flows->entries - s->pos < budget ? flows->entries : s->pos + budget;
 	for (; s->pos < end; s->pos++) {
 		const struct dnsf_flow *f = (const struct dnsf_flow *)&flows->ent[s->pos];
@@ -131,7 +133,7 @@ dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
 			w->active++;
 		if (f->hold_until_s > now_s)
 			w->held++;
-		dnsf_flow_view(f, now_us, win_s, &v);
+		dnsf_flow_view_w(f, &x, &v);
 		/* The order looks at these four fields only: decide before copying the rest. */
 		probe.score = l->max_score;
 		probe.info = v.info > v.susp_info ? v.info : v.susp_info; /* as fill_ent() */
