@@ -401,7 +401,6 @@ dnsf_feat_schema_hash(void)
 	return h;
 }
 
-
 static inline int32_t
 sat(uint64_t v)
 {
@@ -462,10 +461,9 @@ dnsf_feat_fill(const struct dnsf_qfeat *q, const struct dnsf_flow_view *fv,
  * compile-time constants, so the list below unrolls into straight-line code where every
  * division is by a constant (the compiler multiplies by its reciprocal, exactly) and the LOG
  * denominators fold away: the same formula as dnsf_feat_vector_ref(), which a test compares.
- * Values at or above max give DNSF_FEAT_ONE in both transforms (and keep the numerators small).
  */
-static inline __attribute__((always_inline)) uint32_t
-log2_q8_inl(uint32_t x)
+uint32_t
+dnsf_log2_q8(uint32_t x)
 {
 	if (x == 0)
 		return 0;
@@ -475,26 +473,32 @@ log2_q8_inl(uint32_t x)
 	return (n << 8) | frac;
 }
 
-uint32_t
-dnsf_log2_q8(uint32_t x)
+/* dnsf_log2_q8() for x >= 1 without a branch: the leading one shifted to bit 31 leaves the
+ * fraction's 8 bits at 30..23 whichever side of bit 8 it was (dnsf_feat_vector_ref() uses the
+ * definition above, so the vector test compares the two). */
+static inline __attribute__((always_inline)) uint32_t
+log2_q8_nz(uint32_t x)
 {
-	return log2_q8_inl(x);
+	const unsigned n = 31u - (unsigned)__builtin_clz(x);
+	return (n << 8) | ((x << (31u - n)) >> 23 & 0xff);
 }
 
+/* Both transforms give exactly DNSF_FEAT_ONE at max and are monotonic, so clamping the input
+ * to max (a cmov) replaces clamping the output: no data-dependent branch. */
 static inline __attribute__((always_inline)) int32_t
 vec_LIN(int32_t v, uint32_t max)
 {
-	const uint32_t x = v < 0 ? 0 : (uint32_t)v;
-	return x >= max ? DNSF_FEAT_ONE : (int32_t)((uint64_t)x * DNSF_FEAT_ONE / max);
+	uint32_t x = v < 0 ? 0 : (uint32_t)v;
+	x = x > max ? max : x;
+	return (int32_t)((uint64_t)x * DNSF_FEAT_ONE / max);
 }
 
 static inline __attribute__((always_inline)) int32_t
 vec_LOG(int32_t v, uint32_t max)
 {
-	const uint32_t x = v < 0 ? 0 : (uint32_t)v;
-	return x >= max
-	           ? DNSF_FEAT_ONE
-	           : (int32_t)((uint64_t)log2_q8_inl(x + 1) * DNSF_FEAT_ONE / log2_q8_inl(max + 1));
+	uint32_t x = v < 0 ? 0 : (uint32_t)v;
+	x = x > max ? max : x;
+	return (int32_t)((uint64_t)log2_q8_nz(x + 1) * DNSF_FEAT_ONE / log2_q8_nz(max + 1));
 }
 
 void
