@@ -330,12 +330,21 @@ parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 	const uint16_t counts[3] = {o->ancount, o->nscount, o->arcount};
 	for (sec = 0; sec < 3; sec++) {
 		for (i = 0; i < counts[sec]; i++) {
-			st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR,
-			               o->qname_wire_len);
-			if (st == DNSF_DNS_E_TRUNC_RR)
-				goto trunc;
-			if (st != DNSF_DNS_OK)
-				return st;
+			/* Most owner names are exactly the pointer to the question name (0xc00c):
+			 * what name_skip() concludes for it (the pointer goes backwards, the
+			 * question's length is known), without the call. */
+			if (o->qname_wire_len && len - pos >= 2 && m[pos] == 0xc0 &&
+			    m[pos + 1] == DNSF_DNS_HDR_LEN) {
+				end = pos + 2;
+				wlen = o->qname_wire_len;
+			} else {
+				st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR,
+				               o->qname_wire_len);
+				if (st == DNSF_DNS_E_TRUNC_RR)
+					goto trunc;
+				if (st != DNSF_DNS_OK)
+					return st;
+			}
 			if (len - end < 10)
 				goto trunc;
 			const uint8_t *rr = m + end;
