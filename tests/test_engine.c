@@ -248,6 +248,59 @@ test_tunnel_cut_benign_pass(void **state)
 	ctx_close(&c);
 }
 
+/*
+ * Allow list first, also against detection: tunnel-shaped look-ups under an allow-listed
+ * reputation service pass (reason allowlist, never scored), while the same traffic under a
+ * domain that is not listed is cut; and an allow-listed name below a domain whose verdict is
+ * being held still passes.
+ */
+static void
+test_allow_beats_detection(void **state)
+{
+	struct dnsf_config cfg;
+	struct ctx c;
+	struct dnsf_verdict v;
+	struct dnsf_event ev;
+	uint8_t frame[1600];
+	char name[256], lab[64];
+	uint32_t seed = 11;
+	int first_drop = -1;
+
+	(void)state;
+	base_config(&cfg);
+	write_file("allow", "sophosxl.net\nok.qzvk-relay.net\n", cfg.allowlist,
+	           sizeof(cfg.allowlist));
+	ctx_open(&c, &cfg);
+	for (int i = 0; i < 120; i++) {
+		const uint64_t now = 5000000 + (uint64_t)i * 20000;
+
+		b32(lab, 52, &seed);
+		snprintf(name, sizeof(name), "%s.%c%s.sxl4.sophosxl.net", lab, 'a' + i % 26,
+		         lab + 40);
+		decide(&c, name, DNSF_T_TXT, now, &v, &ev, frame, sizeof(frame));
+		assert_int_equal(v.action, DNSF_ACT_PASS);
+		assert_int_equal(v.reason, DNSF_R_ALLOWLIST);
+		assert_int_equal(v.score, -1); /* never reached the detector */
+		assert_false(v.has_event);
+		/* The control: the very same shape under a domain that is not listed. */
+		snprintf(name, sizeof(name), "%s.%c%s.t.qzvk-relay.net", lab, 'a' + i % 26,
+		         lab + 40);
+		decide(&c, name, DNSF_T_TXT, now + 1, &v, &ev, frame, sizeof(frame));
+		if (v.action == DNSF_ACT_DROP && first_drop < 0)
+			first_drop = i;
+	}
+	assert_true(first_drop >= 0 && first_drop < 40);
+	assert_int_equal(c.w.stats.allowlisted, 120);
+	/* The verdict on qzvk-relay.net holds, but the allow-listed name below it passes. */
+	decide(&c, "t.qzvk-relay.net", DNSF_T_A, 8000000, &v, &ev, frame, sizeof(frame));
+	assert_int_equal(v.action, DNSF_ACT_DROP);
+	assert_int_equal(v.reason, DNSF_R_VERDICT_CACHE);
+	decide(&c, "www.ok.qzvk-relay.net", DNSF_T_A, 8000001, &v, &ev, frame, sizeof(frame));
+	assert_int_equal(v.action, DNSF_ACT_PASS);
+	assert_int_equal(v.reason, DNSF_R_ALLOWLIST);
+	ctx_close(&c);
+}
+
 static void
 test_model_file_errors(void **state)
 {
@@ -286,6 +339,7 @@ main(void)
 	    cmocka_unit_test(test_refuse_answers_the_client),
 	    cmocka_unit_test(test_deny_events_rate_limited),
 	    cmocka_unit_test(test_tunnel_cut_benign_pass),
+	    cmocka_unit_test(test_allow_beats_detection),
 	    cmocka_unit_test(test_model_file_errors),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
