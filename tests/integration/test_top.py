@@ -11,7 +11,8 @@ the workers have finished a top-list pass after that, the test asks the telemetr
     score over the threshold, the most information by far), benign domains follow, each list is
     in its documented order, fields are sane; a count bounds the reply; a bad parameter is refused;
   - /dnsfence/flows: in use = inserts - evictions, totals = sum of the workers, the same counts as
-    /dnsfence/stats, every live flow seen by the last pass, the tunnel's flow held.
+    /dnsfence/stats, every live flow seen by the last pass, the tunnel's flow held;
+  - /dnsfence/events: every event written, newest first, names the tunnel (rules); ",1" bounds it.
 
 Usage: test_top.py DNSFENCE REPO_ROOT
 """
@@ -133,7 +134,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dnsf-top-") as d:
         cfg = os.path.join(d, "top.yaml")
         with open(cfg, "w") as f:
-            f.write("""# test_top: the demo capture through a live inside port, rules only
+            f.write("""# test_top: the demo capture through a live inside port, the rules decide alone
 eal: ["--no-huge", "--no-pci", "-m", "512", "--log-level=lib.eal:notice"]
 mode: inline
 ports:
@@ -146,6 +147,7 @@ mempool: { mbufs: 8191, cache: 128 }
 lists: { allow: "", deny: "" }
 telemetry: true
 model: { path: "", required: false }
+hardening: { rare_types: false }
 detection: { enabled: true, action: drop, flow_entries: 4096, domain_entries: 1024,
              hold_seconds: 300 }
 """ % (DEMO, os.path.join(d, "inside-tx.pcap")))
@@ -222,6 +224,23 @@ def run_checks(n_frames):
           [e["regdomain"] for e in ei[:3]], "top,info,3: %s" % t3)
     for bad in ("/dnsfence/top,bogus", "/dnsfence/top,0", "/dnsfence/top,info,-1"):
         check(tel(bad) is None, "%s was not refused" % bad)
+
+    # /dnsfence/events: keyed by sequence number, newest first, all of them here (few events).
+    n_ev = stats["events_written"]
+    ev = tel("/dnsfence/events")
+    seqs = sorted((int(k) for k in ev), reverse=True)
+    check(n_ev >= 1 and seqs == list(range(n_ev - 1, -1, -1)),
+          "events: sequence numbers %s, %d written" % (seqs, n_ev))
+    for k, e in ev.items():
+        check(e["regdomain"] == TUNNEL and e["client"] == "10.53.0.1" and
+              e["reason"] in ("rules", "verdict_cache") and e["action"] == "drop",
+              "events: %s: %s" % (k, e))
+    first = ev.get("0", {})
+    check(first.get("reason") == "rules" and first.get("score", 0) >= 100 and
+          any(f.startswith("f_") for f in first), "events: the first is not the rules verdict "
+          "with its features: %s" % first)
+    ev1 = tel("/dnsfence/events,1")
+    check(list(ev1) == [str(n_ev - 1)], "events,1: %s" % list(ev1))
 
 
 main()
