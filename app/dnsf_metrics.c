@@ -167,6 +167,20 @@ dnsf_metrics_render(const struct dnsf_app *app, char **out, size_t *out_len)
 #undef SRC
 #undef DNSF_X_PROM
 
+	/* The verdict counters again, with the action as a label: sum by (action) without
+	 * knowing the counter names. */
+	help(&b, "dnsfence_verdicts_total", "counter",
+	     "frames decided by the engine, by lcore and action (pass, drop, refuse)");
+	for (w = 0; w < app->n_workers; w++) {
+		const unsigned id = app->lc[w]->lcore_id;
+
+		bprintf(&b, "dnsfence_verdicts_total{lcore=\"%u\",action=\"pass\"} %" PRIu64 "\n",
+		        id, as[w].verdict_pass);
+		bprintf(&b, "dnsfence_verdicts_total{lcore=\"%u\",action=\"drop\"} %" PRIu64 "\n",
+		        id, as[w].verdict_drop);
+		bprintf(&b, "dnsfence_verdicts_total{lcore=\"%u\",action=\"refuse\"} %" PRIu64 "\n",
+		        id, as[w].verdict_refuse);
+	}
 	help(&b, "dnsfence_events_written_total", "counter",
 	     "events the control core wrote to the event log (or drained, without one)");
 	bprintf(&b, "dnsfence_events_written_total %" PRIu64 "\n", app->events_written);

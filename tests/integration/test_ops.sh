@@ -148,6 +148,14 @@ for g in 'dnsfence_uptime_seconds{}' 'dnsfence_stalled_workers{}' 'dnsfence_flow
 	metric "$m" "$g" >/dev/null || bad "no $g"
 done
 [ "$(metric "$m" 'dnsfence_stalled_workers{}')" -eq 0 ] || bad "stalled workers reported"
+# The verdicts again with an action label: the same numbers as verdict_<action>_total, and the
+# deny-listed query asked above is a drop.
+for a in pass drop refuse; do
+	v=$(metric "$m" "dnsfence_verdicts_total{lcore=\"1\",action=\"$a\"}") || { bad "no dnsfence_verdicts_total action=$a"; continue; }
+	[ "$v" = "$(metric "$m" "dnsfence_verdict_${a}_total{lcore=\"1\"}")" ] || bad "dnsfence_verdicts_total action=$a $v != verdict_${a}_total"
+done
+[ "$(metric "$m" 'dnsfence_verdicts_total{lcore="1",action="drop"}')" -ge 1 ] || bad "no drop verdict counted for the deny-listed query"
+[ "$(metric "$m" 'dnsfence_verdicts_total{lcore="1",action="pass"}')" -ge 4 ] || bad "fewer than 4 pass verdicts (2 answered look-ups)"
 [ "$(metric "$m" 'dnsfence_list_entries{list="deny"}')" -eq 1 ] || bad "deny list entries != 1"
 [ "$("$DNSF_PY" "$PROM" --status "http://127.0.0.1:$MPORT/other")" = 404 ] || bad "GET /other is not 404"
 code=$("$DNSF_PY" -c 'import urllib.request,urllib.error,sys
