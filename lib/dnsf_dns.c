@@ -55,6 +55,30 @@ static const uint64_t dnsf_head_mask[8] = {
 };
 #endif
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+/*
+ * The same 16 bytes at once where SSE2 exists (every x86-64): A-Z -> a-z, NUL -> 0xff; returns
+ * 1 in each byte that was A-Z. Signed compares leave bytes >= 0x80 alone, as the table does.
+ */
+static inline __m128i
+lower16(const uint8_t *s, char *d)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+	                                 _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+	const __m128i nul = _mm_cmpeq_epi8(x, _mm_setzero_si128());
+
+	x = _mm_or_si128(_mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20))), nul);
+	_mm_storeu_si128((__m128i *)(void *)d, x);
+	return _mm_and_si128(up, _mm_set1_epi8(1));
+}
+
+/* 16 0xff then 16 zeros: loading at 16 - n gives a mask of the first n bytes. */
+static const uint8_t dnsf_head16[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+#endif
+
 static inline uint16_t
 rd16(const uint8_t *p)
 {
@@ -225,11 +249,32 @@ qname_decode(const uint8_t *m, size_t len, size_t pos, struct dnsf_dns_msg *o, s
 		n++;
 		const uint8_t *s = m + pos + 1;
 		i = 0;
+#ifdef __SSE2__
+		/* Whole 16-byte blocks, with the same bounds as the words below. */
+		unsigned w16 = (c + 15) & ~15u;
+		if (w16 <= len - pos - 1 && q + w16 <= sizeof(o->qname)) {
+			__m128i ups = _mm_setzero_si128();
+			for (; i + 16 <= c; i += 16)
+				ups = _mm_add_epi8(ups, lower16(s + i, out + q + i));
+			if (i < c)
+				ups = _mm_add_epi8(
+				    ups, _mm_and_si128(
+				             lower16(s + i, out + q + i),
+				             _mm_loadu_si128(
+				                 (const __m128i *)(const void *)(dnsf_head16 + 16 -
+				                                                 (c - i)))));
+			/* At most 4 per byte lane (63-byte labels); sum the 16 lanes. */
+			ups = _mm_sad_epu8(ups, _mm_setzero_si128());
+			upper += (unsigned)_mm_cvtsi128_si32(ups) +
+			         (unsigned)_mm_cvtsi128_si32(_mm_unpackhi_epi64(ups, ups));
+			i = c;
+		}
+#endif
 #ifdef DNSF_DNS_SWAR
 		/* Whole words: they may read past the label but not past the message, and write
 		 * past the label but not past qname[]; what follows overwrites those bytes. */
 		unsigned w = (c + 7) & ~7u;
-		if (w <= len - pos - 1 && q + w <= sizeof(o->qname)) {
+		if (i < c && w <= len - pos - 1 && q + w <= sizeof(o->qname)) {
 			uint64_t ups = 0;
 			for (; i + 8 <= c; i += 8)
 				ups += lower8(s + i, out + q + i);
