@@ -174,6 +174,27 @@ fail:
 	return -1;
 }
 
+const char *
+dnsf_eal_args_no_secondary(char *const *args, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *a = args[i];
+
+		if (a == NULL)
+			continue;
+		if (strcmp(a, "--in-memory") == 0)
+			return "--in-memory (no shared runtime files)";
+		if (strcmp(a, "--no-shconf") == 0)
+			return "--no-shconf (no shared configuration)";
+		/* getopt's optional value must be glued with '='; bare means "always". */
+		if (strcmp(a, "--huge-unlink") == 0 || strcmp(a, "--huge-unlink=always") == 0)
+			return "--huge-unlink (the hugepage files are removed)";
+	}
+	return NULL;
+}
+
 void
 dnsf_eal_args_free(struct dnsf_eal_argv *a)
 {

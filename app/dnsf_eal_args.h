@@ -50,4 +50,10 @@ void dnsf_eal_args_free(struct dnsf_eal_argv *a);
  * token, in the "--opt=value" form, or (for one-letter options) glued to its value ("-m512"). */
 int dnsf_eal_args_has(char *const *args, int n, const char *opt);
 
+/* The option among `args` (n of them) that keeps EAL secondary processes (dpdk-dumpcap) from
+ * attaching, as a phrase for the log ("--in-memory (...)"), or NULL: --in-memory, --no-shconf,
+ * and --huge-unlink without a value or =always (=existing and =never keep the files).
+ * --no-huge is not looked for here: rte_eal_has_hugepages() says it after EAL init. */
+const char *dnsf_eal_args_no_secondary(char *const *args, int n);
+
 #endif

@@ -20,6 +20,7 @@
 #include <rte_pdump.h>
 
 #include "dnsf_app.h"
+#include "dnsf_eal_args.h"
 
 const char *
 dnsf_pdump_state_name(uint8_t state)
@@ -32,28 +33,6 @@ dnsf_pdump_state_name(uint8_t state)
 	default:
 		return "off";
 	}
-}
-
-/* Why EAL (on hugepages or not, with the arguments `args`) keeps secondary processes out, or
- * NULL when they can attach. */
-static const char *
-no_secondary_reason(int hugepages, char *const *args, int n)
-{
-	int i;
-
-	if (!hugepages)
-		return "--no-huge (its memory is private to this process)";
-	for (i = 0; i < n; i++) {
-		if (strcmp(args[i], "--in-memory") == 0)
-			return "--in-memory (no shared runtime files)";
-		if (strcmp(args[i], "--no-shconf") == 0)
-			return "--no-shconf (no shared configuration)";
-		/* "always" (or no value) unlinks the hugepage files a secondary would map. */
-		if (strcmp(args[i], "--huge-unlink") == 0 ||
-		    strcmp(args[i], "--huge-unlink=always") == 0)
-			return "--huge-unlink (the hugepage files are removed)";
-	}
-	return NULL;
 }
 
 void
@@ -70,7 +49,8 @@ dnsf_pdump_init(struct dnsf_app *app, char *const *eal_args, int n_eal_args)
 		                "cannot capture this process's ports\n");
 		return;
 	}
-	why = no_secondary_reason(rte_eal_has_hugepages(), eal_args, n_eal_args);
+	why = !rte_eal_has_hugepages() ? "--no-huge (its memory is private to this process)"
+	                               : dnsf_eal_args_no_secondary(eal_args, n_eal_args);
 	if (why != NULL) {
 		app->pdump = DNSF_PDUMP_UNAVAILABLE;
 		fprintf(stderr,

@@ -270,6 +270,29 @@ test_has(void **state)
 	assert_false(dnsf_eal_args_has(NULL, 0, "-m"));
 }
 
+/* forensics.pdump: which EAL arguments keep dpdk-dumpcap (a secondary process) out. */
+static void
+test_no_secondary(void **state)
+{
+	char *none[] = {"--log-level=lib.eal:notice", "--huge-unlink=never", "-m", "512"};
+	char *existing[] = {"--huge-unlink=existing"};
+	char *inmem[] = {"--log-level=8", "--in-memory"};
+	char *noshconf[] = {"--no-shconf"};
+	char *unlink_bare[] = {"--huge-unlink"};
+	char *unlink_always[] = {"--huge-unlink=always"};
+	char *prefix_only[] = {"--in-memoryx", "--no-shconf=1"};
+
+	(void)state;
+	assert_null(dnsf_eal_args_no_secondary(none, 4));
+	assert_null(dnsf_eal_args_no_secondary(existing, 1));
+	assert_null(dnsf_eal_args_no_secondary(prefix_only, 2));
+	assert_null(dnsf_eal_args_no_secondary(NULL, 0));
+	assert_non_null(strstr(dnsf_eal_args_no_secondary(inmem, 2), "--in-memory"));
+	assert_non_null(strstr(dnsf_eal_args_no_secondary(noshconf, 1), "--no-shconf"));
+	assert_non_null(strstr(dnsf_eal_args_no_secondary(unlink_bare, 1), "--huge-unlink"));
+	assert_non_null(strstr(dnsf_eal_args_no_secondary(unlink_always, 1), "--huge-unlink"));
+}
+
 int
 main(void)
 {
@@ -283,6 +306,7 @@ main(void)
 	    cmocka_unit_test(test_telemetry_off),
 	    cmocka_unit_test(test_comma_in_path),
 	    cmocka_unit_test(test_has),
+	    cmocka_unit_test(test_no_secondary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

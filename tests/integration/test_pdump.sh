@@ -8,6 +8,8 @@
 #      and the filter still forwards DNS;
 #   2. on hugepages with forensics.pdump: false: the log says pdump is off and dpdk-dumpcap,
 #      although its EAL attaches, cannot start a capture (exit status not 0, no packet file);
+#   2b. on hugepages with --in-memory and forensics.pdump: true: the log names --in-memory and
+#      /dnsfence/config says "unavailable";
 #   3. on hugepages with forensics.pdump: true: the log says enabled with the file prefix,
 #      `dpdk-dumpcap -D` lists both ports, and
 #      `dpdk-dumpcap --file-prefix=P -i net_af_packet0` captures while dig asks 6 unique names
@@ -229,6 +231,17 @@ fi
 # Its EAL attached (hugepages work) and the primary did not answer its pdump request.
 grep -q 'mp_pdump' "$work/dumpcap.out" ||
 	bad "dpdk-dumpcap did not fail on the pdump request (did its EAL attach?): $(cat "$work/dumpcap.out")"
+answer www.example.com
+stop
+
+# --- 2b. hugepages but --in-memory: no shared files, pdump says so ---------------------------
+dnsf_log "2b. hugepages, --in-memory, forensics.pdump: true"
+write_config "$work/inmem.yaml" true --in-memory --log-level=lib.eal:notice
+start "$work/inmem.yaml"
+grep -q 'pdump: forensics.pdump is on, but EAL runs with --in-memory.*cannot attach' "$work/dnsfence.err" ||
+	bad "no --in-memory warning in the log: $(grep pdump "$work/dnsfence.err")"
+st=$(pdump_state)
+[ "$st" = unavailable ] || bad "/dnsfence/config pdump is '$st' with --in-memory, expected 'unavailable'"
 answer www.example.com
 stop
 
