@@ -10,7 +10,8 @@
 #      although its EAL attaches, cannot start a capture (exit status not 0, no packet file);
 #   2b. on hugepages with --in-memory and forensics.pdump: true: the log names --in-memory and
 #      /dnsfence/config says "unavailable";
-#   3. on hugepages with forensics.pdump: true: the log says enabled with the file prefix,
+#   3. on hugepages with forensics.pdump: true, run with only the systemd unit's capability
+#      bounding set and no new privileges (setpriv): the log says enabled with the file prefix,
 #      `dpdk-dumpcap -D` lists both ports, and
 #      `dpdk-dumpcap --file-prefix=P -i net_af_packet0` captures while dig asks 6 unique names
 #      through the fence, and the pcapng (read with tshark) holds each query and its answer.
@@ -29,7 +30,7 @@ REPO=$(realpath "$2")
 NETNS_SH="$REPO/tools/netns.sh"
 
 dnsf_need_netns "$NETNS_SH"
-dnsf_need_tools unbound unbound-checkconf dig ethtool tshark /usr/bin/dpdk-dumpcap \
+dnsf_need_tools unbound unbound-checkconf dig ethtool tshark setpriv /usr/bin/dpdk-dumpcap \
 	/usr/bin/dpdk-telemetry.py "$DNSF_PY"
 
 HUGE_NEED=64 # 2 MiB pages; measured: dnsfence with this config 11, dpdk-dumpcap 6
@@ -117,17 +118,20 @@ forensics: { pdump: $pdump }
 EOF
 }
 
-# start CONFIG: start dnsfence and wait (bounded) until telemetry answers.
+# start CONFIG [WRAPPER...]: start dnsfence (under WRAPPER, e.g. setpriv) and wait (bounded)
+# until telemetry answers.
 start() {
+	local conf=$1
+	shift
 	rm -rf "/var/run/dpdk/$PREFIX"
-	"$DNSFENCE" -c "$1" --file-prefix "$PREFIX" >"$work/dnsfence.out" 2>"$work/dnsfence.err" &
+	"$@" "$DNSFENCE" -c "$conf" --file-prefix "$PREFIX" >"$work/dnsfence.out" 2>"$work/dnsfence.err" &
 	DNSF_PID=$!
 	ready() {
 		kill -0 "$DNSF_PID" 2>/dev/null || dnsf_fail "dnsfence exited during start-up"
 		[ -S "/var/run/dpdk/$PREFIX/dpdk_telemetry.v2" ] || return 1
 		dnsf_telemetry "$PREFIX" /dnsfence/stats 2>/dev/null | grep -q '"rx_packets"'
 	}
-	dnsf_retry 200 0.1 ready || dnsf_fail "telemetry did not answer within 20 s ($1)"
+	dnsf_retry 200 0.1 ready || dnsf_fail "telemetry did not answer within 20 s ($conf)"
 }
 
 stop() {
@@ -248,7 +252,12 @@ stop
 # --- 3. hugepages, pdump on: dumpcap captures the DNS packets ---------------------------------
 dnsf_log "3. hugepages, forensics.pdump: true"
 write_config "$work/on.yaml" true --log-level=lib.eal:notice
-start "$work/on.yaml"
+# As the systemd unit runs it: only its CapabilityBoundingSet, no new privileges.
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$REPO/packaging/dnsfence.service.in")
+[ -n "$caps" ] || dnsf_fail "no CapabilityBoundingSet in packaging/dnsfence.service.in"
+bset=-all
+for c in $caps; do bset="$bset,+$(echo "${c#CAP_}" | tr 'A-Z' 'a-z')"; done
+start "$work/on.yaml" setpriv --bounding-set "$bset" --inh-caps -all --no-new-privs
 grep -q "pdump: enabled: capture a port with dpdk-dumpcap --file-prefix=$PREFIX" "$work/dnsfence.err" ||
 	bad "the log does not say pdump is enabled with the file prefix: $(grep pdump "$work/dnsfence.err")"
 grep -q 'pdump: port inside is -i net_af_packet0' "$work/dnsfence.err" ||
