@@ -522,6 +522,28 @@ run(struct cli *c)
 			return fail(err);
 	}
 	if (c->check) {
+		/* At run time dnsfence says it too, but the check is where an operator fixes it. */
+		if (!app->replay && g_cfg.forensics.pdump) {
+			char *cargs[DNSF_MAX_EAL_ARGS];
+			const char *why = NULL;
+			int k;
+
+			for (k = 0; k < g_cfg.n_eal_args; k++)
+				cargs[k] = g_cfg.eal_args[k];
+			if (dnsf_eal_args_has(cargs, k, "--no-huge") ||
+			    dnsf_eal_args_has(c->extra, c->n_extra, "--no-huge"))
+				why = "--no-huge (its memory is private to the process)";
+			if (why == NULL)
+				why = dnsf_eal_args_no_secondary(cargs, k);
+			if (why == NULL)
+				why = dnsf_eal_args_no_secondary(c->extra, c->n_extra);
+			if (why != NULL)
+				fprintf(
+				    stderr,
+				    "dnsfence: warning: forensics.pdump is on, but the EAL "
+				    "arguments have %s: dpdk-dumpcap will not be able to attach\n",
+				    why);
+		}
 		if (!app->replay && g_cfg.n_ports == 0)
 			printf("dnsfence: %s: configuration is valid for replay; a live run also "
 			       "needs ports and pairs\n",

@@ -8,6 +8,7 @@
 #   - each broken config exits 2 with exactly one line on stderr that names the offending key,
 #     nothing on stdout; so does each broken file it names (list line, model, PSL);
 #   - an optional model that does not load is one warning and exit 0 (fail-open by choice);
+#   - forensics.pdump with --no-huge / --in-memory is one warning and exit 0;
 #   - a replay with a broken config or file exits 2 before EAL and leaves no output files and no
 #     EAL runtime directory.
 # Usage: test_check.sh DNSFENCE REPO_ROOT
@@ -156,6 +157,26 @@ if [ "$rc" -ne 0 ] || [ "$(grep -c . "$work/err")" -ne 1 ] ||
 else
 	echo "ok (exit 0, warning) optional model: $(cat "$work/err")" >&2
 fi
+
+# forensics.pdump on where no secondary process can attach: valid, with one warning naming the
+# EAL option (from the config's eal list, or after --); on hugepages no warning at all.
+printf 'eal: ["--no-huge", "-m", "512"]\nforensics: { pdump: true }\n' >"$work/pdump-nohuge.yaml"
+printf 'forensics: { pdump: true }\n' >"$work/pdump.yaml"
+valid "$work/pdump.yaml"
+for run in "pdump-nohuge.yaml:--no-huge" "pdump.yaml:--in-memory"; do
+	f=${run%%:*}
+	opt=${run#*:}
+	extra=()
+	[ "$f" = pdump.yaml ] && extra=(-- --in-memory)
+	"$DNSFENCE" -c "$work/$f" --check "${extra[@]}" >/dev/null 2>"$work/err"
+	rc=$?
+	if [ "$rc" -ne 0 ] || [ "$(grep -c . "$work/err")" -ne 1 ] ||
+		! grep -q "warning: forensics.pdump is on, but the EAL arguments have $opt" "$work/err"; then
+		bad "pdump with $opt: exit $rc, stderr: $(cat "$work/err")"
+	else
+		echo "ok (exit 0, warning) pdump with $opt: $(cat "$work/err")" >&2
+	fi
+done
 
 # Not only --check: a replay with a broken config or file stops with exit 2 and one line before
 # EAL, leaving no output capture, no event log and no EAL runtime directory behind.
