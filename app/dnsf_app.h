@@ -51,7 +51,9 @@
 	X(capture_failed, "replay: originals not written to the --dropped file (no mbuf)")         \
 	X(forensic_captured, "dropped frames handed to the control core for forensics.pcap")       \
 	X(forensic_skipped,                                                                        \
-	  "dropped frames not captured: over forensics.rate or the capture ring was full")
+	  "dropped frames not captured: over forensics.rate or the capture ring was full")         \
+	X(control_stalls,                                                                          \
+	  "times the control core's heartbeat stood still for over 1 s (worker 0 watches it)")
 
 struct dnsf_app_stats {
 #define DNSF_X_FIELD(name, help) uint64_t name;
@@ -115,6 +117,9 @@ struct dnsf_lcore {
 	struct dnsf_app_stats app; /* shell counters, same discipline */
 	uint64_t heartbeat;        /* bumped every loop; read by the control watchdog */
 	uint8_t done;              /* worker left its loop (replay end or quit); set last */
+	uint8_t ctl_stalled;       /* worker 0: control heartbeat seen standing still */
+	uint64_t ctl_hb_seen;      /* worker 0: control heartbeat at its last change ... */
+	uint64_t ctl_hb_tsc;       /* ... and when that change was seen */
 	uint16_t lcore_id;         /* setup */
 	uint16_t idx;              /* worker index = its TX queue on every port (setup) */
 	uint16_t n_rxq;            /* setup */
@@ -166,6 +171,23 @@ struct dnsf_syslog {
 	uint64_t sent;    /* events the socket took */
 	uint64_t dropped; /* events not sent: socket full, daemon gone, too long */
 };
+
+/* systemd's notification socket ($NOTIFY_SOCKET), control only. fd -1: not under systemd. */
+struct dnsf_sdnotify {
+	int fd;
+	uint64_t interval_tsc; /* WATCHDOG=1 every half of $WATCHDOG_USEC; 0: no watchdog */
+	uint64_t last_tsc;
+	uint64_t pings; /* WATCHDOG=1 sent */
+	uint64_t errors;
+};
+
+#ifdef DNSF_TEST_HOOKS
+/* One test-only stall: at_tsc (0: none) the lcore sleeps for ms milliseconds, once. */
+struct dnsf_test_stall {
+	uint64_t at_tsc;
+	uint32_t ms;
+};
+#endif
 
 /* Watchdog view of one worker (control writes, telemetry reads under tel_lock). */
 struct dnsf_watch {
@@ -240,6 +262,20 @@ struct dnsf_app {
 	/* forensics.pdump (dnsf_pdump.c): DNSF_PDUMP_*, set by main before launch, read by
 	 * telemetry. */
 	uint8_t pdump;
+
+	/* Control-core watch: control bumps ctl_heartbeat every tick; worker 0 reads it (once
+	 * every 64 loops) and sets control_stalled while it stands still for over 1 s (read by
+	 * telemetry, the metrics and control itself once it runs again). Relaxed atomics. */
+	uint64_t ctl_heartbeat;
+	uint8_t control_stalled;
+
+	/* systemd notification (dnsf_sdnotify.c): control-owned. */
+	struct dnsf_sdnotify sd;
+
+#ifdef DNSF_TEST_HOOKS
+	/* Test-only stalls (dnsf_testhook.c), set from DNSF_TEST_STALL before launch. */
+	struct dnsf_test_stall test_stall[DNSF_MAX_WORKERS + 1]; /* [n_workers]: control */
+#endif
 };
 
 extern struct dnsf_app g_app;
@@ -320,6 +356,24 @@ const char *dnsf_pdump_state_name(uint8_t state);
 int dnsf_syslog_open(struct dnsf_app *app, char *err, size_t errlen);
 void dnsf_syslog_send(struct dnsf_app *app, const struct dnsf_event *ev, const char *json);
 void dnsf_syslog_close(struct dnsf_app *app);
+
+/* dnsf_sdnotify.c: systemd's notify protocol without libsystemd (one datagram per message on
+ * $NOTIFY_SOCKET). open: reads the environment (nothing to do when not under systemd); ready
+ * after launch; poll from the control loop sends WATCHDOG=1 every half $WATCHDOG_USEC while no
+ * worker is stalled; close sends STOPPING=1. Never blocks. */
+void dnsf_sdnotify_open(struct dnsf_app *app);
+void dnsf_sdnotify_send(struct dnsf_app *app, const char *msg);
+void dnsf_sdnotify_poll(struct dnsf_app *app, uint64_t tsc);
+void dnsf_sdnotify_close(struct dnsf_app *app);
+
+#ifdef DNSF_TEST_HOOKS
+/* dnsf_testhook.c (builds with -Dtest_hooks=true only): DNSF_TEST_STALL="worker0@500+1500,
+ * control@2500+1500" makes worker 0 sleep 1500 ms once, 500 ms after launch, and the control
+ * loop likewise. read: before launch; 0, or -1 with a one-line message. */
+int dnsf_testhook_read(struct dnsf_app *app, char *err, size_t errlen);
+/* Called by the lcore `who` (a worker index, or n_workers for control) once per loop. */
+void dnsf_testhook_stall(struct dnsf_app *app, unsigned who, uint64_t tsc);
+#endif
 
 /* dnsf_telemetry.c */
 int dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen);

@@ -228,6 +228,8 @@ dnsf_control_run(struct dnsf_app *app)
 		app->watch[w].last_hb = 0;
 		app->watch[w].last_change_tsc = last_stats;
 	}
+	uint64_t last_tick = last_stats;
+
 	for (;;) {
 		uint64_t tsc;
 
@@ -235,16 +237,29 @@ dnsf_control_run(struct dnsf_app *app)
 		if (__atomic_load_n(&app->quit, __ATOMIC_RELAXED) || all_done(app))
 			break;
 		tsc = rte_rdtsc();
+		__atomic_store_n(&app->ctl_heartbeat, app->ctl_heartbeat + 1, __ATOMIC_RELAXED);
+		/* Control cannot see its own stall while it lasts (worker 0 counts it); it says so
+		 * once it runs again, with how long it was away. */
+		if (tsc - last_tick > STALL_SECONDS * app->tsc_hz)
+			fprintf(stderr,
+			        "dnsfence: watchdog: control loop did not run for %" PRIu64
+			        " ms (events, stats and the watchdogs waited)\n",
+			        (tsc - last_tick) * 1000u / app->tsc_hz);
+		last_tick = tsc;
 		watchdog(app, tsc);
-		dnsf_reload_poll(app);       /* SIGHUP: lists and event log */
-		dnsf_metrics_poll(app, tsc); /* never blocks */
-		dnsf_forensics_poll(app);    /* forensics.pcap */
+		dnsf_sdnotify_poll(app, tsc); /* WATCHDOG=1 while control and workers run */
+		dnsf_reload_poll(app);        /* SIGHUP: lists and event log */
+		dnsf_metrics_poll(app, tsc);  /* never blocks */
+		dnsf_forensics_poll(app);     /* forensics.pcap */
 		if (interval > 0 && tsc - last_stats >= interval) {
 			last_stats = tsc;
 			if (app->verbose_stats)
 				print_periodic(app);
 		} /* A replay worker waits on a full event ring: drain it more often. */
 		usleep(app->replay ? TICK_US / 5 : TICK_US);
+#ifdef DNSF_TEST_HOOKS
+		dnsf_testhook_stall(app, app->n_workers, rte_rdtsc());
+#endif
 	}
 	__atomic_store_n(&app->quit, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();

@@ -139,6 +139,8 @@ impl_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "mode", dnsf_mode_name(tapp->cfg->mode));
 	rte_tel_data_add_dict_u64(d, "workers", tapp->n_workers);
 	rte_tel_data_add_dict_u64(d, "stalled_workers", tapp->stalled_workers);
+	rte_tel_data_add_dict_u64(d, "control_stalled",
+	                          __atomic_load_n(&tapp->control_stalled, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "replay", tapp->replay);
 	add_counters(d, &ws, &as);
 	rte_tel_data_add_dict_u64(d, "events_written", tapp->events_written);

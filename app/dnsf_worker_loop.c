@@ -29,6 +29,9 @@
  * iteration while it runs. Measured (gcc -O2, this machine, 262144 slots half full): a whole
  * pass 4.9 ms, i.e. ~5 us per 256-slot slice, so a pass never holds a burst back noticeably. */
 #define TOP_SLICE 256
+/* Worker 0 looks at the control core's heartbeat once every this many loops (a power of two):
+ * one relaxed load of a line control writes every few ms, far from every burst. */
+#define CONTROL_CHECK_LOOPS 64
 
 /* TX buffer error callback: a TX queue that did not take a burst. The packets are freed and
  * counted, never retried: a full queue must not make the worker wait (docs/robustness.md). */
@@ -309,6 +312,29 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 	}
 }
 
+/* Worker 0 watches the control core (issue: who watches the watchdog?). Control bumps its
+ * heartbeat every tick (5 ms live); standing still for over a second is a stall: counted once
+ * per episode, shown as control_stalled until it moves again. The worker only looks; it never
+ * waits for control in a live run, so forwarding goes on either way. */
+static void
+control_check(struct dnsf_lcore *lc, uint64_t tsc)
+{
+	const uint64_t hb = __atomic_load_n(&g_app.ctl_heartbeat, __ATOMIC_RELAXED);
+
+	if (hb != lc->ctl_hb_seen) {
+		lc->ctl_hb_seen = hb;
+		lc->ctl_hb_tsc = tsc;
+		if (lc->ctl_stalled) {
+			lc->ctl_stalled = 0;
+			__atomic_store_n(&g_app.control_stalled, 0, __ATOMIC_RELAXED);
+		}
+	} else if (!lc->ctl_stalled && tsc - lc->ctl_hb_tsc > g_app.tsc_hz) {
+		lc->ctl_stalled = 1;
+		__atomic_store_n(&g_app.control_stalled, 1, __ATOMIC_RELAXED);
+		DNSF_STAT_INC(&lc->app, control_stalls);
+	}
+}
+
 int
 dnsf_worker_main(void *arg)
 {
@@ -319,20 +345,26 @@ dnsf_worker_main(void *arg)
 	uint64_t drain_tsc = app->tsc_hz * app->cfg->tx_drain_us / 1000000u;
 	const uint64_t idle_tsc = app->tsc_hz * REPLAY_IDLE_US / 1000000u;
 	uint64_t last_drain, last_rx, top_next;
-	unsigned empty = 0;
+	unsigned empty = 0, loops = 0;
 
 	if (drain_tsc == 0)
 		drain_tsc = 1;
 	/* List reload (dnsf_reload.c): registered by control before launch; NULL in benchmarks. */
 	if (app->qsbr != NULL)
 		rte_rcu_qsbr_thread_online(app->qsbr, lc->idx);
-	last_drain = last_rx = top_next = rte_rdtsc();
+	last_drain = last_rx = top_next = lc->ctl_hb_tsc = rte_rdtsc();
+	lc->ctl_hb_seen = __atomic_load_n(&g_app.ctl_heartbeat, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&g_app.quit, __ATOMIC_RELAXED)) {
 		const uint64_t tsc = rte_rdtsc();
 		int got = 0;
 		uint16_t r;
 
 		__atomic_store_n(&lc->heartbeat, lc->heartbeat + 1, __ATOMIC_RELAXED);
+		if (lc->idx == 0 && (++loops & (CONTROL_CHECK_LOOPS - 1)) == 0)
+			control_check(lc, tsc);
+#ifdef DNSF_TEST_HOOKS
+		dnsf_testhook_stall(&g_app, lc->idx, tsc);
+#endif
 		/* Between bursts this worker holds no lists pointer: replaced lists may go. */
 		if (app->qsbr != NULL)
 			rte_rcu_qsbr_quiescent(app->qsbr, lc->idx);

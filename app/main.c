@@ -663,10 +663,19 @@ run(struct cli *c)
 	app->tel_ready = 1;
 	pthread_mutex_unlock(&app->tel_lock);
 
+#ifdef DNSF_TEST_HOOKS
+	if (dnsf_testhook_read(app, err, sizeof(err)) != 0)
+		fprintf(stderr, "dnsfence: warning: %s; no stall injected\n", err);
+#endif
+	dnsf_sdnotify_open(app);
+
 	/* 4. Run. */
 	for (i = 0; i < app->n_workers; i++)
 		rte_eal_remote_launch(dnsf_worker_main, app->lc[i], app->lc[i]->lcore_id);
+	if (!app->replay)
+		dnsf_sdnotify_send(app, "READY=1"); /* Type=notify: ports up, workers polling */
 	dnsf_control_run(app);
+	dnsf_sdnotify_close(app);
 	dnsf_metrics_close(app);
 	dnsf_reload_fini(app);    /* workers have stopped */
 	dnsf_forensics_fini(app); /* before the ports and pools go */
