@@ -142,6 +142,9 @@ dnsf_config_defaults(struct dnsf_config *cfg)
 	cfg->detect.domain_entries = 65536;
 	cfg->detect.hold_seconds = 300;
 	cfg->detect.event_interval_seconds = 10;
+	cfg->detect.water_torture.action = DNSF_ACT_DROP;
+	cfg->detect.water_torture.domain_distinct = 100;
+	cfg->detect.water_torture.negative_pm = 500;
 	cfg->detect.rules = (struct dnsf_rules_cfg){
 	    .threshold = 100,
 	    .subdomain_len = 24,
@@ -581,6 +584,12 @@ struct raw_rules {
 	char *bigram_milli;
 };
 
+struct raw_wt {
+	char *action;
+	char *domain_distinct;
+	char *negative_pm;
+};
+
 struct raw_detection {
 	char *enabled;
 	char *action;
@@ -593,6 +602,7 @@ struct raw_detection {
 	char *flow_window_seconds;
 	char *domain_window_seconds;
 	struct raw_rules *rules;
+	struct raw_wt *water_torture;
 };
 
 struct raw_model {
@@ -743,6 +753,13 @@ static const cyaml_schema_field_t rules_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t wt_fields[] = {
+    F_STR("action", struct raw_wt, action),
+    F_STR("domain_distinct", struct raw_wt, domain_distinct),
+    F_STR("negative_pm", struct raw_wt, negative_pm),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t detection_fields[] = {
     F_STR("enabled", struct raw_detection, enabled),
     F_STR("action", struct raw_detection, action),
@@ -755,6 +772,7 @@ static const cyaml_schema_field_t detection_fields[] = {
     F_STR("flow_window_seconds", struct raw_detection, flow_window_seconds),
     F_STR("domain_window_seconds", struct raw_detection, domain_window_seconds),
     F_MAP("rules", struct raw_detection, rules, rules_fields),
+    F_MAP("water_torture", struct raw_detection, water_torture, wt_fields),
     CYAML_FIELD_END,
 };
 
@@ -1438,6 +1456,12 @@ static const struct enum_name detect_action_names[] = {
     {"refuse", DNSF_ACT_REFUSE},
     {"log", DNSF_ACT_LOG},
 };
+static const struct enum_name wt_action_names[] = {
+    {"drop", DNSF_ACT_DROP},
+    {"refuse", DNSF_ACT_REFUSE},
+    {"log", DNSF_ACT_LOG},
+    {"off", DNSF_ACT_PASS},
+};
 static const struct enum_name rcode_names[] = {
     {"refused", DNSF_RCODE_REFUSED},
     {"nxdomain", DNSF_RCODE_NXDOMAIN},
@@ -1477,6 +1501,18 @@ conv_detection(struct ctx *c, const struct raw_detection *d, struct dnsf_detect_
 	    num_u32(c, "detection.domain_window_seconds", d->domain_window_seconds, 1, 86400,
 	            &dc->domain_window_seconds) < 0)
 		return -1;
+	if (d->water_torture != NULL) {
+		const struct raw_wt *t = d->water_torture;
+		struct dnsf_wt_cfg *wc = &dc->water_torture;
+
+		if (get_enum(c, "detection.water_torture.action", t->action, wt_action_names,
+		             N_(wt_action_names), &wc->action) < 0 ||
+		    num_u32(c, "detection.water_torture.domain_distinct", t->domain_distinct, 8,
+		            250, &wc->domain_distinct) < 0 ||
+		    num_u32(c, "detection.water_torture.negative_pm", t->negative_pm, 1, 1000,
+		            &wc->negative_pm) < 0)
+			return -1;
+	}
 	r = d->rules;
 	if (!r)
 		return 0;

@@ -85,6 +85,13 @@ struct dnsf_rules_cfg {
 	uint32_t bigram_milli;          /* mean transition cost that counts as rare (default 6000) */
 };
 
+/* Water torture (pseudo-random-subdomain floods), docs/detection.md. */
+struct dnsf_wt_cfg {
+	uint8_t action;           /* enum dnsf_action: drop (default), refuse, log; PASS = off */
+	uint32_t domain_distinct; /* distinct subdomains of a domain in its window (default 100) */
+	uint32_t negative_pm;     /* NXDOMAIN/SERVFAIL answers per mille (default 500) */
+};
+
 struct dnsf_detect_cfg {
 	uint8_t enabled;                 /* default 1 */
 	uint8_t action;                  /* enum dnsf_action: drop (default), refuse, log */
@@ -97,6 +104,7 @@ struct dnsf_detect_cfg {
 	uint32_t flow_window_seconds;    /* flow evidence window (default 300) */
 	uint32_t domain_window_seconds;  /* domain evidence window (default 900) */
 	struct dnsf_rules_cfg rules;
+	struct dnsf_wt_cfg water_torture;
 };
 
 struct dnsf_model_cfg {

@@ -36,6 +36,9 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	p->event_interval_s = dc->event_interval_seconds;
 	p->flow_entries = dc->flow_entries;
 	p->domain_entries = dc->domain_entries;
+	p->wt_on = dc->water_torture.action != DNSF_ACT_PASS;
+	p->wt_domain_distinct = or_default(dc->water_torture.domain_distinct, 100);
+	p->wt_negative_pm = or_default(dc->water_torture.negative_pm, 500);
 	if (mc != NULL) {
 		p->model_threshold = mc->threshold;
 		p->combine = mc->combine;
@@ -259,6 +262,8 @@ cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, s
 		q.rdata_total = m->rdata_total;
 		if (f != NULL)
 			dnsf_flow_on_response(f, &q);
+		if (dm != NULL)
+			dnsf_dom_on_response(dm, &q);
 	} else {
 		if (f != NULL)
 			dnsf_flow_on_query_w(f, &q, long_sub, &d->fwin);
@@ -269,6 +274,24 @@ cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, s
 		f->last_us = now_us;
 	if (dm != NULL)
 		dm->last_us = now_us;
+}
+
+/*
+ * Water torture (pseudo-random subdomains against one domain): the registered domain sees many
+ * distinct names across clients and most of its recent answers are negative, and this client's
+ * own answers from it are mostly NXDOMAIN. Judged per query and client, never held per domain:
+ * the victim's other clients keep resolving its real names. PTR look-ups are left out (a mail
+ * server's reverse look-ups are many distinct names under one arpa zone, often NXDOMAIN).
+ */
+static int
+water_torture(const struct dnsf_detect_params *p, const struct dnsf_flow *f,
+              const struct dnsf_dom *dm, const struct dnsf_dns_msg *m, const struct dnsf_qfeat *q,
+              const struct dnsf_flow_view *fv, const struct dnsf_dom_view *dv)
+{
+	return p->wt_on && f != NULL && dm != NULL && q->sub_len > 0 && m->qtype != DNSF_T_PTR &&
+	       f->responses >= DNSF_WT_MIN_FLOW_RESPONSES && fv->nx_pm >= p->wt_negative_pm &&
+	       dv->distinct >= p->wt_domain_distinct &&
+	       dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
 }
 
 void
@@ -297,6 +320,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	out->suppressed = 0;
 	out->scored = 0;
 	out->suspicious = 0;
+	out->torture = 0;
 	out->score = -1;
 	out->model_score = -1;
 	if (!p->enabled)
@@ -356,6 +380,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			 * popular domains, one or two from each client. */
 			dnsf_dom_on_query_w(dm, &out->q, qpts >= (int32_t)p->dom_susp_points,
 			                    &d->dwin);
+		else
+			dnsf_dom_on_response(dm, &out->q);
 		dm->last_us = now_us;
 		dnsf_dom_view_w(dm, &d->dwin, &dv);
 	}
@@ -399,8 +425,15 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	if (f != NULL && (out->score >= (int32_t)p->susp_points || model_hit))
 		dnsf_flow_label_score(&d->labels[(struct dnsf_tab_ent *)f - d->flows.ent],
 		                      out->score, out->model_score);
-	if (!tunnel)
+	if (!tunnel) {
+		if (pkt->is_query && water_torture(p, f, dm, m, &out->q, &fv, &dv)) {
+			out->torture = 1;
+			out->reason = DNSF_R_WATER_TORTURE;
+			d->wt_hits++;
+			rate_limit_event(p, f, now_s, out);
+		}
 		return;
+	}
 
 	out->tunnel = 1;
 	out->reason = rules_hit ? DNSF_R_RULES : DNSF_R_MODEL;

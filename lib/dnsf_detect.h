@@ -36,6 +36,10 @@
 #define DNSF_DETECT_SUSP_POINTS     20
 #define DNSF_DETECT_DOM_SUSP_POINTS 50
 #define DNSF_DETECT_BIGRAM_MILLI    6000
+/* Water torture: a domain needs this many answers in its recent windows before its negative
+ * share counts, and a client this many of its own (docs/detection.md, "Water torture"). */
+#define DNSF_WT_MIN_RESPONSES      32
+#define DNSF_WT_MIN_FLOW_RESPONSES 4
 
 /* Points of each rule (docs/detection.md has the why of every number). */
 enum {
@@ -97,6 +101,10 @@ struct dnsf_detect_params {
 	dnsf_detect_model_fn model_score;
 	int32_t model_threshold;
 	uint8_t combine; /* enum dnsf_combine */
+	/* water torture (detection.water_torture); wt_on 0: not looked for */
+	uint8_t wt_on;
+	uint32_t wt_domain_distinct; /* distinct subdomains of the domain in its window */
+	uint32_t wt_negative_pm;     /* negative answers per mille, domain and client */
 };
 
 void dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_cfg *dc,
@@ -113,6 +121,7 @@ struct dnsf_detect {
 	uint64_t flow_verdicts; /* holds started on flows */
 	uint64_t dom_verdicts;  /* holds started on registered domains */
 	uint64_t no_state;      /* messages scored without a flow entry (bucket full of holds) */
+	uint64_t wt_hits;       /* queries judged water torture */
 	/* Window positions of the flow and domain windows at the last packet's now_us (the
 	 * worker's own cache: packets of a burst share the time, so the divisions run once). */
 	struct dnsf_win fwin, dwin;
@@ -151,6 +160,8 @@ struct dnsf_detect_out {
 	uint8_t suppressed;  /* an event was due but rate-limited */
 	uint8_t scored;      /* features and scores below are valid */
 	uint8_t suspicious;  /* the subdomain counted as suspicious */
+	uint8_t torture;     /* not a tunnel: a query of a water-torture source (reason
+	                        DNSF_R_WATER_TORTURE, blocked per detection.water_torture) */
 	int32_t score;       /* rule score, -1 when not scored */
 	int32_t model_score; /* -1 when no model or not scored */
 	struct dnsf_rule_parts parts;

@@ -415,13 +415,19 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	__atomic_store_n(&w->stats.domain_inserts, det->doms.inserts, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->stats.domain_evictions, det->doms.evictions, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->stats.flow_no_state, det->no_state, __ATOMIC_RELAXED);
-	if (!out.tunnel)
+	if (out.torture) {
+		/* Its own action: operators may only log floods they would not drop as tunnels. */
+		DNSF_STAT_INC(&w->stats, water_torture);
+		block(w, eng->cfg.detect.water_torture.action, out.reason, frame, len, room, p, v);
+	} else if (!out.tunnel) {
 		return;
-	if (out.reason == DNSF_R_VERDICT_CACHE)
-		DNSF_STAT_INC(&w->stats, verdict_cache_hits);
-	else
-		DNSF_STAT_INC(&w->stats, tunnel_detected);
-	block(w, eng->cfg.detect.action, out.reason, frame, len, room, p, v);
+	} else {
+		if (out.reason == DNSF_R_VERDICT_CACHE)
+			DNSF_STAT_INC(&w->stats, verdict_cache_hits);
+		else
+			DNSF_STAT_INC(&w->stats, tunnel_detected);
+		block(w, eng->cfg.detect.action, out.reason, frame, len, room, p, v);
+	}
 	if (out.suppressed)
 		DNSF_STAT_INC(&w->stats, events_suppressed);
 	if (!out.emit)

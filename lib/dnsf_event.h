@@ -52,6 +52,7 @@ enum dnsf_reason {
 	DNSF_R_VERDICT_CACHE,
 	DNSF_R_RARE_TYPE,     /* hardening.types: QTYPE refused or dropped */
 	DNSF_R_EDNS_OVERSIZE, /* hardening.edns_oversize: drop */
+	DNSF_R_WATER_TORTURE, /* detection.water_torture: a pseudo-random-subdomain source */
 	DNSF_R__COUNT
 };
 const char *dnsf_reason_name(enum dnsf_reason r);

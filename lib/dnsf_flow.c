@@ -313,22 +313,48 @@ dnsf_dom_on_query_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicio
 		}
 		d->info = d->susp_info = 0;
 		d->all_bits = d->susp_bits = 0;
+		/* The answer mix follows the recent windows, not the domain's whole life. */
+		if ((uint16_t)(w - d->win) == 1) {
+			d->responses >>= 1;
+			d->negative >>= 1;
+		} else {
+			d->responses = d->negative = 0;
+		}
 		d->win = w;
 	}
 	if (q->sub_len > 0) {
 		const uint64_t bit = UINT64_C(1) << ((q->name_hash >> 48) & 63);
 		if (!(d->all_bits & bit)) {
 			d->all_bits |= bit;
-			d->info += q->sub_len;
+			d->info = sat16((uint32_t)d->info + q->sub_len);
 		}
 		if (suspicious && !(d->susp_bits & bit)) {
 			d->susp_bits |= bit;
-			d->susp_info += q->sub_len;
+			d->susp_info = sat16((uint32_t)d->susp_info + q->sub_len);
 		}
 	}
 	if (d->queries < UINT16_MAX)
 		d->queries++;
 	d->last_us = now_us;
+}
+
+void
+dnsf_dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q)
+{
+	if (d->responses == UINT16_MAX) {
+		d->responses >>= 1;
+		d->negative >>= 1;
+	}
+	d->responses++;
+	d->negative += q->rcode == DNSF_RCODE_NXDOMAIN || q->rcode == DNSF_RCODE_SERVFAIL;
+}
+
+uint32_t
+dnsf_dom_negative_pm(const struct dnsf_dom *d, uint32_t min_responses)
+{
+	if (d->responses == 0 || d->responses < min_responses)
+		return 0;
+	return (uint32_t)d->negative * 1000u / d->responses;
 }
 
 void

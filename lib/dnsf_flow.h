@@ -82,8 +82,10 @@ struct dnsf_dom {
 	uint32_t hold_until_s;
 	uint64_t all_bits; /* linear counting, 64 bits: more clients, more names */
 	uint64_t susp_bits;
-	uint32_t info;
-	uint32_t susp_info;
+	uint16_t info; /* at most 64 new bits x 253 bytes a window: fits */
+	uint16_t susp_info;
+	uint16_t responses; /* answers across clients, and those NXDOMAIN or SERVFAIL: halved */
+	uint16_t negative;  /* together at a window roll and when responses saturates */
 	uint32_t prev_info;
 	uint32_t prev_susp_info;
 	uint16_t prev_distinct;
@@ -182,6 +184,11 @@ void dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int sus
 void dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q);
 void dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
                        uint64_t now_us, uint32_t win_s);
+/* Account one answer to a domain: responses, and negative when NXDOMAIN or SERVFAIL. */
+void dnsf_dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q);
+/* Share of the domain's recent answers that were negative, per mille (0 with fewer than
+ * min_responses answers counted). */
+uint32_t dnsf_dom_negative_pm(const struct dnsf_dom *d, uint32_t min_responses);
 
 /* Sliding-window readings at now_us (do not modify the entry). */
 void dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s,

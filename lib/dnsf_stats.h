@@ -32,6 +32,8 @@
 	X(denylisted, "DNS messages whose name is on the deny list")                               \
 	X(tunnel_detected, "DNS messages judged tunnel traffic by rules or model")                 \
 	X(verdict_cache_hits, "DNS messages of flows already judged tunnel (hold time)")           \
+	X(water_torture,                                                                           \
+	  "queries of water-torture sources (pseudo-random subdomains, detection.water_torture)")  \
 	X(refused_sent, "REFUSED/NXDOMAIN answers synthesized for blocked queries")                \
 	X(events, "detection events handed to the control core")                                   \
 	X(events_suppressed, "events not emitted because of the per-flow rate limit")              \

@@ -509,6 +509,113 @@ test_disabled_and_big_answers(void **state)
 	ctx_fini(&c);
 }
 
+/* One answered query: the torture verdict (out.torture) of the query is returned. */
+static int
+asked(struct ctx *c, const char *name, uint16_t qtype, uint32_t client, uint8_t rcode, uint64_t now)
+{
+	struct dnsf_detect_out out;
+	struct tmsg t;
+	int torture;
+
+	query(c, name, qtype, 2, client, now, &out);
+	assert_false(out.tunnel);
+	torture = out.torture;
+	if (torture) {
+		assert_int_equal(out.reason, DNSF_R_WATER_TORTURE);
+		assert_int_equal(out.scope, DNSF_SCOPE_NONE);
+		assert_int_equal(out.new_verdict, 0); /* never a hold: nothing to cut the domain */
+		return 1;                             /* dropped: no answer comes */
+	}
+	tmsg_build(&t, name, qtype, 1, 2, client);
+	t.p.dns.rcode = rcode;
+	run(c, &t, now + 2000, &out);
+	assert_false(out.tunnel);
+	assert_false(out.torture); /* answers are never judged */
+	return 0;
+}
+
+/*
+ * Water torture with short random labels (12 characters, what PRSD kits send, too short for
+ * the per-name rules): 400 clients x 25 names under one domain, answered NXDOMAIN. Once the
+ * domain has many distinct names and mostly negative answers, every source with 4 negative
+ * answers of its own is judged water torture, not a tunnel, with no hold; a client of the victim
+ * that gets answers is not, nor is one with a single NXDOMAIN. Benign controls: a spike of many
+ * clients on 10 popular names (answered), a spike of one name that does not exist, a mail
+ * server's PTR look-ups (many distinct names, mostly NXDOMAIN). State stays bounded: one domain
+ * entry, one flow per client.
+ */
+static void
+test_water_torture(void **state)
+{
+	static const char *const popular[] = {"www",   "api",  "cdn", "img",  "static",
+	                                      "login", "mail", "m",   "news", "video"};
+	struct ctx c;
+	char sub[16], name[96];
+	unsigned wt = 0, first = 0, legit = 0;
+	uint64_t now = T0;
+	(void)state;
+
+	ctx_init(&c);
+	for (unsigned k = 0; k < 25; k++) {
+		for (uint32_t cl = 0; cl < 400; cl++) {
+			trng_str(sub, 12, ALNUM);
+			snprintf(name, sizeof(name), "%s.victim-zone.com", sub);
+			if (asked(&c, name, DNSF_T_A, 1000 + cl, DNSF_RCODE_NXDOMAIN, now)) {
+				wt++;
+				if (first == 0)
+					first = k * 400 + cl + 1;
+			}
+			now += 6000; /* 10,000 queries in a minute */
+		}
+		/* Two clients of the victim: one gets answers, one had a single typo. */
+		legit += (unsigned)asked(&c, "www.victim-zone.com", DNSF_T_A, 7, DNSF_RCODE_NOERROR,
+		                         now);
+		legit +=
+		    (unsigned)asked(&c, k == 0 ? "wwww.victim-zone.com" : "www.victim-zone.com",
+		                    DNSF_T_A, 8, k == 0 ? DNSF_RCODE_NXDOMAIN : 0, now);
+	}
+	/* Each source's first 4 queries pass (its own answers are the evidence), the rest not. */
+	assert_int_equal(first, 4 * 400 + 1);
+	assert_int_equal(wt, 21 * 400);
+	assert_int_equal(c.d.wt_hits, wt);
+	assert_int_equal(legit, 0);
+	assert_int_equal(c.d.doms.used, 1);
+	assert_int_equal(c.d.flows.used, 402);
+	assert_int_equal(c.d.flow_verdicts + c.d.dom_verdicts, 0);
+
+	/* Switched off (detection.water_torture.action: off): nothing judged. */
+	c.p.wt_on = 0;
+	trng_str(sub, 12, ALNUM);
+	snprintf(name, sizeof(name), "%s.victim-zone.com", sub);
+	assert_false(asked(&c, name, DNSF_T_A, 1000, DNSF_RCODE_NXDOMAIN, now));
+	ctx_fini(&c);
+
+	/* Benign spike: the same volume on 10 names, answered. */
+	ctx_init(&c);
+	now = T0;
+	for (unsigned k = 0; k < 25; k++)
+		for (uint32_t cl = 0; cl < 400; cl++, now += 6000) {
+			snprintf(name, sizeof(name), "%s.popular-site.com", popular[(cl + k) % 10]);
+			assert_false(asked(&c, name, k & 1 ? DNSF_T_AAAA : DNSF_T_A, 1000 + cl,
+			                   DNSF_RCODE_NOERROR, now));
+		}
+	/* A spike of one name that does not exist: every answer negative, one name. */
+	for (unsigned k = 0; k < 25; k++)
+		for (uint32_t cl = 0; cl < 400; cl++, now += 6000)
+			assert_false(asked(&c, "gone.broken-site.com", DNSF_T_A, 1000 + cl,
+			                   DNSF_RCODE_NXDOMAIN, now));
+	/* A mail server's reverse look-ups: 2000 distinct names under one arpa zone, 80 %
+	 * NXDOMAIN. */
+	for (unsigned i = 0; i < 2000; i++, now += 30000) {
+		snprintf(name, sizeof(name), "%u.%u.%u.in-addr.arpa", i % 250, (i / 250) % 250,
+		         185);
+		assert_false(asked(&c, name, DNSF_T_PTR, 9, i % 5 ? DNSF_RCODE_NXDOMAIN : 0, now));
+	}
+	assert_int_equal(c.d.wt_hits, 0);
+	assert_int_equal(c.d.rules_hits, 0);
+	ctx_fini(&c);
+}
+
 int
 main(void)
 {
@@ -523,6 +630,7 @@ main(void)
 	    cmocka_unit_test(test_model_combine),
 	    cmocka_unit_test(test_event_features),
 	    cmocka_unit_test(test_disabled_and_big_answers),
+	    cmocka_unit_test(test_water_torture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
