@@ -156,6 +156,7 @@ static const char full_yaml[] =
     "  rules: { threshold: 90, subdomain_len: 20, label_len: 30, entropy_milli: 3000,\n"
     "           flow_distinct: 10, flow_info_bytes: 512, domain_distinct: 100,\n"
     "           domain_info_bytes: 4096 }\n"
+    "  water_torture: { action: log, domain_distinct: 60, negative_pm: 800 }\n"
     "model: { path: model.bin, threshold: 700, combine: both, required: true }\n";
 
 static void
@@ -212,6 +213,9 @@ test_full_valid(void **state)
 	assert_int_equal(cfg->detect.enabled, 1);
 	assert_int_equal(cfg->detect.action, DNSF_ACT_REFUSE);
 	assert_int_equal(cfg->detect.refuse_rcode, DNSF_RCODE_NXDOMAIN);
+	assert_int_equal(cfg->detect.water_torture.action, DNSF_ACT_LOG);
+	assert_int_equal(cfg->detect.water_torture.domain_distinct, 60);
+	assert_int_equal(cfg->detect.water_torture.negative_pm, 800);
 	snprintf(want, sizeof(want), "%s/psl.dat", tmpdir);
 	assert_string_equal(cfg->detect.psl, want);
 	assert_int_equal(cfg->detect.flow_entries, 1024);
@@ -278,6 +282,9 @@ test_minimal_defaults(void **state)
 	assert_int_equal(cfg->detect.enabled, 1);
 	assert_int_equal(cfg->detect.action, DNSF_ACT_DROP);
 	assert_int_equal(cfg->detect.refuse_rcode, DNSF_RCODE_REFUSED);
+	assert_int_equal(cfg->detect.water_torture.action, DNSF_ACT_DROP);
+	assert_int_equal(cfg->detect.water_torture.domain_distinct, 100);
+	assert_int_equal(cfg->detect.water_torture.negative_pm, 500);
 	assert_string_equal(cfg->detect.psl, "/usr/share/publicsuffix/public_suffix_list.dat");
 	assert_int_equal(cfg->detect.flow_entries, 262144);
 	assert_int_equal(cfg->detect.domain_entries, 65536);
@@ -347,6 +354,11 @@ test_junk_numbers(void **state)
 	             "(line 2, column 11)", NULL);
 	expect_error("workers:\n  burst: 32x\n", "workers.burst: '32x' is not a number", "line 2",
 	             NULL);
+	expect_error(
+	    "detection: { water_torture: { action: maybe } }\n",
+	    "detection.water_torture.action: 'maybe' is not one of: drop, refuse, log, off", NULL);
+	expect_error("detection: { water_torture: { domain_distinct: 300 } }\n",
+	             "detection.water_torture.domain_distinct", NULL);
 	/* The example, on a known line. */
 	expect_error("detection:\n"
 	             "  enabled: true\n"
