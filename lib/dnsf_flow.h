@@ -231,8 +231,8 @@ uint32_t dnsf_info_est_ref(uint32_t info, uint64_t bits, int wide);
 static inline void
 dnsf_flow_key(const uint8_t client[16], uint64_t reg_hash, uint64_t *key, uint32_t *check)
 {
-	*key = dnsf_hash_bytes(client, 16, reg_hash);
-	*check = (uint32_t)(dnsf_hash_bytes(client, 16, ~reg_hash) >> 32) | 1u;
+	*key = dnsf_hash16(client, reg_hash);
+	*check = (uint32_t)(dnsf_hash16(client, ~reg_hash) >> 32) | 1u;
 }
 
 static inline void
@@ -240,7 +240,7 @@ dnsf_dom_key(uint64_t reg_hash, uint64_t *key, uint32_t *check)
 {
 	/* reg_hash is already a mixed 64-bit hash: use it for the bucket, and a remix as check. */
 	*key = reg_hash;
-	*check = (uint32_t)(dnsf_hash_bytes(&reg_hash, 8, UINT64_C(0x5bd1e9955bd1e995)) >> 32) | 1u;
+	*check = (uint32_t)(dnsf_hash8(&reg_hash, UINT64_C(0x5bd1e9955bd1e995)) >> 32) | 1u;
 }
 
 #endif

@@ -24,7 +24,7 @@ uint64_t dnsf_name_chain(uint64_t right, const char *label, unsigned len);
 
 /* h must hold nlabels + 1 entries. */
 void dnsf_name_suffix_hashes(const char *qname, const uint8_t *label_off, const uint8_t *label_len,
-			     unsigned nlabels, uint64_t *h);
+                             unsigned nlabels, uint64_t *h);
 
 /* Same as above for a parsed message's question name. */
 static inline void
@@ -39,5 +39,40 @@ uint64_t dnsf_name_hash(const char *name);
 
 /* 64-bit mix of arbitrary bytes (flow keys, subdomain hashes). */
 uint64_t dnsf_hash_bytes(const void *data, unsigned len, uint64_t seed);
+
+/* dnsf_hash_bytes() of 8 and 16 bytes, inline for the per-packet keys (same values: the
+ * definition is unrolled for those lengths; a test compares). */
+static inline uint64_t
+dnsf_hash_mix64_(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+static inline uint64_t
+dnsf_hash8(const void *data, uint64_t seed)
+{
+	uint64_t w, h = seed ^ (UINT64_C(0x87c37b91114253d5) * 9);
+
+	__builtin_memcpy(&w, data, 8);
+	h = dnsf_hash_mix64_(h ^ w) + UINT64_C(0x4cf5ad432745937f);
+	return dnsf_hash_mix64_(h);
+}
+
+static inline uint64_t
+dnsf_hash16(const void *data, uint64_t seed)
+{
+	uint64_t w0, w1, h = seed ^ (UINT64_C(0x87c37b91114253d5) * 17);
+
+	__builtin_memcpy(&w0, data, 8);
+	__builtin_memcpy(&w1, (const char *)data + 8, 8);
+	h = dnsf_hash_mix64_(h ^ w0) + UINT64_C(0x4cf5ad432745937f);
+	h = dnsf_hash_mix64_(h ^ w1) + UINT64_C(0x4cf5ad432745937f);
+	return dnsf_hash_mix64_(h);
+}
 
 #endif

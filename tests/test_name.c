@@ -262,6 +262,29 @@ test_spread(void **state)
 	free(low);
 }
 
+/* The inline 8- and 16-byte keys hash exactly as dnsf_hash_bytes() (flow/domain keys and the
+ * deny-event memory must not move when the fast path changes). */
+static void
+test_hash_fixed_lengths(void **state)
+{
+	uint64_t x = UINT64_C(0x9e3779b97f4a7c15), seed = 1;
+	uint8_t buf[16];
+	(void)state;
+
+	for (unsigned r = 0; r < 1000000; r++) {
+		for (unsigned i = 0; i < 16; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[i] = (uint8_t)(r < 256 ? r : x >> 24);
+		}
+		seed = r & 1 ? x * UINT64_C(0xff51afd7ed558ccd) : ~seed + r;
+		assert_true(dnsf_hash16(buf, seed) == dnsf_hash_bytes(buf, 16, seed));
+		assert_true(dnsf_hash8(buf + (r & 7), seed) ==
+		            dnsf_hash_bytes(buf + (r & 7), 8, seed));
+	}
+}
+
 int
 main(void)
 {
@@ -272,6 +295,7 @@ main(void)
 	    cmocka_unit_test(test_distinct_shapes),
 	    cmocka_unit_test(test_no_read_past_label),
 	    cmocka_unit_test(test_spread),
+	    cmocka_unit_test(test_hash_fixed_lengths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
