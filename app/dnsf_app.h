@@ -202,6 +202,7 @@ struct dnsf_app {
 	struct dnsf_engine *eng;
 	uint8_t replay;
 	uint8_t monitor;
+	unsigned linger_s;     /* replay: control stays up this long after the last frame */
 	uint8_t verbose_stats; /* --stats-interval given: print a stats line each interval */
 	unsigned stats_interval_s;
 	struct dnsf_app_port ports[DNSF_APP_MAX_PORTS];

@@ -230,14 +230,33 @@ dnsf_control_run(struct dnsf_app *app)
 		app->watch[w].last_change_tsc = last_stats;
 	}
 	uint64_t last_tick = last_stats;
+	uint64_t done_tsc = 0; /* when all workers had finished a replay */
 
 	for (;;) {
 		uint64_t tsc;
 
 		drain_events(app);
-		if (__atomic_load_n(&app->quit, __ATOMIC_RELAXED) || all_done(app))
+		if (__atomic_load_n(&app->quit, __ATOMIC_RELAXED))
 			break;
 		tsc = rte_rdtsc();
+		if (done_tsc == 0 && all_done(app)) {
+			/* --linger: the workers are through the capture; telemetry and metrics go
+			 * on answering with the final numbers (the watchdogs rest: nobody polls).
+			 */
+			if (app->linger_s == 0)
+				break;
+			done_tsc = tsc;
+			fprintf(stderr,
+			        "dnsfence: replay done; serving telemetry and metrics for %u s\n",
+			        app->linger_s);
+		}
+		if (done_tsc != 0) {
+			if (tsc - done_tsc >= (uint64_t)app->linger_s * app->tsc_hz)
+				break;
+			dnsf_metrics_poll(app, tsc);
+			usleep(TICK_US);
+			continue;
+		}
 		__atomic_store_n(&app->ctl_heartbeat, app->ctl_heartbeat + 1, __ATOMIC_RELAXED);
 		/* Control cannot see its own stall while it lasts (worker 0 counts it); it says so
 		 * once it runs again, with how long it was away. */

@@ -48,6 +48,7 @@ struct cli {
 	const char *replay, *passed, *dropped, *events, *file_prefix;
 	unsigned stats_interval;
 	int stats_interval_given;
+	unsigned linger;
 	int n_extra;
 	char **extra;
 };
@@ -59,13 +60,15 @@ usage(FILE *out)
 	    out,
 	    "usage: dnsfence -c FILE [--check]\n"
 	    "                [--replay IN.pcap --passed OUT.pcap [--dropped D.pcap]]\n"
-	    "                [--events E.jsonl] [--file-prefix P] [--stats-interval S]\n"
+	    "                [--linger S] [--events E.jsonl] [--file-prefix P] [--stats-interval "
+	    "S]\n"
 	    "                [-- extra EAL arguments]\n"
 	    "  -c, --config FILE      YAML configuration (docs/configuration.md)\n"
 	    "  --check                validate the configuration and its files, touch no device\n"
 	    "  --replay IN.pcap       run the capture through the dataplane (net_pcap, no NIC)\n"
 	    "  --passed OUT.pcap      replay: where passed packets (and refuse answers) go\n"
 	    "  --dropped D.pcap       replay: where dropped and refused originals go\n"
+	    "  --linger S             replay: serve telemetry and metrics S seconds after the end\n"
 	    "  --events E.jsonl       event log (overrides the config's; \"-\" = stdout)\n"
 	    "  --file-prefix P        EAL file prefix (telemetry: dpdk-telemetry.py -f P)\n"
 	    "  --stats-interval S     print a stats line to stderr every S seconds\n"
@@ -91,7 +94,16 @@ parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 static int
 parse_cli(int argc, char **argv, struct cli *c)
 {
-	enum { O_CHECK = 256, O_REPLAY, O_PASSED, O_DROPPED, O_EVENTS, O_PREFIX, O_STATS };
+	enum {
+		O_CHECK = 256,
+		O_REPLAY,
+		O_PASSED,
+		O_DROPPED,
+		O_EVENTS,
+		O_PREFIX,
+		O_STATS,
+		O_LINGER
+	};
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check", no_argument, NULL, O_CHECK},
@@ -101,6 +113,7 @@ parse_cli(int argc, char **argv, struct cli *c)
 	    {"events", required_argument, NULL, O_EVENTS},
 	    {"file-prefix", required_argument, NULL, O_PREFIX},
 	    {"stats-interval", required_argument, NULL, O_STATS},
+	    {"linger", required_argument, NULL, O_LINGER},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -144,6 +157,16 @@ parse_cli(int argc, char **argv, struct cli *c)
 			}
 			c->stats_interval_given = 1;
 			break;
+		case O_LINGER:
+			if (parse_uint(optarg, 1, 86400, &c->linger) != 0) {
+				fprintf(
+				    stderr,
+				    "dnsfence: --linger: '%s' is not a number of seconds from 1 "
+				    "to 86400\n",
+				    optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -179,8 +202,8 @@ parse_cli(int argc, char **argv, struct cli *c)
 		fprintf(stderr, "dnsfence: --replay needs --passed OUT.pcap\n");
 		return -1;
 	}
-	if (c->replay == NULL && (c->passed != NULL || c->dropped != NULL)) {
-		fprintf(stderr, "dnsfence: --passed/--dropped only go with --replay\n");
+	if (c->replay == NULL && (c->passed != NULL || c->dropped != NULL || c->linger != 0)) {
+		fprintf(stderr, "dnsfence: --passed/--dropped/--linger only go with --replay\n");
 		return -1;
 	}
 	if (c->replay != NULL && c->file_prefix != NULL && c->file_prefix[0] == '\0') {
@@ -503,6 +526,7 @@ run(struct cli *c)
 		return fail(err);
 	app->cfg = &g_cfg;
 	app->replay = c->replay != NULL;
+	app->linger_s = c->linger;
 	app->monitor = g_cfg.mode == DNSF_MODE_MONITOR;
 	/* --check of a file without ports or pairs (the shipped default, made for replays) passes
 	 * with a note; once it names ports or pairs, it is checked for a live run. */
@@ -654,7 +678,7 @@ run(struct cli *c)
 	/* Metrics serve a running appliance; a replay prints its summary instead. A port that is
 	 * taken is not worth failing the filter for: said once, and the run goes on. */
 	app->metrics.lfd = app->metrics.cfd = -1;
-	if (!app->replay && dnsf_metrics_open(app, err, sizeof(err)) != 0)
+	if ((!app->replay || app->linger_s > 0) && dnsf_metrics_open(app, err, sizeof(err)) != 0)
 		fprintf(stderr, "dnsfence: warning: no metrics endpoint: %s\n", err);
 	if (dnsf_syslog_open(app, err, sizeof(err)) != 0)
 		fprintf(stderr, "dnsfence: warning: %s; events go to syslog once it answers\n",

@@ -10,7 +10,9 @@
 #   - an optional model that does not load is one warning and exit 0 (fail-open by choice);
 #   - forensics.pdump with --no-huge / --in-memory is one warning and exit 0;
 #   - a replay with a broken config or file exits 2 before EAL and leaves no output files and no
-#     EAL runtime directory.
+#     EAL runtime directory;
+#   - command-line misuse (options without --replay, bad numbers, unknown options) exits 2 with
+#     one line naming the option.
 # Usage: test_check.sh DNSFENCE REPO_ROOT
 set -u
 DNSFENCE=$1
@@ -205,6 +207,30 @@ if [ "$rc" -ne 2 ] || [ "$(grep -c . "$work/err")" -ne 1 ] || ! grep -q nonexist
 else
 	echo "ok (exit 2) missing file: $(cat "$work/err")" >&2
 fi
+
+# Command-line misuse: exit 2, one line naming the option, nothing started.
+cli_bad() {
+	local want=$1 rc
+	shift
+	"$DNSFENCE" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	if [ "$rc" -ne 2 ] || [ "$(grep -c . "$work/err")" -ne 1 ] || ! grep -qF -- "$want" "$work/err" ||
+		[ -s "$work/out" ]; then
+		bad "cli $*: exit $rc, stderr: $(cat "$work/err") stdout: $(cat "$work/out")"
+	else
+		echo "ok (exit 2) cli $*: $(cat "$work/err")" >&2
+	fi
+}
+cfg="$REPO/config/dnsfence.yaml"
+cli_bad "--linger" -c "$cfg" --linger 5
+cli_bad "--passed" -c "$cfg" --passed "$work/x.pcap"
+cli_bad "--linger" -c "$cfg" --replay "$REPO/config/demo.pcap" --passed "$work/x.pcap" --linger 0
+cli_bad "--linger" -c "$cfg" --replay "$REPO/config/demo.pcap" --passed "$work/x.pcap" --linger 5s
+cli_bad "--stats-interval" -c "$cfg" --stats-interval -1
+cli_bad "--passed" -c "$cfg" --replay "$REPO/config/demo.pcap"
+cli_bad "--no-such-option" -c "$cfg" --no-such-option
+cli_bad "-c FILE" --check
+[ -e "$work/x.pcap" ] && bad "cli misuse left $work/x.pcap"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed" >&2

@@ -12,6 +12,9 @@ fragments: pass, then malformed: pass / fragments: drop). Each run must:
   - write to the dropped pcap exactly the frames expected to be dropped, in order;
   - print a summary whose counters equal the numbers derived from the manifest;
   - log one event line per deny-listed message that names it (or none are lost).
+A third run adds --linger: once the capture is through, the Prometheus endpoint still answers
+with the final counts (equal to the summary printed at the end), and SIGTERM ends the linger
+at once with exit status 0.
 
 Usage: test_replay.py DNSFENCE REPO_ROOT
 """
@@ -19,14 +22,19 @@ Usage: test_replay.py DNSFENCE REPO_ROOT
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 REPO = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import mkpcap  # noqa: E402
+
+PROM_CHECK = os.path.join(REPO, "tests", "integration", "prom_check.py")
 
 DENY = ["evil.example", "blocked.test", "tunnel.example.net"]
 ALLOW = ["good.evil.example", "ok.blocked.test"]
@@ -130,7 +138,7 @@ def expected(manifest, malformed_action, fragment_action):
     return verdicts, cnt
 
 
-def write_config(d, malformed_action, fragment_action, tag):
+def write_config(d, malformed_action, fragment_action, tag, metrics=""):
     with open(os.path.join(d, "deny.txt"), "w") as f:
         f.write("# test deny list\n" + "\n".join(DENY) + "\n")
     with open(os.path.join(d, "allow.txt"), "w") as f:
@@ -149,10 +157,12 @@ lists:
   allow: allow.txt
   deny: deny.txt
 telemetry: false
+metrics:
+  listen: "%s"
 detection:
   enabled: false
   action: drop
-""" % (malformed_action, fragment_action))
+""" % (malformed_action, fragment_action, metrics))
     return path
 
 
@@ -190,17 +200,65 @@ def compare(label, got, want, want_idx, manifest):
     return ok
 
 
-def run(d, cap_path, manifest, malformed_action, fragment_action, tag):
-    cfg = write_config(d, malformed_action, fragment_action, tag)
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def series_sum(series, name, **labels):
+    """Sum of the samples of one family whose labels include `labels`."""
+    total = 0
+    for key, val in series.items():
+        fam, _, lab = key.partition("{")
+        if fam == name and all('%s="%s"' % kv in lab for kv in labels.items()):
+            total += val
+    return total
+
+
+def scrape_while_lingering(p, url, tag, n_frames):
+    """Poll GET /metrics until every frame has been counted; return the last page's series."""
+    deadline = time.time() + 40
+    series = None
+    while time.time() < deadline and p.poll() is None:
+        r = subprocess.run([sys.executable, PROM_CHECK, url], capture_output=True, text=True)
+        if r.returncode == 0:
+            series = json.loads(r.stdout)["series"]
+            if series_sum(series, "dnsfence_rx_packets_total") == n_frames:
+                return series
+        time.sleep(0.5)
+    check(False, "%s: /metrics never counted all %d frames (last: %s, exit %s)"
+          % (tag, n_frames, series and series_sum(series, "dnsfence_rx_packets_total"),
+             p.poll()))
+    return None
+
+
+def run(d, cap_path, manifest, malformed_action, fragment_action, tag, linger=0):
+    url = None
+    if linger:
+        url = "http://127.0.0.1:%d/metrics" % free_port()
+    cfg = write_config(d, malformed_action, fragment_action, tag,
+                       url.split("/")[2] if url else "")
     passed = os.path.join(d, "passed-%s.pcap" % tag)
     dropped = os.path.join(d, "dropped-%s.pcap" % tag)
     events = os.path.join(d, "events-%s.jsonl" % tag)
     cmd = [DNSFENCE, "-c", cfg, "--replay", cap_path, "--passed", passed, "--dropped", dropped,
            "--events", events, "--file-prefix", "dnsf_test_replay_%d_%s" % (os.getpid(), tag)]
+    if linger:
+        cmd += ["--linger", str(linger)]
     print("run: " + " ".join(cmd), file=sys.stderr)
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    series = None
     try:
+        if linger:
+            series = scrape_while_lingering(p, url, tag, len(manifest))
+            t0 = time.time()
+            p.send_signal(signal.SIGTERM)
         stdout, stderr = p.communicate(timeout=40)
+        if linger:
+            check(time.time() - t0 < 10, "%s: SIGTERM did not end the linger promptly" % tag)
     except subprocess.TimeoutExpired:
         p.kill()
         p.communicate()
@@ -220,6 +278,18 @@ def run(d, cap_path, manifest, malformed_action, fragment_action, tag):
         return
     summary = json.loads(lines[-1])
     print("%s summary: %s" % (tag, lines[-1]), file=sys.stderr)
+    if series is not None:
+        # The page served after the end of the capture holds the final numbers.
+        for fam, key in (("dnsfence_rx_packets_total", "packets_in"),
+                         ("dnsfence_dropped_packets_total", "dropped"),
+                         ("dnsfence_denylisted_total", "denylisted"),
+                         ("dnsfence_malformed_total", "malformed")):
+            check(series_sum(series, fam) == summary.get(key),
+                  "%s: /metrics %s = %s, summary %s = %s"
+                  % (tag, fam, series_sum(series, fam), key, summary.get(key)))
+        check(series_sum(series, "dnsfence_verdicts_total", action="drop") ==
+              series_sum(series, "dnsfence_verdict_drop_total"),
+              "%s: dnsfence_verdicts_total{action=drop} disagrees with verdict_drop" % tag)
 
     verdicts, cnt = expected(manifest, malformed_action, fragment_action)
     for k, v in cnt.items():
@@ -266,6 +336,7 @@ with tempfile.TemporaryDirectory(prefix="dnsf-replay-") as d:
     print("capture: %d frames" % len(frames_in), file=sys.stderr)
     run(d, cap_path, cap.manifest, "drop", "pass", "a")
     run(d, cap_path, cap.manifest, "pass", "drop", "b")
+    run(d, cap_path, cap.manifest, "drop", "pass", "c", linger=60)
     if failures and os.environ.get("DNSF_KEEP"):
         shutil.copytree(d, os.environ["DNSF_KEEP"], dirs_exist_ok=True)
 
