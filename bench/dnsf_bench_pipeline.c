@@ -194,31 +194,39 @@ stage_packet(struct ctx *c, struct dnsf_bench_frame *f, uint64_t now)
 	}
 	struct dnsf_flow_view fv = {0};
 	struct dnsf_dom_view dv = {0};
-	uint64_t key;
-	uint32_t check;
+	struct dnsf_detect *det = &sc->det;
+	uint64_t key, dkey;
+	uint32_t check, dcheck;
 	int created;
 	const unsigned sp = split <= p.dns.nlabels ? split : p.dns.nlabels;
+	/* As dnsf_detect_packet(): window positions once per instant, both buckets prefetched. */
+	if (det->fwin.now_us != now || det->fwin.win_s != sc->dp.flow_window_s)
+		dnsf_win_at(&det->fwin, now, sc->dp.flow_window_s);
+	if (det->dwin.now_us != now || det->dwin.win_s != sc->dp.domain_window_s)
+		dnsf_win_at(&det->dwin, now, sc->dp.domain_window_s);
 	dnsf_flow_key(dnsf_pkt_client_addr(&p), h[sp], &key, &check);
+	dnsf_dom_key(h[sp], &dkey, &dcheck);
+	dnsf_tab_prefetch(&det->flows, key);
+	dnsf_tab_prefetch(&det->doms, dkey);
 	struct dnsf_flow *fl =
-	    (struct dnsf_flow *)dnsf_tab_get(&sc->det.flows, key, check, now, &created);
-	dnsf_dom_key(h[sp], &key, &check);
+	    (struct dnsf_flow *)dnsf_tab_get(&det->flows, key, check, now, &created);
 	struct dnsf_dom *dm =
-	    (struct dnsf_dom *)dnsf_tab_get(&sc->det.doms, key, check, now, &created);
+	    (struct dnsf_dom *)dnsf_tab_get(&det->doms, dkey, dcheck, now, &created);
 	if (fl != NULL) {
 		if (p.is_query)
-			dnsf_flow_on_query(fl, &q, qpts >= (int32_t)sc->dp.susp_points, now,
-			                   sc->dp.flow_window_s);
+			dnsf_flow_on_query_w(fl, &q, qpts >= (int32_t)sc->dp.susp_points,
+			                     &det->fwin);
 		else
 			dnsf_flow_on_response(fl, &q);
 		fl->last_us = now;
-		dnsf_flow_view(fl, now, sc->dp.flow_window_s, &fv);
+		dnsf_flow_view_w(fl, &det->fwin, &fv);
 	}
 	if (dm != NULL) {
 		if (p.is_query)
-			dnsf_dom_on_query(dm, &q, qpts >= (int32_t)sc->dp.dom_susp_points, now,
-			                  sc->dp.domain_window_s);
+			dnsf_dom_on_query_w(dm, &q, qpts >= (int32_t)sc->dp.dom_susp_points,
+			                    &det->dwin);
 		dm->last_us = now;
-		dnsf_dom_view(dm, now, sc->dp.domain_window_s, &dv);
+		dnsf_dom_view_w(dm, &det->dwin, &dv);
 	}
 	acc += fv.queries + dv.distinct;
 	if (c->level == L_FLOWS) {
