@@ -38,14 +38,8 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg, file=sys.stderr)
-    return cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "integration"))
+from checks import check, failures  # noqa: E402
 
 
 def mkpcap_module(repo):

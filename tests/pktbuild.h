@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "dnsf_csum.h"
+
 /* ---------------------------------------------------------------- DNS messages */
 
 enum { PB_AN = 0, PB_NS = 1, PB_AR = 2 };
@@ -256,24 +258,6 @@ pb_w16(uint8_t *p, unsigned v)
 	p[1] = (uint8_t)v;
 }
 
-static inline uint32_t
-pb_csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static inline uint16_t
-pb_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /*
  * Build a frame around `payload` into out[room]. Returns the frame length, 0 when it does not
  * fit. `off` (may be NULL) receives the L3, L4 and payload offsets.
@@ -316,13 +300,13 @@ pb_frame(uint8_t *out, size_t room, const struct pb_spec *s, const void *payload
 	if (udp || tcp) {
 		size_t alen = s->ipv == 6 ? 16 : 4;
 		uint8_t ph[4] = {0, s->proto, (uint8_t)(seglen >> 8), (uint8_t)seglen};
-		uint32_t sum = pb_csum_add(0, s->src, alen);
-		sum = pb_csum_add(sum, s->dst, alen);
-		sum = pb_csum_add(sum, ph, 4);
+		uint64_t sum = dnsf_csum_add(0, s->src, alen);
+		sum = dnsf_csum_add(sum, s->dst, alen);
+		sum = dnsf_csum_add(sum, ph, 4);
 		if (s->ipv == 6) /* 32-bit upper-layer length */
 			sum += (uint32_t)(seglen >> 16);
-		sum = pb_csum_add(sum, seg, seglen);
-		uint16_t c = pb_csum_fold(sum);
+		sum = dnsf_csum_add(sum, seg, seglen);
+		uint16_t c = dnsf_csum_fold(sum);
 		if (udp && c == 0)
 			c = 0xffff;
 		pb_w16(seg + (udp ? 6 : 16), c);
@@ -361,7 +345,7 @@ pb_frame(uint8_t *out, size_t room, const struct pb_spec *s, const void *payload
 		memcpy(ip + 16, s->dst, 4);
 		for (i = 20; i < iphl; i++)
 			ip[i] = i + 1 < iphl ? 1 : 0; /* NOPs, then EOL */
-		pb_w16(ip + 10, pb_csum_fold(pb_csum_add(0, ip, iphl)));
+		pb_w16(ip + 10, dnsf_csum_fold(dnsf_csum_add(0, ip, iphl)));
 		l4 = l3 + iphl;
 	} else {
 		size_t exthl = 0;

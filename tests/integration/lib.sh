@@ -6,6 +6,37 @@
 DNSF_PY=/usr/bin/python3 # Debian's python, which has scapy (the first python3 on PATH may not)
 
 dnsf_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# Failure accounting: bad() records a broken expectation and goes on (the test ends with
+# `[ "$fails" -eq 0 ]`), ok() notes a passed one.
+fails=0
+bad() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+ok() { echo "ok: $*" >&2; }
+
+# dnsf_stop PID: SIGTERM, up to 5 s to exit cleanly, then SIGKILL (a hung process never holds the
+# test up).
+dnsf_stop() {
+	local pid=$1
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+}
+
+# dnsf_inline_ports IF_INSIDE IF_OUTSIDE: the config's ports and pairs for dnsfence inline between
+# two af_packet interfaces (inside: the clients' side).
+dnsf_inline_ports() {
+	cat <<EOF
+ports:
+  - { name: inside, device: "net_af_packet0,iface=$1" }
+  - { name: outside, device: "net_af_packet1,iface=$2" }
+pairs:
+  - { inside: inside, outside: outside }
+EOF
+}
 dnsf_fail() {
 	echo "FAIL: $*" >&2
 	exit 1

@@ -22,11 +22,6 @@ REPO=$2
 
 work=$(mktemp -d /tmp/dnsf-check.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-fails=0
-bad() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 : >"$work/allow.txt"
 echo "evil.example" >"$work/deny.txt"

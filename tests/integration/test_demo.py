@@ -43,14 +43,7 @@ CUT_WITHIN = 36  # "within its first few dozen queries" (issue 3); 7 pass as of 
 DEMO = os.path.join(REPO, "config", "demo.pcap")
 CONFIG = os.path.join(REPO, "config", "dnsfence.yaml")
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg, file=sys.stderr)
-    return cond
+from checks import check, failures  # noqa: E402
 
 
 def qname_of(frame):

@@ -121,12 +121,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-fails=0
-bad() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-ok() { echo "ok: $*" >&2; }
 
 # ---- topology and kernel features ----------------------------------------------------------
 # shellcheck source=../../tools/netns.sh

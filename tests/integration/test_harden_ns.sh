@@ -76,12 +76,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-fails=0
-bad() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
-ok() { echo "ok: $*" >&2; }
 result() { echo "result: $*" >&2; }
 
 # shellcheck source=../../tools/netns.sh
@@ -126,11 +120,7 @@ fence_start() { # NAME HARDENING_YAML
 	cat >"$work/$name.yaml" <<EOF
 eal: ["--no-huge", "-m", "512", "--log-level=lib.eal:notice"]
 mode: inline
-ports:
-  - { name: inside, device: "net_af_packet0,iface=$IF_INSIDE" }
-  - { name: outside, device: "net_af_packet1,iface=$IF_OUTSIDE" }
-pairs:
-  - { inside: inside, outside: outside }
+$(dnsf_inline_ports "$IF_INSIDE" "$IF_OUTSIDE")
 workers: { lcores: [1], control_lcore: 0 }
 mempool: { mbufs: 4095, cache: 128 }
 rings: { rx_desc: 512, tx_desc: 512 }

@@ -40,11 +40,7 @@ UNBOUND_PID=""
 
 cleanup() {
 	local rc=$?
-	if [ -n "$DNSF_PID" ] && kill -0 "$DNSF_PID" 2>/dev/null; then
-		kill -TERM "$DNSF_PID" 2>/dev/null
-		for _ in $(seq 1 50); do kill -0 "$DNSF_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$DNSF_PID" 2>/dev/null
-	fi
+	dnsf_stop "$DNSF_PID"
 	[ -n "$UNBOUND_PID" ] && kill "$UNBOUND_PID" 2>/dev/null
 	wait 2>/dev/null
 	if [ "$rc" -ne 0 ]; then
@@ -87,11 +83,7 @@ cat >"$work/live.yaml" <<EOF
 # test_live: inline between two af_packet ports, lists only.
 eal: ["--no-huge", "-m", "512", "--log-level=lib.eal:notice"]
 mode: inline
-ports:
-  - { name: inside, device: "net_af_packet0,iface=$IF_INSIDE" }
-  - { name: outside, device: "net_af_packet1,iface=$IF_OUTSIDE" }
-pairs:
-  - { inside: inside, outside: outside }
+$(dnsf_inline_ports "$IF_INSIDE" "$IF_OUTSIDE")
 workers: { lcores: [1] }
 mempool: { mbufs: 4095, cache: 128 }
 rings: { rx_desc: 512, tx_desc: 512 }
@@ -120,11 +112,6 @@ stats_ready() {
 dnsf_retry 200 0.1 stats_ready || dnsf_fail "telemetry did not answer /dnsfence/stats within 20 s"
 dnsf_log "dnsfence is up; telemetry answers"
 
-fails=0
-bad() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 # answer SERVER NAME TYPE EXPECTED [dig options]: positive case, retried (bounded) because the
 # first packets may race the ports coming up and ARP.

@@ -42,11 +42,7 @@ MURL="http://127.0.0.1:$MPORT/metrics"
 
 cleanup() {
 	local rc=$?
-	if [ -n "$DNSF_PID" ] && kill -0 "$DNSF_PID" 2>/dev/null; then
-		kill -TERM "$DNSF_PID" 2>/dev/null
-		for _ in $(seq 1 50); do kill -0 "$DNSF_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$DNSF_PID" 2>/dev/null
-	fi
+	dnsf_stop "$DNSF_PID"
 	[ -n "${UNBOUND_PID:-}" ] && kill "$UNBOUND_PID" 2>/dev/null
 	wait 2>/dev/null
 	if [ "$rc" -ne 0 ]; then
@@ -73,11 +69,7 @@ echo "allowed.blocked.example" >"$work/allow.txt"
 cat >"$work/ops.yaml" <<EOC
 eal: ["--no-huge", "-m", "512", "--log-level=lib.eal:notice"]
 mode: inline
-ports:
-  - { name: inside, device: "net_af_packet0,iface=$IF_INSIDE" }
-  - { name: outside, device: "net_af_packet1,iface=$IF_OUTSIDE" }
-pairs:
-  - { inside: inside, outside: outside }
+$(dnsf_inline_ports "$IF_INSIDE" "$IF_OUTSIDE")
 workers: { lcores: [1] }
 mempool: { mbufs: 4095, cache: 128 }
 rings: { rx_desc: 512, tx_desc: 512 }
@@ -99,8 +91,6 @@ ready() {
 }
 dnsf_retry 200 0.1 ready || dnsf_fail "telemetry did not answer within 20 s"
 
-fails=0
-bad() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 answer() {
 	local name=$1 want=$2 got
 	for _ in $(seq 1 10); do

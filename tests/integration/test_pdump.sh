@@ -82,11 +82,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-fails=0
-bad() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
 
 # shellcheck source=../../tools/netns.sh
 . "$NETNS_SH"
@@ -103,11 +98,7 @@ write_config() {
 	cat >"$file" <<EOF
 eal: [${eal%, }]
 mode: inline
-ports:
-  - { name: inside, device: "net_af_packet0,iface=$IF_INSIDE" }
-  - { name: outside, device: "net_af_packet1,iface=$IF_OUTSIDE" }
-pairs:
-  - { inside: inside, outside: outside }
+$(dnsf_inline_ports "$IF_INSIDE" "$IF_OUTSIDE")
 workers: { lcores: [1] }
 mempool: { mbufs: 4095, cache: 128 }
 rings: { rx_desc: 512, tx_desc: 512 }

@@ -39,14 +39,7 @@ PROM_CHECK = os.path.join(REPO, "tests", "integration", "prom_check.py")
 DENY = ["evil.example", "blocked.test", "tunnel.example.net"]
 ALLOW = ["good.evil.example", "ok.blocked.test"]
 
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg, file=sys.stderr)
-    return cond
+from checks import check, failures  # noqa: E402
 
 
 def under(name, suffixes):

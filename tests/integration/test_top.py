@@ -35,14 +35,7 @@ import mkpcap  # noqa: E402
 TUNNEL = "dnsfence-demo.test"
 DEMO = os.path.join(REPO, "config", "demo.pcap")
 PREFIX = "dnsf_test_top_%d" % os.getpid()
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg, file=sys.stderr)
-    return cond
+from checks import check, failures  # noqa: E402
 
 
 def runtime_dir():

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""What every Python test of dnsfence shares: a check that records a failure and goes on, so one
+run reports every broken expectation, not only the first.
+
+    from checks import check, failures
+    check(got == want, "what was expected")   # returns cond, for `if check(...)` chains
+    ...
+    sys.exit(1 if failures else 0)
+"""
+import sys
+
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+        print("FAIL: " + msg, file=sys.stderr)
+    return cond
