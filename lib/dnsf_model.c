@@ -144,31 +144,81 @@ requant_relu(const struct dnsf_model_layer *l, const int32_t *restrict acc, int1
  */
 #define DNSF_MODEL_SSE2 1
 static inline __attribute__((always_inline)) void
+pair_sse2(__m128i *a4, const int16_t *c0, const int16_t *c1, __m128i av, const size_t OUT)
+{
+	for (size_t o = 0; o < OUT; o += 8) {
+		const __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(c0 + o));
+		const __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(c1 + o));
+
+		a4[o / 4] =
+		    _mm_add_epi32(a4[o / 4], _mm_madd_epi16(_mm_unpacklo_epi16(x0, x1), av));
+		a4[o / 4 + 1] =
+		    _mm_add_epi32(a4[o / 4 + 1], _mm_madd_epi16(_mm_unpackhi_epi16(x0, x1), av));
+	}
+}
+
+/*
+ * requant_relu() four lanes at a time: SSE2 has no 32-bit min/max, so the clamps are compares
+ * and masks; the 32x32->64 products are pmuludq on the even and the odd lanes. After the clamp
+ * to sat, v < ACT_MAX + mult / 2^shift + 1 < 2^31 (shift >= 1), so the 64-bit result keeps its
+ * value in 32 bits, and the signed saturating pack to int16 is the clamp to ACT_MAX (= INT16_MAX).
+ */
+_Static_assert(DNSF_MODEL_ACT_MAX == INT16_MAX, "the SSE2 requantization clamps by packssdw");
+static inline __attribute__((always_inline)) __m128i
+requant4_sse2(__m128i a, __m128i sat, __m128i mult, __m128i rnd, __m128i sh)
+{
+	const __m128i lo32 = _mm_set_epi32(0, -1, 0, -1);
+	__m128i gt, pe, po;
+
+	a = _mm_andnot_si128(_mm_cmplt_epi32(a, _mm_setzero_si128()), a);
+	gt = _mm_cmpgt_epi32(a, sat);
+	a = _mm_or_si128(_mm_and_si128(gt, sat), _mm_andnot_si128(gt, a));
+	pe = _mm_srl_epi64(_mm_add_epi64(_mm_mul_epu32(a, mult), rnd), sh);
+	po = _mm_srl_epi64(
+	    _mm_add_epi64(_mm_mul_epu32(_mm_srli_epi64(a, 32), _mm_srli_epi64(mult, 32)), rnd), sh);
+	return _mm_or_si128(_mm_and_si128(pe, lo32), _mm_slli_epi64(po, 32));
+}
+
+static inline __attribute__((always_inline)) void
+requant_relu_sse2(const struct dnsf_model_layer *l, const int32_t *restrict acc,
+                  int16_t *restrict out, const size_t OUT)
+{
+	const __m128i rnd = _mm_set1_epi64x((long long)((UINT64_C(1) << l->shift) >> 1));
+	const __m128i sh = _mm_cvtsi32_si128((int)l->shift);
+
+	for (size_t o = 0; o < OUT; o += 8) {
+		const __m128i r0 = requant4_sse2(
+		    _mm_loadu_si128((const __m128i *)(const void *)(acc + o)),
+		    _mm_loadu_si128((const __m128i *)(const void *)(l->sat + o)),
+		    _mm_loadu_si128((const __m128i *)(const void *)(l->mult + o)), rnd, sh);
+		const __m128i r1 = requant4_sse2(
+		    _mm_loadu_si128((const __m128i *)(const void *)(acc + o + 4)),
+		    _mm_loadu_si128((const __m128i *)(const void *)(l->sat + o + 4)),
+		    _mm_loadu_si128((const __m128i *)(const void *)(l->mult + o + 4)), rnd, sh);
+
+		_mm_storeu_si128((__m128i *)(void *)(out + o), _mm_packs_epi32(r0, r1));
+	}
+}
+
+static inline __attribute__((always_inline)) void
 dense_pairs_sse2(const struct dnsf_model_layer *l, const int16_t *restrict w,
                  const int16_t *restrict in, const size_t n_in, int32_t *restrict acc,
                  const size_t OUT)
 {
 	__m128i a4[DNSF_MODEL_MAX_WIDTH / 4];
+	size_t i;
 
 	for (size_t k = 0; k < OUT / 4; k++)
 		a4[k] = _mm_loadu_si128((const __m128i *)(const void *)(l->bias + 4 * k));
-	for (size_t i = 0; i < n_in; i += 2) {
-		const int pair = i + 1 < n_in;
+	for (i = 0; i + 1 < n_in; i += 2) {
 		const int16_t *c0 = w + i * OUT;
-		const int16_t *c1 = pair ? c0 + OUT : c0;
-		const uint32_t a1 = pair ? (uint16_t)in[i + 1] : 0;
-		const __m128i av = _mm_set1_epi32((int32_t)((uint16_t)in[i] | a1 << 16));
+		uint32_t a;
 
-		for (size_t o = 0; o < OUT; o += 8) {
-			const __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(c0 + o));
-			const __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(c1 + o));
-
-			a4[o / 4] = _mm_add_epi32(a4[o / 4],
-			                          _mm_madd_epi16(_mm_unpacklo_epi16(x0, x1), av));
-			a4[o / 4 + 1] = _mm_add_epi32(
-			    a4[o / 4 + 1], _mm_madd_epi16(_mm_unpackhi_epi16(x0, x1), av));
-		}
+		memcpy(&a, in + i, 4); /* (in[i], in[i + 1]) as one lane */
+		pair_sse2(a4, c0, c0 + OUT, _mm_set1_epi32((int32_t)a), OUT);
 	}
+	if (i < n_in) /* odd last row: paired with itself times 0 */
+		pair_sse2(a4, w + i * OUT, w + i * OUT, _mm_set1_epi32((uint16_t)in[i]), OUT);
 	for (size_t k = 0; k < OUT / 4; k++)
 		_mm_storeu_si128((__m128i *)(void *)(acc + 4 * k), a4[k]);
 }
@@ -181,6 +231,7 @@ dense_first(const struct dnsf_model_layer *l, const int16_t *restrict w, const i
 	int32_t acc[DNSF_MODEL_MAX_WIDTH];
 #ifdef DNSF_MODEL_SSE2
 	dense_pairs_sse2(l, w, in, l->n_in, acc, OUT);
+	requant_relu_sse2(l, acc, out, OUT);
 #else
 	const size_t npairs = ((size_t)l->n_in + 1) / 2;
 
@@ -194,8 +245,8 @@ dense_first(const struct dnsf_model_layer *l, const int16_t *restrict w, const i
 		for (size_t o = 0; o < OUT; o++)
 			acc[o] += (int16_t)(c0[o] * a0 + c1[o] * a1);
 	}
-#endif
 	requant_relu(l, acc, out, OUT);
+#endif
 }
 
 /*
@@ -211,6 +262,7 @@ dense_hidden(const struct dnsf_model_layer *l, const int16_t *restrict w,
 
 #ifdef DNSF_MODEL_SSE2
 	dense_pairs_sse2(l, w, in, n_in, acc, OUT);
+	requant_relu_sse2(l, acc, out, OUT);
 #else
 	for (size_t o = 0; o < OUT; o++)
 		acc[o] = l->bias[o];
@@ -221,8 +273,8 @@ dense_hidden(const struct dnsf_model_layer *l, const int16_t *restrict w,
 		for (size_t o = 0; o < OUT; o++)
 			acc[o] += (int32_t)c[o] * a;
 	}
-#endif
 	requant_relu(l, acc, out, OUT);
+#endif
 }
 
 static inline __attribute__((always_inline)) int32_t
