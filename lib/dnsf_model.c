@@ -102,6 +102,11 @@ dnsf_model_lut(unsigned idx)
 
 /* ---- inference ---- */
 
+#if defined(__SSE2__) && !defined(__AVX2__)
+#include <emmintrin.h>
+#define DNSF_MODEL_SSE2 1 /* baseline x86-64: hand-written pmaddwd kernels below */
+#endif
+
 /*
  * Requantize OUT accumulators into hidden activations 0..DNSF_MODEL_ACT_MAX (ReLU is the 0 clamp).
  * Clamping acc to [0, sat] first (sat: the smallest acc that reaches ACT_MAX, from
@@ -109,6 +114,7 @@ dnsf_model_lut(unsigned idx)
  * non-negative, so it is an unsigned 32x32->64 multiply and a logical shift: cheap vector ops
  * (no 64-bit signed compare, which AVX2 lacks). acc * mult + rnd < 2^31 * 2^31 + 2^61 < 2^63.
  */
+#ifndef DNSF_MODEL_SSE2
 static inline __attribute__((always_inline)) void
 requant_relu(const struct dnsf_model_layer *l, const int32_t *restrict acc, int16_t *restrict out,
              const size_t OUT)
@@ -124,14 +130,14 @@ requant_relu(const struct dnsf_model_layer *l, const int32_t *restrict acc, int1
 		out[o] = (int16_t)(v > DNSF_MODEL_ACT_MAX ? DNSF_MODEL_ACT_MAX : v);
 	}
 }
+#endif
 
 /*
  * The first layer, OUT = padded width (constant per specialisation). Weights and normalised
  * features are in [-127, 127], so a pair of products fits int16 (|sum| <= 32258): the (int16_t)
  * cast is exact and lets gcc multiply-add in 16-bit lanes before widening into int32.
  */
-#if defined(__SSE2__) && !defined(__AVX2__)
-#include <emmintrin.h>
+#ifdef DNSF_MODEL_SSE2
 /*
  * Baseline x86-64 builds (the Debian package is built without -march=native): SSE2 has no 32-bit
  * vector multiply, and gcc's widening of the loops below costs ~12 instructions per 8 outputs
@@ -142,7 +148,6 @@ requant_relu(const struct dnsf_model_layer *l, const int32_t *restrict acc, int1
  * pairs with itself times 0. Wider vectors (AVX2, AVX-512 VNNI) get the plain loops, which gcc
  * vectorizes well there.
  */
-#define DNSF_MODEL_SSE2 1
 static inline __attribute__((always_inline)) void
 pair_sse2(__m128i *a4, const int16_t *c0, const int16_t *c1, __m128i av, const size_t OUT)
 {
