@@ -158,6 +158,15 @@ dnsf_info_est(uint32_t info, uint64_t bits, int wide)
 	return wide ? info_est64(info, bits) : info_est32(info, (uint32_t)bits);
 }
 
+/* Both estimates of one window bitmap from its bit count n (counted once): distinct items as
+ * dnsf_lc_est32/64() and information as info_est32/64(). */
+static inline void
+win_est(uint32_t info, unsigned n, const uint16_t *lc, uint32_t *distinct, uint32_t *inf)
+{
+	*distinct = ((uint32_t)lc[n] + 8) / 16;
+	*inf = n ? div16n((uint64_t)info * lc[n], n) : 0;
+}
+
 static inline uint16_t
 sat16(uint32_t v)
 {
@@ -376,20 +385,28 @@ dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dns
 	const uint64_t now_us = x->now_us;
 	uint32_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
 
-	if (f->win == w) {
-		cd = dnsf_lc_est32(f->all_bits);
-		ci = info_est32(f->info, f->all_bits);
-		csd = dnsf_lc_est64(f->susp_bits);
-		csi = info_est64(f->susp_info, f->susp_bits);
-		pd = f->prev_distinct;
-		pi = f->prev_info;
-		psd = f->prev_susp_distinct;
-		psi = f->prev_susp_info;
-	} else if ((uint16_t)(w - f->win) == 1) {
-		pd = dnsf_lc_est32(f->all_bits);
-		pi = info_est32(f->info, f->all_bits);
-		psd = dnsf_lc_est64(f->susp_bits);
-		psi = info_est64(f->susp_info, f->susp_bits);
+	if (f->win == w || (uint16_t)(w - f->win) == 1) {
+		uint32_t d0, i0, d1, i1;
+
+		win_est(f->info, (unsigned)__builtin_popcount(f->all_bits), dnsf_lc32_x16, &d0,
+		        &i0);
+		win_est(f->susp_info, (unsigned)__builtin_popcountll(f->susp_bits), dnsf_lc64_x16,
+		        &d1, &i1);
+		if (f->win == w) {
+			cd = d0;
+			ci = i0;
+			csd = d1;
+			csi = i1;
+			pd = f->prev_distinct;
+			pi = f->prev_info;
+			psd = f->prev_susp_distinct;
+			psi = f->prev_susp_info;
+		} else {
+			pd = d0;
+			pi = i0;
+			psd = d1;
+			psi = i1;
+		}
 	}
 	v->distinct = cd + (pd * pw >> 10);
 	v->info = ci + (pi * pw >> 10);
@@ -400,8 +417,9 @@ dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dns
 	if (f->first_s == 0 || v->age_s > (uint32_t)(now_us / 1000000))
 		v->age_s = 0;
 	v->rate_x128 = f->rate;
-	v->rare_pm = f->queries ? (uint32_t)f->rare * 1000 / f->queries : 0;
-	v->nx_pm = f->responses ? (uint32_t)f->nx * 1000 / f->responses : 0;
+	/* Most flows have neither: 0 without a division. */
+	v->rare_pm = f->rare && f->queries ? (uint32_t)f->rare * 1000 / f->queries : 0;
+	v->nx_pm = f->nx && f->responses ? (uint32_t)f->nx * 1000 / f->responses : 0;
 	v->rdata = (uint32_t)f->rdata_16 * 16;
 }
 
@@ -421,20 +439,28 @@ dnsf_dom_view_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_
 	const uint32_t pw = x->pw;
 	uint64_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
 
-	if (d->win == w) {
-		cd = dnsf_lc_est64(d->all_bits);
-		ci = info_est64(d->info, d->all_bits);
-		csd = dnsf_lc_est64(d->susp_bits);
-		csi = info_est64(d->susp_info, d->susp_bits);
-		pd = d->prev_distinct;
-		pi = d->prev_info;
-		psd = d->prev_susp_distinct;
-		psi = d->prev_susp_info;
-	} else if ((uint16_t)(w - d->win) == 1) {
-		pd = dnsf_lc_est64(d->all_bits);
-		pi = info_est64(d->info, d->all_bits);
-		psd = dnsf_lc_est64(d->susp_bits);
-		psi = info_est64(d->susp_info, d->susp_bits);
+	if (d->win == w || (uint16_t)(w - d->win) == 1) {
+		uint32_t d0, i0, d1, i1;
+
+		win_est(d->info, (unsigned)__builtin_popcountll(d->all_bits), dnsf_lc64_x16, &d0,
+		        &i0);
+		win_est(d->susp_info, (unsigned)__builtin_popcountll(d->susp_bits), dnsf_lc64_x16,
+		        &d1, &i1);
+		if (d->win == w) {
+			cd = d0;
+			ci = i0;
+			csd = d1;
+			csi = i1;
+			pd = d->prev_distinct;
+			pi = d->prev_info;
+			psd = d->prev_susp_distinct;
+			psi = d->prev_susp_info;
+		} else {
+			pd = d0;
+			pi = i0;
+			psd = d1;
+			psi = i1;
+		}
 	}
 	v->distinct = (uint32_t)(cd + (pd * pw >> 10));
 	v->info = (uint32_t)(ci + (pi * pw >> 10));
