@@ -206,6 +206,16 @@ enum {
 static uint64_t qf_ent[256];
 static uint8_t qf_cost[(DNSF_BG_NSYM + 1) * DNSF_BG_NSYM];
 static uint32_t qf_dent[256]; /* nlog2n_milli[k + 1] - nlog2n_milli[k] */
+/* ceil(2^64 / d) for d = 2..255: the per-mille shares and means divide by the subdomain's
+ * character or pair count (< 256); floor(n * m / 2^64) == n / d exactly for n < 2^32 (the error
+ * term n * (m d - 2^64) stays below 2^64), without a division instruction. */
+static uint64_t qf_recip[256];
+
+static inline uint32_t
+qf_div(uint32_t n, unsigned d)
+{
+	return d == 1 ? n : (uint32_t)(((unsigned __int128)n * qf_recip[d]) >> 64);
+}
 
 __attribute__((constructor)) static void
 qf_tables_init(void)
@@ -231,6 +241,7 @@ qf_tables_init(void)
 		    (uint64_t)fl << 36 | (uint64_t)sym << 42 | (uint64_t)(sym * DNSF_BG_NSYM) << 48;
 		qf_ent[c] = e;
 		qf_dent[c] = c < 255 ? dnsf_nlog2n_milli[c + 1] - dnsf_nlog2n_milli[c] : 0;
+		qf_recip[c] = c >= 2 ? UINT64_MAX / c + 1 : 0;
 	}
 	for (unsigned a = 0; a < DNSF_BG_NSYM; a++)
 		for (unsigned b = 0; b < DNSF_BG_NSYM; b++)
@@ -270,6 +281,12 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	q->max_label = (uint16_t)maxl;
 	if (split == 0)
 		return;
+	/* The tables assume what the parser guarantees (the subdomain inside qname[], so fewer
+	 * than 256 characters); anything else takes the definition. */
+	if ((unsigned)m->label_off[split - 1] + m->label_len[split - 1] > 255) {
+		dnsf_qfeat_compute_ref(m, split, wire, wire_len, name_hash, q);
+		return;
+	}
 
 	memset(cnt, 0, sizeof(cnt));
 	for (unsigned i = 0; i < split; i++) {
@@ -310,12 +327,13 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	q->sub_max_label = (uint16_t)sub_maxl;
 	if (chars == 0)
 		return;
-	q->entropy_milli = (uint16_t)((dnsf_nlog2n_milli[chars] - ent_sum) / chars);
-	q->digit_pm = (uint16_t)(digits * 1000 / chars);
-	q->hyphen_pm = (uint16_t)(hyph * 1000 / chars);
-	q->other_pm = (uint16_t)(other * 1000 / chars);
-	/* 1/16 bit per unit -> millibits. */
-	q->bigram_milli = bg_n ? (uint16_t)(bg_sum * 1000 / (DNSF_BG_UNIT * bg_n)) : 0;
+	q->entropy_milli = (uint16_t)qf_div(dnsf_nlog2n_milli[chars] - ent_sum, chars);
+	q->digit_pm = (uint16_t)qf_div(digits * 1000, chars);
+	q->hyphen_pm = (uint16_t)qf_div(hyph * 1000, chars);
+	q->other_pm = (uint16_t)qf_div(other * 1000, chars);
+	/* 1/16 bit per unit -> millibits; x / (16 n) == (x / 16) / n. */
+	_Static_assert(DNSF_BG_UNIT == 16, "bigram unit");
+	q->bigram_milli = bg_n ? (uint16_t)qf_div(bg_sum * 1000 >> 4, bg_n) : 0;
 
 	/* Without upper case in the name, both parts have none whatever the wire says. */
 	if (m->qname_upper == 0) {
@@ -334,7 +352,7 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	/* As in the definition: 0x20 randomisation touches the registered domain too. */
 	int mixed = reg_upper <= 0 && sub_upper > 0 && (unsigned)sub_upper < letters;
 	if (reg_upper <= 0)
-		q->upper_pm = (uint16_t)((unsigned)sub_upper * 1000 / chars);
+		q->upper_pm = (uint16_t)qf_div((unsigned)sub_upper * 1000, chars);
 
 	const int both = digits > 0 && letters > 0;
 	if (hex_chars * 4 >= chars * 3 && hex_maxl == sub_maxl && (hex_fl & QF_DIGIT) &&
