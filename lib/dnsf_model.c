@@ -205,6 +205,47 @@ requant_relu_sse2(const struct dnsf_model_layer *l, const int32_t *restrict acc,
 	}
 }
 
+/*
+ * dnsf_model_norm_q() four features at a time: clamps by compare and mask, the 32-bit products
+ * (exact: (hi - lo) * mult + add < 2^32, the loader checks) by pmuludq on even and odd lanes, and
+ * v >> shift as (v * 2^(31 - shift)) >> 31 (v < 2^32, so the product fits 64 bits). Returns how
+ * many features it did (the rest, fewer than 4, are the caller's).
+ */
+static inline size_t
+norm_sse2(const struct dnsf_model *m, const int32_t *x, int16_t *q, size_t nf)
+{
+	const __m128i lo32 = _mm_set_epi32(0, -1, 0, -1);
+	size_t b;
+
+	for (b = 0; b + 4 <= nf; b += 4) {
+		const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(x + b));
+		const __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)(m->norm_lo + b));
+		const __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(m->norm_hi + b));
+		const __m128i mult =
+		    _mm_loadu_si128((const __m128i *)(const void *)(m->norm_mult + b));
+		const __m128i add =
+		    _mm_loadu_si128((const __m128i *)(const void *)(m->norm_add + b));
+		const __m128i pw =
+		    _mm_loadu_si128((const __m128i *)(const void *)(m->norm_pow + b));
+		__m128i gt, c, pe, po, r;
+
+		gt = _mm_cmpgt_epi32(lo, v);
+		c = _mm_or_si128(_mm_and_si128(gt, lo), _mm_andnot_si128(gt, v));
+		gt = _mm_cmpgt_epi32(c, hi);
+		c = _mm_or_si128(_mm_and_si128(gt, hi), _mm_andnot_si128(gt, c));
+		c = _mm_sub_epi32(c, lo);
+		pe = _mm_add_epi64(_mm_mul_epu32(c, mult), _mm_and_si128(add, lo32));
+		po = _mm_add_epi64(_mm_mul_epu32(_mm_srli_epi64(c, 32), _mm_srli_epi64(mult, 32)),
+		                   _mm_srli_epi64(add, 32));
+		pe = _mm_srli_epi64(_mm_mul_epu32(pe, pw), 31);
+		po = _mm_srli_epi64(_mm_mul_epu32(po, _mm_srli_epi64(pw, 32)), 31);
+		r = _mm_sub_epi32(_mm_or_si128(_mm_and_si128(pe, lo32), _mm_slli_epi64(po, 32)),
+		                  _mm_set1_epi32(127));
+		_mm_storel_epi64((__m128i *)(void *)(q + b), _mm_packs_epi32(r, r));
+	}
+	return b;
+}
+
 static inline __attribute__((always_inline)) void
 dense_pairs_sse2(const struct dnsf_model_layer *l, const int16_t *restrict w,
                  const int16_t *restrict in, const size_t n_in, int32_t *restrict acc,
@@ -302,6 +343,10 @@ dnsf_model_score(const struct dnsf_model *m, const int32_t *features)
 	int32_t acc;
 	int64_t v;
 
+#ifdef DNSF_MODEL_SSE2
+	const size_t done = norm_sse2(m, features, act[0], nf);
+	(void)nf8;
+#else
 	/* Blocks of 8 vectorize; the tail (shape-dependent, not data-dependent) is scalar. Reading
 	 * features[] in place avoids a copy whose narrow stores would stall the wide loads. */
 	for (size_t b = 0; b < nf8; b += 8) {
@@ -313,7 +358,9 @@ dnsf_model_score(const struct dnsf_model *m, const int32_t *features)
 			                                  m->norm_hi[b + i], m->norm_mult[b + i],
 			                                  m->norm_add[b + i], m->norm_shift[b + i]);
 	}
-	for (size_t i = nf8; i < nf; i++)
+	const size_t done = nf8;
+#endif
+	for (size_t i = done; i < nf; i++)
 		act[0][i] =
 		    (int16_t)dnsf_model_norm_q(features[i], m->norm_lo[i], m->norm_hi[i],
 		                               m->norm_mult[i], m->norm_add[i], m->norm_shift[i]);
@@ -644,6 +691,7 @@ dnsf_model_seal(struct dnsf_model *m, char *err, size_t errlen)
 		m->norm_mult[f] = m->norm[f].mult;
 		m->norm_add[f] = f < m->n_features ? m->norm[f].add : 127;
 		m->norm_shift[f] = m->norm[f].shift;
+		m->norm_pow[f] = UINT32_C(1) << (31 - (m->norm[f].shift & 31));
 	}
 	return 0;
 }

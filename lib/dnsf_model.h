@@ -24,8 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNSF_MODEL_MAX_IN 48 /* features: >= DNSF_F_VEC_COUNT (36), a multiple of DNSF_MODEL_PAD   \
-	                      */
+#define DNSF_MODEL_MAX_IN                                                                          \
+	48 /* features: >= DNSF_F_VEC_COUNT (36), a multiple of DNSF_MODEL_PAD                     \
+	    */
 #define DNSF_MODEL_MAX_WIDTH  64 /* outputs of any layer */
 #define DNSF_MODEL_MAX_LAYERS 4
 #define DNSF_MODEL_SCORE_MAX  1000
@@ -108,6 +109,8 @@ struct dnsf_model {
 	uint32_t norm_mult[DNSF_MODEL_MAX_IN];
 	uint32_t norm_add[DNSF_MODEL_MAX_IN];
 	uint32_t norm_shift[DNSF_MODEL_MAX_IN];
+	uint32_t norm_pow[DNSF_MODEL_MAX_IN]; /* 2^(31 - shift): the shift as a multiply, for SSE2
+	                                        (no per-lane shift there) */
 	struct dnsf_model_layer layer[DNSF_MODEL_MAX_LAYERS];
 	int16_t w[DNSF_MODEL_W_MAX];
 };
