@@ -128,6 +128,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		case 1:
 			cfg.detect.action = DNSF_ACT_REFUSE;
 			cfg.detect.refuse_rcode = DNSF_RCODE_REFUSED;
+			/* Water torture within one input (256 frames): 8 names, 32 answers. */
+			cfg.detect.water_torture.action = DNSF_ACT_REFUSE;
+			cfg.detect.water_torture.domain_distinct = 8;
+			cfg.detect.water_torture.negative_pm = 1;
 			break;
 		case 2:
 			cfg.mode = DNSF_MODE_MONITOR;
@@ -137,6 +141,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			break;
 		case 3:
 			cfg.detect.action = DNSF_ACT_LOG;
+			cfg.detect.water_torture.action = DNSF_ACT_LOG;
+			cfg.detect.water_torture.domain_distinct = 8;
 			cfg.pkt.dns_ports[1] = 5353;
 			cfg.pkt.n_dns_ports = 2;
 			cfg.pkt.tcp = 0;

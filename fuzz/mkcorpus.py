@@ -95,6 +95,20 @@ def torture_capture(rng):
     return frames
 
 
+def torture_nx_capture(rng):
+    """8 sources x 5 random names, each answered NXDOMAIN: enough for engine 1's and 3's
+    water-torture settings (8 distinct names, 32 answers, 4 per source) within one input."""
+    frames = []
+    for k in range(5):
+        for i in range(8):
+            c = mkpcap.Capture(client="10.44.0.%d" % (1 + i), base_id=0x3000 + 8 * k + i,
+                               base_sport=31000 + 8 * k + i)
+            c.dns(rng.label(12, "abcdefghijklmnopqrstuvwxyz0123456789") + ".victim.example.com",
+                  rcode=3)
+            frames += [f for f, _ in c.frames]
+    return frames
+
+
 def wire_name(name):
     out = b""
     for label in name.split("."):
@@ -154,6 +168,10 @@ def gen_engine(out, cap):
     tort = torture_capture(rng)
     write(os.path.join(d, "torture-v0"),
           (bytes([0]) + b"".join(engine_record(f, 0) for f in tort))[:16384])
+    tnx = torture_nx_capture(Rng(0x7A7E))  # own generator: the other seeds stay as they were
+    for e in (1, 3):
+        write(os.path.join(d, "torture-nx-v%d" % e),
+              (bytes([e]) + b"".join(engine_record(f, 0) for f in tnx))[:16384])
     lists = mkpcap.Capture()
     for n in ("x.evil.example", "bad.com", "a.b.tunnel.co.uk", "www.good.example",
               "img.cdn.example.com", "1.0.0.10.in-addr.arpa"):
