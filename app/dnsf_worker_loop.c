@@ -173,6 +173,27 @@ push_event(struct dnsf_lcore *lc)
 	DNSF_STAT_INC(&lc->w.stats, events);
 }
 
+/* The engine's first phase (dnsf_engine.h) over up to DNSF_BURST_MAX frames: parse and key
+ * each one-segment frame and prefetch its flow and domain buckets, so that the second phase
+ * (the decisions, in order) finds them in cache. Chained frames are decided whole later. */
+static inline void
+prepare_chunk(struct dnsf_lcore *lc, struct rte_mbuf **pkts, uint16_t k)
+{
+	uint16_t i;
+
+	for (i = 0; i < k && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < k; i++) {
+		const struct rte_mbuf *m = pkts[i];
+
+		if (i + PREFETCH_AHEAD < k)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		if (likely(m->nb_segs == 1))
+			dnsf_worker_prepare(&lc->w, i, rte_pktmbuf_mtod(m, const uint8_t *),
+			                    m->data_len);
+	}
+}
+
 void
 process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
               uint64_t now_burst_us)
@@ -182,9 +203,6 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 	const int keep_orig = app->sink != DNSF_APP_PORT_NONE;
 	uint16_t i;
 
-	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dnsf_verdict v;
@@ -193,8 +211,9 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 		uint32_t len, room;
 		int linear = 0;
 
-		if (i + PREFETCH_AHEAD < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		if (i % DNSF_BURST_MAX == 0)
+			prepare_chunk(lc, pkts + i,
+			              n - i < DNSF_BURST_MAX ? (uint16_t)(n - i) : DNSF_BURST_MAX);
 
 		/* Replay: packet time from the capture (net_pcap writes microseconds since the
 		 * epoch), so results do not depend on how fast the replay runs. */
@@ -229,7 +248,11 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 		if (keep_orig && !linear)
 			memcpy(lc->orig, frame, len);
 
-		dnsf_worker_process(&lc->w, frame, len, room, now, &v, &lc->ev);
+		if (linear)
+			dnsf_worker_process(&lc->w, frame, len, room, now, &v, &lc->ev);
+		else
+			dnsf_worker_decide(&lc->w, i % DNSF_BURST_MAX, frame, len, room, now, &v,
+			                   &lc->ev);
 		if (v.has_event)
 			push_event(lc);
 

@@ -2,9 +2,10 @@
 /*
  * dnsfence-bench-pipeline — the engine's cost per packet on a realistic mix, without I/O.
  *
- * The mix (dnsf_bench_mix.h) is built once; its frames are pushed through dnsf_worker_process()
- * (the function the dataplane's burst loop calls for every frame) again and again, in bursts,
- * with the TSC read around each burst. Reported: Mpps on one core, TSC cycles and ns per packet,
+ * The mix (dnsf_bench_mix.h) is built once; its frames are pushed through the engine's two-phase
+ * burst API (dnsf_worker_prepare() over a chunk, then dnsf_worker_decide() for each frame: what
+ * the dataplane's burst loop calls) again and again, in bursts, with the TSC read around each
+ * burst. Reported: Mpps on one core, TSC cycles and ns per packet,
  * cost per traffic kind, a per-stage breakdown (the lib stage functions timed cumulatively on
  * the same mix: parse; + name hashes, lists, PSL split; + features; + flow/domain tables;
  * + rule score / model; the shipped detector; the whole decision), scaling with live flows and
@@ -276,7 +277,27 @@ burst(struct ctx *c, struct run *r, uint32_t n)
 			set_client(c, fr[i]);
 	}
 	t0 = dnsf_bench_rdtsc();
-	if (c->step == STEP_WORKER) {
+	if (c->step == STEP_WORKER && c->nidx >= DNSF_BURST_MAX) {
+		/* The dataplane's two phases (dnsf_engine.h), DNSF_BURST_MAX frames at a time; the
+		 * frames of a chunk are distinct (nidx >= the chunk). */
+		struct dnsf_verdict v;
+		struct dnsf_event ev;
+		for (uint32_t b = 0; b < n; b += DNSF_BURST_MAX) {
+			const uint32_t e = n - b < DNSF_BURST_MAX ? n : b + DNSF_BURST_MAX;
+			for (uint32_t i = b; i < e; i++) {
+				if (i + 3 < e)
+					__builtin_prefetch(fr[i + 3]->data);
+				dnsf_worker_prepare(c->w, i - b, fr[i]->data, fr[i]->len);
+			}
+			for (uint32_t i = b; i < e; i++) {
+				dnsf_worker_decide(c->w, i - b, fr[i]->data, fr[i]->len,
+				                   DNSF_BENCH_SLOT, now, &v, &ev);
+				r->act[v.action]++;
+				if (__builtin_expect(v.action == DNSF_ACT_REFUSE || v.rewritten, 0))
+					dnsf_bench_mix_restore(c->mix, ix[i]);
+			}
+		}
+	} else if (c->step == STEP_WORKER) {
 		struct dnsf_verdict v;
 		struct dnsf_event ev;
 		for (uint32_t i = 0; i < n; i++) {

@@ -333,10 +333,18 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	d->now_us = now_us;
 	/* Both buckets are requested before either is read, so their cache misses (the tables
 	 * outgrow the caches) overlap instead of following one another. */
-	dnsf_flow_key(dnsf_pkt_client_addr(pkt), reg_hash, &key, &check);
-	dnsf_dom_key(reg_hash, &dkey, &dcheck);
-	dnsf_tab_prefetch(&d->flows, key);
-	dnsf_tab_prefetch(&d->doms, dkey);
+	if (in->has_keys) {
+		/* A burst's first phase keyed this packet and prefetched both buckets. */
+		key = in->key;
+		check = in->check;
+		dkey = in->dkey;
+		dcheck = in->dcheck;
+	} else {
+		dnsf_flow_key(dnsf_pkt_client_addr(pkt), reg_hash, &key, &check);
+		dnsf_dom_key(reg_hash, &dkey, &dcheck);
+		dnsf_tab_prefetch(&d->flows, key);
+		dnsf_tab_prefetch(&d->doms, dkey);
+	}
 	f = (struct dnsf_flow *)dnsf_tab_get(&d->flows, key, check, now_us, &created);
 	if (created) {
 		/* Once per new flow: who and which domain, for the top list (not per packet). */

@@ -144,6 +144,12 @@ struct dnsf_detect_in {
 	const uint64_t *h; /* suffix hashes of pkt->dns (nlabels + 1) */
 	unsigned split;    /* first label of the registered domain (dnsf_psl_split) */
 	uint64_t now_us;
+	/* 1: key/check/dkey/dcheck below are the flow and domain keys of (client, h[split])
+	 * (dnsf_flow_key, dnsf_dom_key), computed ahead by a burst's first phase; 0: computed
+	 * here. */
+	uint8_t has_keys;
+	uint32_t check, dcheck;
+	uint64_t key, dkey;
 };
 
 struct dnsf_rule_parts {

@@ -45,6 +45,17 @@ struct dnsf_worker_state {
 	 * lets one extra event through. */
 	uint64_t deny_ev_key[DENY_EV_SLOTS];
 	uint32_t deny_ev_sec[DENY_EV_SLOTS];
+	/* A burst's first phase (dnsf_worker_prepare): each slot's parse, suffix hashes, PSL
+	 * split and table keys, read back by the second phase (dnsf_worker_decide). */
+	struct dnsf_prep {
+		struct dnsf_pkt p;
+		uint8_t cls;   /* what dnsf_pkt_parse() returned */
+		uint8_t keyed; /* split and keys below are set (a DNS message, detection on) */
+		unsigned split;
+		uint32_t check, dcheck;
+		uint64_t key, dkey;
+		uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+	} prep[DNSF_BURST_MAX];
 };
 
 const struct dnsf_config *
@@ -390,7 +401,8 @@ harden_pass(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
  */
 static void
 detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
-       const struct dnsf_pkt *p, const uint64_t *h, struct dnsf_verdict *v, struct dnsf_event *ev)
+       const struct dnsf_pkt *p, const uint64_t *h, const struct dnsf_prep *pre,
+       struct dnsf_verdict *v, struct dnsf_event *ev)
 {
 	const struct dnsf_engine *eng = w->eng;
 	struct dnsf_detect *det = &w->st->det;
@@ -400,9 +412,19 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	    .dns = frame + p->dns_off,
 	    .dns_len = p->dns_len,
 	    .h = h,
-	    .split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h),
 	    .now_us = now_us,
 	};
+
+	if (pre != NULL && pre->keyed) {
+		in.split = pre->split;
+		in.has_keys = 1;
+		in.key = pre->key;
+		in.check = pre->check;
+		in.dkey = pre->dkey;
+		in.dcheck = pre->dcheck;
+	} else {
+		in.split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h);
+	}
 
 	dnsf_detect_packet(det, &eng->detect, &in, &out);
 	if (w->tap != NULL) /* the trainer (dnsf_engine.h) */
@@ -442,14 +464,19 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	v->has_event = 1;
 }
 
-void
-dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
-                    uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev)
+/*
+ * The decision after the parse: `p` is the frame's parse (v->cls set from it), `h` its suffix
+ * hashes when it is a DNS message (computed here when `pre` is NULL), `pre` the burst slot it
+ * came from (split and keys) or NULL. The same code for dnsf_worker_process() and
+ * dnsf_worker_decide(), so the two cannot drift apart.
+ */
+static void
+decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
+       struct dnsf_pkt *p, uint64_t *h, const struct dnsf_prep *pre, struct dnsf_verdict *v,
+       struct dnsf_event *ev)
 {
 	const struct dnsf_engine *eng = w->eng;
 	const struct dnsf_config *cfg = &eng->cfg;
-	struct dnsf_pkt p;
-	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
 	struct dnsf_harden_undo undo;
 	const int rewrite = cfg->mode == DNSF_MODE_INLINE; /* a TAP cannot change packets */
 	uint8_t ta;
@@ -466,7 +493,6 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 	v->score = -1;
 	v->model_score = -1;
 
-	v->cls = (uint8_t)dnsf_pkt_parse(frame, len, &cfg->pkt, &p);
 	switch (v->cls) {
 	case DNSF_PKT_NON_DNS:
 		DNSF_STAT_INC(&w->stats, non_dns);
@@ -476,41 +502,42 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 		DNSF_STAT_INC(&w->stats, fragments);
 		if (cfg->fragment_action == DNSF_ACT_DROP) {
 			DNSF_STAT_INC(&w->stats, fragments_dropped);
-			block(w, DNSF_ACT_DROP, DNSF_R_FRAGMENT, frame, len, room, &p, v);
+			block(w, DNSF_ACT_DROP, DNSF_R_FRAGMENT, frame, len, room, p, v);
 		}
 		return;
 	case DNSF_PKT_MALFORMED:
 		/* A DNS message larger than one TCP segment (big DNSSEC answers, zone transfers) is
 		 * legitimate: without stream reassembly we cannot judge it, so it passes, counted.
 		 */
-		if (p.malformed == DNSF_PKT_M_TCP_PARTIAL) {
+		if (p->malformed == DNSF_PKT_M_TCP_PARTIAL) {
 			DNSF_STAT_INC(&w->stats, tcp_partial);
 			return;
 		}
 		DNSF_STAT_INC(&w->stats, malformed);
 		if (cfg->malformed_action == DNSF_ACT_DROP) {
 			DNSF_STAT_INC(&w->stats, malformed_dropped);
-			block(w, DNSF_ACT_DROP, DNSF_R_MALFORMED, frame, len, room, &p, v);
+			block(w, DNSF_ACT_DROP, DNSF_R_MALFORMED, frame, len, room, p, v);
 		}
 		return;
 	default:
 		break;
 	}
 
-	if (p.is_query)
+	if (p->is_query)
 		DNSF_STAT_INC(&w->stats, dns_queries);
 	else
 		DNSF_STAT_INC(&w->stats, dns_responses);
-	if (p.l4_proto == 6)
+	if (p->l4_proto == 6)
 		DNSF_STAT_INC(&w->stats, dns_tcp);
 
-	dnsf_name_msg_hashes(&p.dns, h);
+	if (pre == NULL)
+		dnsf_name_msg_hashes(&p->dns, h);
 
 	/* An answer gets the client's letter case back before anything looks at it, so lists,
 	 * detection and the client see what they would have seen without hardening; a verdict
 	 * other than pass puts the bytes back (undo): a dropped frame stays the one that came. */
-	if (rewrite && !p.is_query && eng->harden.case_on) {
-		const unsigned r = dnsf_harden_restore(&eng->harden, frame, len, &p, h, &undo);
+	if (rewrite && !p->is_query && eng->harden.case_on) {
+		const unsigned r = dnsf_harden_restore(&eng->harden, frame, len, p, h, &undo);
 
 		if (r & DNSF_HD_RESTORED) {
 			DNSF_STAT_INC(&w->stats, restored);
@@ -524,20 +551,20 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 
 	/* One load per packet: a reload between two packets is seen by the next one. */
 	lists = __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE);
-	if (lists->allow != NULL && dnsf_suffix_set_match(lists->allow, &p.dns, h) >= 0) {
+	if (lists->allow != NULL && dnsf_suffix_set_match(lists->allow, &p->dns, h) >= 0) {
 		DNSF_STAT_INC(&w->stats, allowlisted);
 		v->reason = DNSF_R_ALLOWLIST;
 		goto done;
 	}
-	if (lists->deny != NULL && (m = dnsf_suffix_set_match(lists->deny, &p.dns, h)) >= 0) {
+	if (lists->deny != NULL && (m = dnsf_suffix_set_match(lists->deny, &p->dns, h)) >= 0) {
 		DNSF_STAT_INC(&w->stats, denylisted);
-		block(w, cfg->detect.action, DNSF_R_DENYLIST, frame, len, room, &p, v);
-		if (!deny_event_due(w, &p, h[m], now_us)) {
+		block(w, cfg->detect.action, DNSF_R_DENYLIST, frame, len, room, p, v);
+		if (!deny_event_due(w, p, h[m], now_us)) {
 			DNSF_STAT_INC(&w->stats, events_suppressed);
 			goto done;
 		}
-		fill_event(w, &p, now_us, p.dns.qname + p.dns.label_off[m],
-		           (size_t)(p.dns.qname_len - p.dns.label_off[m]), ev);
+		fill_event(w, p, now_us, p->dns.qname + p->dns.label_off[m],
+		           (size_t)(p->dns.qname_len - p->dns.label_off[m]), ev);
 		ev->action = v->action;
 		ev->would = v->would;
 		ev->reason = v->reason;
@@ -549,19 +576,89 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 	 * other types and the answers) from the refused queries too; and the operator's event then
 	 * names the tunnel, not just a rare type. */
 	if (cfg->detect.enabled) {
-		detect(w, frame, len, room, now_us, &p, h, v, ev);
+		detect(w, frame, len, room, now_us, p, h, pre, v, ev);
 		if (v->would != DNSF_ACT_PASS)
 			goto done;
 	}
-	if (p.is_query && p.dns.opcode == 0 &&
-	    (ta = dnsf_harden_type_action(&eng->harden, p.dns.qtype)) != DNSF_TYPE_PASS)
-		rare_type(w, ta, frame, len, room, now_us, &p, h, v, ev);
+	if (p->is_query && p->dns.opcode == 0 &&
+	    (ta = dnsf_harden_type_action(&eng->harden, p->dns.qtype)) != DNSF_TYPE_PASS)
+		rare_type(w, ta, frame, len, room, now_us, p, h, v, ev);
 done:
 	/* Every query that passes is randomized and every answer restored: the two must agree. */
 	if (rewrite)
-		harden_pass(w, frame, len, room, &p, h, v);
+		harden_pass(w, frame, len, room, p, h, v);
 	if (v->action != DNSF_ACT_PASS && undo.active) {
 		dnsf_harden_undo(frame, &undo);
 		v->rewritten = 0;
+	}
+}
+
+void
+dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
+                    uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev)
+{
+	struct dnsf_pkt p;
+	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+
+	v->cls = (uint8_t)dnsf_pkt_parse(frame, len, &w->eng->cfg.pkt, &p);
+	decide(w, frame, len, room, now_us, &p, h, NULL, v, ev);
+}
+
+void
+dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, uint32_t len)
+{
+	const struct dnsf_engine *eng = w->eng;
+	struct dnsf_prep *pre = &w->st->prep[slot & (DNSF_BURST_MAX - 1)];
+	struct dnsf_detect *det = &w->st->det;
+
+	pre->keyed = 0;
+	pre->cls = (uint8_t)dnsf_pkt_parse(frame, len, &eng->cfg.pkt, &pre->p);
+	if (pre->cls != DNSF_PKT_DNS)
+		return;
+	dnsf_name_msg_hashes(&pre->p.dns, pre->h);
+	if (!eng->cfg.detect.enabled)
+		return;
+	/* All of this is a function of the frame and the read-only engine (PSL), never of table
+	 * state, so doing it a burst ahead changes nothing but when the buckets arrive. */
+	pre->split = (unsigned)dnsf_psl_split(eng->psl, &pre->p.dns, pre->h);
+	{
+		const unsigned split =
+		    pre->split <= pre->p.dns.nlabels ? pre->split : pre->p.dns.nlabels;
+		const uint64_t reg_hash = pre->h[split];
+
+		dnsf_flow_key(dnsf_pkt_client_addr(&pre->p), reg_hash, &pre->key, &pre->check);
+		dnsf_dom_key(reg_hash, &pre->dkey, &pre->dcheck);
+	}
+	dnsf_tab_prefetch(&det->flows, pre->key);
+	dnsf_tab_prefetch(&det->doms, pre->dkey);
+	pre->keyed = 1;
+}
+
+void
+dnsf_worker_decide(struct dnsf_worker *w, unsigned slot, uint8_t *frame, uint32_t len,
+                   uint32_t room, uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev)
+{
+	struct dnsf_prep *pre = &w->st->prep[slot & (DNSF_BURST_MAX - 1)];
+
+	v->cls = pre->cls;
+	decide(w, frame, len, room, now_us, &pre->p, pre->h, pre, v, ev);
+}
+
+void
+dnsf_worker_process_burst(struct dnsf_worker *w, const struct dnsf_burst_pkt *pk, unsigned n,
+                          struct dnsf_verdict *v, struct dnsf_event *ev)
+{
+	while (n > 0) {
+		const unsigned k = n < DNSF_BURST_MAX ? n : DNSF_BURST_MAX;
+
+		for (unsigned i = 0; i < k; i++)
+			dnsf_worker_prepare(w, i, pk[i].frame, pk[i].len);
+		for (unsigned i = 0; i < k; i++)
+			dnsf_worker_decide(w, i, pk[i].frame, pk[i].len, pk[i].room, pk[i].now_us,
+			                   &v[i], &ev[i]);
+		pk += k;
+		v += k;
+		ev += k;
+		n -= k;
 	}
 }

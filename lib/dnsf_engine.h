@@ -64,7 +64,7 @@ struct dnsf_worker {
 };
 
 int dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char *err,
-		       size_t errlen);
+                       size_t errlen);
 void dnsf_engine_free(struct dnsf_engine *eng);
 const struct dnsf_config *dnsf_engine_config(const struct dnsf_engine *eng);
 /*
@@ -83,12 +83,41 @@ const char *dnsf_engine_warning(const struct dnsf_engine *eng);
 
 /* Allocates the worker's tables (sizes from the config). Returns 0 or -1 with err. */
 int dnsf_worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint16_t id, char *err,
-		     size_t errlen);
+                     size_t errlen);
 void dnsf_worker_fini(struct dnsf_worker *w);
 
 /* Decide one frame. `room` is the writable size of the frame buffer (>= len). */
 void dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
-			 uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev);
+                         uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev);
+
+/*
+ * The same decision for a burst, in two phases, so that the flow- and domain-table misses of a
+ * burst overlap instead of following one another (docs/performance.md, "Scaling"):
+ *  1. dnsf_worker_prepare(w, slot, frame, len) for every frame of the burst: parse, suffix
+ *     hashes, PSL split, table keys, and a prefetch of both buckets. Reads the frame only and
+ *     no table state; slot = position in the burst, 0 .. DNSF_BURST_MAX - 1.
+ *  2. dnsf_worker_decide(w, slot, ...) for every frame, in order: exactly what
+ *     dnsf_worker_process() would do with that frame at that point (same verdict, state,
+ *     counters, event, rewritten bytes; packets of one flow update it in order).
+ * Between its prepare and its decide a frame must not change, and the frames of one burst must
+ * be distinct buffers (an earlier decide may rewrite its frame). A slot holds until it is
+ * prepared again. dnsf_worker_process_burst() does both phases over n frames (any n, taken
+ * DNSF_BURST_MAX at a time); v[i] and ev[i] are frame i's verdict and event.
+ */
+#define DNSF_BURST_MAX 32 /* a power of two */
+
+struct dnsf_burst_pkt {
+	uint8_t *frame;
+	uint32_t len, room;
+	uint64_t now_us;
+};
+
+void dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, uint32_t len);
+void dnsf_worker_decide(struct dnsf_worker *w, unsigned slot, uint8_t *frame, uint32_t len,
+                        uint32_t room, uint64_t now_us, struct dnsf_verdict *v,
+                        struct dnsf_event *ev);
+void dnsf_worker_process_burst(struct dnsf_worker *w, const struct dnsf_burst_pkt *pk, unsigned n,
+                               struct dnsf_verdict *v, struct dnsf_event *ev);
 
 /*
  * Top list upkeep, called by the worker between bursts, never per packet: reads the next

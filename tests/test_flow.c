@@ -147,6 +147,7 @@ test_flood_bounded(void **state)
 			in.pkt = &t.p;
 		}
 		in.now_us = now;
+		in.has_keys = 0;
 		dnsf_detect_packet(&d, &p, &in, &out);
 		assert_false(out.tunnel);
 	}
