@@ -2,8 +2,8 @@
 /*
  * Unit tests of the offline tools' modules (tools/): capture reading (Ethernet, Linux cooked v1
  * and v2, truncated records), frame building and checksums, labels and base-domain renaming,
- * and the synthetic benign clients (determinism, time order, well-formed DNS, the registered-
- * domain split).
+ * the synthetic benign clients (determinism, time order, well-formed DNS, the registered-
+ * domain split), and the synthetic tunnel shapes (fixed variant 0, drawn variants).
  */
 #include <pcap/pcap.h>
 #include <setjmp.h>
@@ -25,6 +25,7 @@
 #include "dnsf_psl.h"
 #include "dnsf_rename.h"
 #include "dnsf_synth.h"
+#include "dnsf_tunsynth.h"
 
 /* ---- helpers ---- */
 
@@ -642,6 +643,85 @@ test_synth(void **state)
 	                 -1);
 }
 
+/* Synthetic tunnels: one session's queries, concatenated names (NUL-separated) into buf. */
+static size_t
+tun_names(unsigned kind, unsigned variant, uint64_t seed, char *buf, size_t cap,
+          unsigned *max_sub_len, uint64_t *last_ts)
+{
+	struct dnsf_tun_cfg c;
+	struct dnsf_tun *t;
+	struct dnsf_pkt_cfg pc;
+	static struct dnsf_synth_pkt sp;
+	static struct dnsf_pkt p;
+	char err[128];
+	size_t o = 0;
+	uint64_t ts = 0;
+
+	dnsf_pkt_cfg_default(&pc);
+	dnsf_tun_cfg_default(&c, kind);
+	c.variant = (uint8_t)variant;
+	c.seed = seed;
+	c.queries = 60;
+	assert_int_equal(dnsf_tun_new(&c, &t, err, sizeof(err)), 0);
+	*max_sub_len = 0;
+	while (dnsf_tun_next(t, &sp) == 1) {
+		assert_true(sp.ts_us >= ts); /* time order */
+		ts = sp.ts_us;
+		assert_int_equal(dnsf_pkt_parse(sp.frame, sp.len, &pc, &p), DNSF_PKT_DNS);
+		size_t nl = strlen(p.dns.qname), dl = strlen(c.domain);
+		assert_true(nl > dl + 1 && nl <= 253);
+		assert_string_equal(p.dns.qname + nl - dl, c.domain);
+		if (!p.is_query)
+			continue;
+		if (nl - dl - 1 > *max_sub_len)
+			*max_sub_len = (unsigned)(nl - dl - 1);
+		assert_true(o + nl + 1 <= cap);
+		memcpy(buf + o, p.dns.qname, nl + 1);
+		o += nl + 1;
+	}
+	dnsf_tun_free(t);
+	*last_ts = ts;
+	return o;
+}
+
+static void
+test_tunsynth(void **state)
+{
+	static char a[65536], b[65536];
+	unsigned ma, mb;
+	uint64_t ta, tb;
+	(void)state;
+
+	for (unsigned k = 0; k < DNSF_TUN__COUNT; k++) {
+		/* Deterministic for a seed, in both modes. */
+		size_t na = tun_names(k, 0, 5, a, sizeof(a), &ma, &ta);
+		size_t nb = tun_names(k, 0, 5, b, sizeof(b), &mb, &tb);
+		assert_true(na == nb && memcmp(a, b, na) == 0 && ta == tb);
+		na = tun_names(k, 1, 5, a, sizeof(a), &ma, &ta);
+		nb = tun_names(k, 1, 5, b, sizeof(b), &mb, &tb);
+		assert_true(na == nb && memcmp(a, b, na) == 0 && ta == tb);
+		/* A drawn variant is another session than the fixed shape of the same seed. */
+		nb = tun_names(k, 0, 5, b, sizeof(b), &mb, &tb);
+		assert_false(na == nb && memcmp(a, b, na) == 0);
+	}
+	/* Variant 0 keeps the documented shapes: the beacon's check-in is its 8-hex id and its data
+	 * queries "post.<56 hex>.<id>"; the slow shape sends 40-60 base32 characters. */
+	size_t n = tun_names(DNSF_TUN_BEACON, 0, 1, a, sizeof(a), &ma, &ta);
+	int posts = 0;
+	for (size_t o = 0; o < n; o += strlen(a + o) + 1) {
+		const char *q = a + o;
+		if (strncmp(q, "post.", 5) == 0) {
+			assert_int_equal(strcspn(q + 5, "."), 56);
+			posts++;
+		} else if (strncmp(q, "api.", 4) != 0) {
+			assert_int_equal(strcspn(q, "."), 8);
+		}
+	}
+	assert_true(posts > 0);
+	tun_names(DNSF_TUN_SLOW, 0, 1, a, sizeof(a), &ma, &ta);
+	assert_in_range(ma, 40, 60);
+}
+
 int
 main(void)
 {
@@ -650,7 +730,7 @@ main(void)
 	    cmocka_unit_test(test_csum_adjust),   cmocka_unit_test(test_label_match),
 	    cmocka_unit_test(test_rename_msg),    cmocka_unit_test(test_rename_case_and_limits),
 	    cmocka_unit_test(test_rename_random), cmocka_unit_test(test_pcap_cooked),
-	    cmocka_unit_test(test_synth),
+	    cmocka_unit_test(test_synth),         cmocka_unit_test(test_tunsynth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

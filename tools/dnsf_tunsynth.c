@@ -98,7 +98,14 @@ struct dnsf_tun {
 	uint32_t burst;  /* queries left in the current burst */
 	uint32_t chunk;  /* exfiltrator chunk number */
 	uint32_t checks; /* beacon check-ins */
-	char id[16];     /* beacon / session id */
+	char id[24];     /* beacon / session id */
+	/* shape parameters (variant 0: the documented constants) */
+	double period;            /* dnscat2 idle poll / beacon check-in / slow gap, seconds */
+	unsigned data_lo, data_n; /* data length: lo + below(n) (bytes or characters) */
+	unsigned lab;             /* longest label of encoded data */
+	unsigned every;           /* beacon: tasked every this many check-ins */
+	const char *alpha;        /* slow: alphabet */
+	const char *w1, *w2;      /* beacon: task words */
 	uint16_t port;
 	/* answers in flight, FIFO (one rtt per session keeps them in order) */
 	struct msg q[PENDING];
@@ -128,6 +135,61 @@ dnsf_tun_new(const struct dnsf_tun_cfg *c, struct dnsf_tun **out, char *err, siz
 	for (int i = 0; i < 8; i++)
 		t->id[i] = HEX[below(&t->rng, 16)];
 	t->id[8] = '\0';
+	t->lab = 63;
+	t->alpha = B32;
+	t->w1 = "api";
+	t->w2 = "post";
+	t->every = 10;
+	switch (c->kind) {
+	case DNSF_TUN_DNSCAT2:
+		t->period = 1.0, t->data_lo = 40, t->data_n = 71;
+		break;
+	case DNSF_TUN_EXFILTRATOR:
+		t->period = 0, t->data_lo = 150, t->data_n = 81;
+		break;
+	case DNSF_TUN_BEACON:
+		t->period = 60, t->data_lo = 56, t->data_n = 1;
+		break;
+	default:
+		t->period = 20, t->data_lo = 40, t->data_n = 21;
+		break;
+	}
+	if (c->variant) {
+		/* A stream of its own: variant 0 draws exactly what it always drew. */
+		uint64_t r = c->seed * UINT64_C(0xd1b54a32d192ed03) + c->variant * 977u + c->kind;
+		static const char *const words[] = {"api", "post",   "cdn", "www",  "img",
+		                                    "m",   "static", "upd", "news", "mail"};
+		const unsigned nw = sizeof(words) / sizeof(words[0]);
+		t->lab = 30 + below(&r, 34);
+		switch (c->kind) {
+		case DNSF_TUN_DNSCAT2:
+			t->period = 0.5 + 4.5 * unif(&r);
+			t->data_lo = 20 + below(&r, 40), t->data_n = 30 + below(&r, 80);
+			break;
+		case DNSF_TUN_EXFILTRATOR:
+			t->data_lo = 60 + below(&r, 100), t->data_n = 1 + below(&r, 80);
+			break;
+		case DNSF_TUN_BEACON: {
+			unsigned idl = 6 + below(&r, 11);
+			for (unsigned i = 0; i < idl; i++)
+				t->id[i] = HEX[below(&r, 16)];
+			t->id[idl] = '\0';
+			t->period = 20 + 280 * unif(&r);
+			t->data_lo = 24 + below(&r, 40), t->data_n = 1 + below(&r, 40);
+			t->every = 3 + below(&r, 10);
+			t->w1 = words[below(&r, nw)];
+			t->w2 = words[below(&r, nw)];
+			break;
+		}
+		default:
+			t->period = 10 + 170 * unif(&r);
+			t->data_lo = 20 + below(&r, 40), t->data_n = 1 + below(&r, 60);
+			t->alpha = below(&r, 3) == 0 ? HEX : below(&r, 2) ? B32 : B64URL;
+			break;
+		}
+		/* And a query stream of its own (idle polls would otherwise repeat variant 0's). */
+		t->rng ^= next64(&r);
+	}
 	*out = t;
 	return 0;
 }
@@ -156,18 +218,18 @@ make_query(struct dnsf_tun *t, struct msg *m)
 		static const uint16_t types[] = {DNSF_T_TXT, DNSF_T_CNAME, DNSF_T_MX};
 		if (t->burst > 0) {
 			/* Data packets while a command runs: 40..110 bytes, hex. */
-			n = 2 * (40 + below(&t->rng, 71));
+			n = 2 * (t->data_lo + below(&t->rng, t->data_n));
 			t->burst--;
 			gap = 0.05 + 0.15 * unif(&t->rng);
 		} else {
 			/* Idle poll: header and a few bytes. */
 			n = 2 * (9 + below(&t->rng, 5));
-			gap = 0.9 + 0.2 * unif(&t->rng);
+			gap = t->period * (0.9 + 0.2 * unif(&t->rng));
 			if (below(&t->rng, 20) == 0)
 				t->burst = 5 + below(&t->rng, 16);
 		}
 		n = n < maxc ? n : maxc;
-		encoded(&t->rng, data, n, HEX, 63);
+		encoded(&t->rng, data, n, HEX, t->lab);
 		snprintf(m->name, sizeof(m->name), "%s.%s", data, c->domain);
 		m->qtype = types[below(&t->rng, 3)];
 		break;
@@ -179,9 +241,9 @@ make_query(struct dnsf_tun *t, struct msg *m)
 		} else {
 			char num[16];
 			int nl = snprintf(num, sizeof(num), "%u", t->chunk);
-			n = 150 + below(&t->rng, 81);
+			n = t->data_lo + below(&t->rng, t->data_n);
 			n = n < maxc - (size_t)nl - 1 ? n : maxc - (size_t)nl - 1;
-			encoded(&t->rng, data, n, B64URL, 63);
+			encoded(&t->rng, data, n, B64URL, t->lab);
 			snprintf(m->name, sizeof(m->name), "%s.%s.%s", num, data, c->domain);
 		}
 		t->chunk++;
@@ -190,37 +252,41 @@ make_query(struct dnsf_tun *t, struct msg *m)
 		break;
 	case DNSF_TUN_BEACON:
 		if (t->burst > 0) {
-			char hx[80];
+			char hx[160];
 			t->burst--;
 			if (t->burst % 3 == 0) {
-				encoded(&t->rng, hx, 56, HEX, 63);
-				snprintf(m->name, sizeof(m->name), "post.%s.%s.%s", hx, t->id,
+				/* data_n 1 (variant 0): no draw, the documented 56. */
+				unsigned hn = t->data_lo;
+				if (t->data_n > 1)
+					hn += below(&t->rng, t->data_n);
+				encoded(&t->rng, hx, hn, HEX, t->lab);
+				snprintf(m->name, sizeof(m->name), "%s.%s.%s.%s", t->w2, hx, t->id,
 				         c->domain);
 			} else {
 				encoded(&t->rng, hx, 8, HEX, 63);
-				snprintf(m->name, sizeof(m->name), "api.%s.%s.%s", hx, t->id,
+				snprintf(m->name, sizeof(m->name), "%s.%s.%s.%s", t->w1, hx, t->id,
 				         c->domain);
 			}
 			m->qtype = DNSF_T_A;
 			gap = t->burst ? 0.05 + 0.05 * unif(&t->rng)
-			               : 60.0 * (0.8 + 0.4 * unif(&t->rng));
+			               : t->period * (0.8 + 0.4 * unif(&t->rng));
 		} else {
 			snprintf(m->name, sizeof(m->name), "%s.%s", t->id, c->domain);
 			m->qtype = DNSF_T_A;
 			t->checks++;
-			if (t->checks % 10 == 0) {
+			if (t->checks % t->every == 0) {
 				t->burst = 4 + below(&t->rng, 9);
 				gap = 0.2;
 			} else {
-				gap = 60.0 * (0.8 + 0.4 * unif(&t->rng));
+				gap = t->period * (0.8 + 0.4 * unif(&t->rng));
 			}
 		}
 		break;
 	default: /* slow */
-		encoded(&t->rng, data, 40 + below(&t->rng, 21), B32, 63);
+		encoded(&t->rng, data, t->data_lo + below(&t->rng, t->data_n), t->alpha, t->lab);
 		snprintf(m->name, sizeof(m->name), "%s.%s", data, c->domain);
 		m->qtype = below(&t->rng, 10) < 7 ? DNSF_T_A : DNSF_T_TXT;
-		gap = 20.0 * (0.75 + 0.5 * unif(&t->rng));
+		gap = t->period * (0.75 + 0.5 * unif(&t->rng));
 		break;
 	}
 	if (c->interval_s > 0)

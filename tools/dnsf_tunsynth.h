@@ -13,6 +13,10 @@
  *                (20 % jitter); when tasked (one check-in in ten) a burst of short "api." and
  *                "post." queries carrying hex data;
  *   slow         low-and-slow exfiltration: one query of 40-60 base32 characters every 20 s.
+ * variant 0 is the shape above (what dnsfence-eval --synth-tunnel plays); variant > 0 draws the
+ * shape's parameters per session from wider ranges (pacing, data and id lengths, label length,
+ * alphabet of the slow shape, the beacon's task words): the trainer's examples of these families,
+ * so that the evaluator's fixed shapes are not what it learnt.
  * Contract: deterministic for a seed; one client (10.99.c.c / fd99::c) per session; every query
  * is answered (plausible NOERROR records of its type) a few milliseconds later; frames in
  * timestamp order; every QNAME ends with the configured base domain (the label suffix).
@@ -42,7 +46,8 @@ struct dnsf_tun_cfg {
 	double interval_s; /* mean gap between queries; 0: the kind's own pacing */
 	uint64_t seed;
 	uint64_t t0_us;
-	uint8_t client; /* client number: 10.99.<client>.<client> */
+	uint8_t client;  /* client number: 10.99.<client>.<client> */
+	uint8_t variant; /* 0: the documented shape; else parameters drawn per session */
 	char domain[128];
 };
 void dnsf_tun_cfg_default(struct dnsf_tun_cfg *c, unsigned kind);
