@@ -9,7 +9,7 @@
  *                 [--seconds S] [--seed N]
  *                 [--model PATH|none] [--model-threshold N] [--combine MODE]
  *                 [--rules-threshold N] [--type-policy config|off] [--write-input OUT.pcap]
- *                 [--synth-tunnel KIND[:QUERIES[:INTERVAL_S]]]... [PCAP...]
+ *                 [--synth-tunnel KIND[:QUERIES[:INTERVAL_S]]]... [--explain N] [PCAP...]
  *
  * Each capture (and the synthetic benign traffic) goes through a fresh worker of its own, or,
  * with --merge, all of them through one worker in timestamp order. A DNS message is tunnel
@@ -31,6 +31,8 @@
  * M (dnsf_synth_part; dnsfence-train validates on part 4 of 5: --benign-part 5:4:5).
  * --html writes the totals as a self-contained page (tools/dnsf_report_html.h): score histograms
  * per class, detection latency and leaked bytes per session.
+ * --explain N lists the N benign messages with the highest model scores (name, type, scores,
+ * whether blocked): what to look at before turning the model on for a kind of traffic.
  * --write-input records every frame as it was handed to the engine (after renaming; synthetic
  * traffic included) for inspection with tshark.
  * "Dropped" means the engine decided a blocking action (drop, refuse, or log / monitor's would-be
@@ -131,6 +133,37 @@ sess_get(struct stats *st, const struct dnsf_lpkt *p)
 	return x;
 }
 
+/* --explain: the highest-scoring benign messages, kept sorted (highest first). */
+#define EXPLAIN_MAX 100
+static unsigned explain_n;
+static struct {
+	int32_t model, rules;
+	uint16_t qtype;
+	uint8_t is_query, blocked;
+	char qname[DNSF_DNS_MAX_NAME + 1];
+} explain_top[EXPLAIN_MAX];
+static unsigned explain_used;
+
+static void
+explain_note(const struct dnsf_lpkt *p, const struct dnsf_verdict *v, int blocked)
+{
+	unsigned at = explain_used;
+	while (at > 0 && explain_top[at - 1].model < v->model_score)
+		at--;
+	if (at >= explain_n)
+		return;
+	if (explain_used < explain_n)
+		explain_used++;
+	memmove(&explain_top[at + 1], &explain_top[at],
+	        (explain_used - 1 - at) * sizeof(explain_top[0]));
+	explain_top[at].model = v->model_score;
+	explain_top[at].rules = v->score;
+	explain_top[at].qtype = p->pkt.dns.qtype;
+	explain_top[at].is_query = p->pkt.is_query;
+	explain_top[at].blocked = (uint8_t)blocked;
+	snprintf(explain_top[at].qname, sizeof(explain_top[at].qname), "%s", p->pkt.dns.qname);
+}
+
 static void
 account(struct stats *st, const struct dnsf_lpkt *p, const struct dnsf_verdict *v)
 {
@@ -163,6 +196,8 @@ account(struct stats *st, const struct dnsf_lpkt *p, const struct dnsf_verdict *
 	}
 	if (blocked && v->reason < DNSF_R__COUNT)
 		(t ? st->t_reason : st->b_reason)[v->reason]++;
+	if (!t && explain_n && v->model_score >= 0)
+		explain_note(p, v, blocked);
 	if (!t) {
 		if (p->pkt.is_query) {
 			st->bq++;
@@ -615,7 +650,7 @@ usage(void)
 	                "           [--clients N] [--seconds S] [--seed N] [--model PATH|none] "
 	                "[--model-threshold N]\n"
 	                "           [--combine either|both|rules|model] [--rules-threshold N]\n"
-	                "           [--write-input OUT.pcap] [PCAP...]\n");
+	                "           [--write-input OUT.pcap] [--explain N] [PCAP...]\n");
 }
 
 static int
@@ -713,6 +748,11 @@ main(int argc, char **argv)
 			merge = 1;
 		} else if (strcmp(a, "--sessions") == 0) {
 			sessions = 1;
+		} else if (strcmp(a, "--explain") == 0) {
+			NEEDVAL();
+			if (parse_u64(val, EXPLAIN_MAX, &v) != 0)
+				goto bad;
+			explain_n = (unsigned)v;
 		} else if (strcmp(a, "--benign-names") == 0) {
 			NEEDVAL();
 			if (nnames == 64)
@@ -1057,6 +1097,15 @@ main(int argc, char **argv)
 			       tunnel_share(&total, t));
 		}
 		printf("\n");
+	}
+	if (explain_used) {
+		printf("highest model scores of benign messages (score rules type kind blocked "
+		       "name):\n");
+		for (unsigned k = 0; k < explain_used; k++)
+			printf("  %4d %3d %5u %-6s %-7s %s\n", explain_top[k].model,
+			       explain_top[k].rules, explain_top[k].qtype,
+			       explain_top[k].is_query ? "query" : "answer",
+			       explain_top[k].blocked ? "blocked" : "passed", explain_top[k].qname);
 	}
 	if (sessions) {
 		printf(
