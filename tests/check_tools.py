@@ -403,6 +403,21 @@ def train_main(trainbin, loadbin, repo):
         check(b1 == b2, "same seed, different model files (%d vs %d bytes)" % (len(b1), len(b2)))
         if os.path.exists(m3):
             check(open(m3, "rb").read() != b1, "another seed gave the same model")
+        # Synthetic sessions of the uncaptured families: per family N train and M validate,
+        # under domains of their own that label them.
+        js2 = os.path.join(tmp, "report2.json")
+        m5 = os.path.join(tmp, "m5.model")
+        p = run(base + ["--seed", "7", "--synth-tunnels", "2", "--val-synth-tunnels", "1",
+                        "-o", m5, "--json", js2] + files)
+        if check(p.returncode == 0, "train with synthetic tunnels: exit %d %s" % (
+                p.returncode, p.stderr)):
+            r2 = json.load(open(js2))
+            vs = r2["validation_sources"]
+            for k in ("dnscat2", "exfiltrator", "beacon", "slow"):
+                check(sum(1 for v in vs if v.startswith(k + "-variant-val-")) == 1,
+                      "validation sources lack one %s session: %s" % (k, vs))
+            check(r2["val_tunnel"] > r["val_tunnel"] and r2["train_tunnel"] > r["train_tunnel"],
+                  "synthetic sessions added no tunnel examples: %s vs %s" % (r2, r))
         # An impossible tolerance fails the run and writes nothing.
         m4 = os.path.join(tmp, "m4.model")
         p = run(base + ["--seed", "7", "--tolerance", "0", "-o", m4] + files)

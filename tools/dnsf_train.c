@@ -6,7 +6,7 @@
  *                  [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]
  *                  [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]
  *                  [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]
- *                  [--forwarders PCT]
+ *                  [--forwarders PCT] [--synth-tunnels N] [--val-synth-tunnels N]
  *                  [--tolerance T] [--fpr F]
  *                  [--no-rename] [--json REPORT.json] [--explain N] [--quiet] [PCAP...]
  *
@@ -51,7 +51,9 @@
 #include "dnsf_lsrc.h"
 #include "dnsf_mlp.h"
 #include "dnsf_model.h"
+#include "dnsf_rename.h"
 #include "dnsf_synth.h"
+#include "dnsf_tunsynth.h"
 
 #define NF           DNSF_F_VEC_COUNT
 #define KEEP_FIRST   256
@@ -107,6 +109,7 @@ struct ex {
 	uint8_t y;
 	uint8_t is_query;
 	uint8_t val;
+	uint8_t rep; /* tunnel: repeats a name its session already asked (no new payload) */
 };
 
 struct dataset {
@@ -184,6 +187,64 @@ st_slot(struct sess_tab *t, uint64_t key, struct dataset *d)
 	return h;
 }
 
+/* Per-source count of queries per (session, QNAME): a tunnel query that repeats a name carries
+ * no new data (a beacon's check-in, a retransmission) and looks like any periodic benign
+ * look-up; it is not trained as tunnel evidence (weight 0). */
+struct name_tab {
+	uint64_t *key;
+	uint32_t *cnt;
+	size_t mask, used;
+};
+
+static void
+nt_reset(struct name_tab *t)
+{
+	free(t->key);
+	free(t->cnt);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint32_t *
+nt_slot(struct name_tab *t, uint64_t key)
+{
+	key |= 1; /* 0 marks a free slot */
+	if (t->key == NULL || 2 * (t->used + 1) > t->mask + 1) {
+		size_t size = t->key ? 2 * (t->mask + 1) : 4096;
+		struct name_tab n = {calloc(size, 8), calloc(size, 4), size - 1, 0};
+		if (!n.key || !n.cnt)
+			die_oom();
+		for (size_t i = 0; t->key && i <= t->mask; i++) {
+			if (t->key[i] == 0)
+				continue;
+			size_t h = t->key[i] & n.mask;
+			while (n.key[h])
+				h = (h + 1) & n.mask;
+			n.key[h] = t->key[i];
+			n.cnt[h] = t->cnt[i];
+			n.used++;
+		}
+		nt_reset(t);
+		*t = n;
+	}
+	size_t h = (key ^ (key >> 29)) & t->mask;
+	while (t->key[h] && t->key[h] != key)
+		h = (h + 1) & t->mask;
+	if (t->key[h] == 0) {
+		t->key[h] = key;
+		t->used++;
+	}
+	return &t->cnt[h];
+}
+
+static uint64_t
+name_key(uint32_t sess, const char *name)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ sess;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * UINT64_C(0x100000001b3);
+	return h;
+}
+
 struct source {
 	const char *path; /* NULL: synthetic */
 	int val;
@@ -192,6 +253,8 @@ struct source {
 	double seconds;
 	uint64_t seed;
 	uint8_t forwarder_pct;
+	int tun; /* synthetic tunnel session (tc), else 0 */
+	struct dnsf_tun_cfg tc;
 	/* filled while reading */
 	char name[256], renamed[256];
 	uint64_t msgs, tunnel, benign, kept;
@@ -206,6 +269,18 @@ struct opts {
 };
 
 static int
+tun_next(void *ctx, struct dnsf_synth_pkt *p)
+{
+	return dnsf_tun_next(ctx, p);
+}
+
+static void
+tun_free(void *ctx)
+{
+	dnsf_tun_free(ctx);
+}
+
+static int
 collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, unsigned si,
         struct dataset *d)
 {
@@ -217,18 +292,31 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 	static struct dnsf_detect_out out;
 	static struct dnsf_lpkt p;
 	struct sess_tab t;
+	struct name_tab nt;
 	char err[DNSF_ERR_MAX];
 	int rc;
 
 	struct dnsf_synth_names *sn = NULL;
 
 	memset(&t, 0, sizeof(t));
+	memset(&nt, 0, sizeof(nt));
 	/* Training and validation tunnels live under different (random) base domains. */
 	if (op->rename) {
 		lo.rename_mode = DNSF_RENAME_RANDOM;
 		lo.rename_seed = op->seed * 2 + (uint64_t)s->val + 1;
 	}
-	if (s->path != NULL) {
+	if (s->tun) {
+		struct dnsf_tun *tn;
+		char nm[64];
+		snprintf(nm, sizeof(nm), "%s-variant-%s-%llu", dnsf_tun_kind_name(s->tc.kind),
+		         s->val ? "val" : "train", (unsigned long long)s->tc.seed);
+		if (dnsf_tun_new(&s->tc, &tn, err, sizeof(err)) != 0)
+			goto fail;
+		if (dnsf_lsrc_open_gen(&lo, tun_next, tun_free, tn, nm,
+		                       dnsf_tun_kind_name(s->tc.kind), 0, &src, err,
+		                       sizeof(err)) != 0)
+			goto fail;
+	} else if (s->path != NULL) {
 		if (dnsf_lsrc_open_pcap(&lo, s->path, &src, err, sizeof(err)) != 0)
 			goto fail;
 	} else {
@@ -270,9 +358,16 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 			s->tunnel++;
 		else
 			s->benign++;
+		uint8_t rep = 0;
+		if (p.label == 1) {
+			uint32_t *c = nt_slot(&nt, name_key(t.id[h], p.pkt.dns.qname));
+			rep = p.pkt.is_query ? *c >= 1 : *c >= 2;
+			*c += p.pkt.is_query;
+		}
 		if (m > KEEP_FIRST && (m % KEEP_EVERY) != 0)
 			continue;
 		struct ex x;
+		x.rep = rep;
 		dnsf_detect_model_input(&out, x.v);
 		x.rule_score = out.score;
 		x.sess = t.id[h];
@@ -290,6 +385,7 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 	dnsf_lsrc_close(src);
 	dnsf_synth_names_free(sn);
 	st_reset(&t);
+	nt_reset(&nt);
 	if (rc < 0)
 		goto fail;
 	if (!quiet)
@@ -302,6 +398,7 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 fail:
 	fprintf(stderr, "dnsfence-train: %s\n", err);
 	st_reset(&t);
+	nt_reset(&nt);
 	return -1;
 }
 
@@ -506,7 +603,8 @@ usage(void)
 	        "           [--val PCAP]... [--benign-names FILE]... [--clients N] [--seconds S]\n"
 	        "           [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]\n"
 	        "           [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]\n"
-	        "           [--forwarders PCT] [--tolerance T] [--fpr F] [--no-rename]\n"
+	        "           [--forwarders PCT] [--synth-tunnels N] [--val-synth-tunnels N]\n"
+	        "           [--tolerance T] [--fpr F] [--no-rename]\n"
 	        "           [--json REPORT.json] [--explain N] [--quiet] [PCAP...]\n");
 }
 
@@ -558,6 +656,8 @@ main(int argc, char **argv)
 	double seconds = 600, val_seconds = 600, tolerance = DEF_TOLERANCE, fpr = 1e-4;
 	double hard_neg = DEF_HARD_NEG;
 	uint64_t forwarders = DEF_FORWARDERS;
+	unsigned train_tuns = 0, val_tuns = 0;
+	static char tun_dom[2][DNSF_TUN__COUNT][64];
 	struct dnsf_mlp_train_cfg tc;
 	char err[DNSF_ERR_MAX];
 	uint64_t v;
@@ -661,6 +761,15 @@ main(int argc, char **argv)
 			NEEDVAL();
 			if (parse_u64(val, 100, &forwarders))
 				goto bad;
+		} else if (strcmp(a, "--synth-tunnels") == 0 ||
+		           strcmp(a, "--val-synth-tunnels") == 0) {
+			NEEDVAL();
+			if (parse_u64(val, 64, &v) != 0)
+				goto bad;
+			if (a[2] == 'v')
+				val_tuns = (unsigned)v;
+			else
+				train_tuns = (unsigned)v;
 		} else if (strcmp(a, "--tolerance") == 0) {
 			NEEDVAL();
 			if (parse_double(val, 0, 1000, &tolerance))
@@ -712,6 +821,40 @@ main(int argc, char **argv)
 				src[i].val = 1;
 	if (op.lo.nsuffixes == 0)
 		op.lo.suffixes[op.lo.nsuffixes++] = "example.attack";
+	/* Synthetic tunnel sessions of the families we have no captures of (dnsf_tunsynth, shape
+	 * parameters drawn per session: variant 1), one source each; per family one random domain
+	 * for the training and another for the validation sessions, which labels them. */
+	for (unsigned vl = 0; vl < 2; vl++) {
+		unsigned per = vl ? val_tuns : train_tuns;
+		if (per == 0)
+			continue;
+		for (unsigned k = 0; k < DNSF_TUN__COUNT; k++) {
+			char key[64];
+			snprintf(key, sizeof(key), "train-%s-%u", dnsf_tun_kind_name(k), vl);
+			dnsf_rename_random(op.seed * 7 + vl, key, 10 + k, tun_dom[vl][k],
+			                   sizeof(tun_dom[vl][k]));
+			if (op.lo.nsuffixes == DNSF_LSRC_MAX_SUFFIXES ||
+			    nsrc + per >= MAX_SOURCES - 2) {
+				fprintf(stderr,
+				        "dnsfence-train: too many label suffixes or sources\n");
+				return 2;
+			}
+			op.lo.suffixes[op.lo.nsuffixes++] = tun_dom[vl][k];
+			for (unsigned i = 0; i < per; i++) {
+				struct source *s = &src[nsrc++];
+				memset(s, 0, sizeof(*s));
+				s->tun = 1;
+				s->val = (int)vl;
+				dnsf_tun_cfg_default(&s->tc, k);
+				s->tc.variant = 1;
+				s->tc.seed = op.seed * 100000 + vl * 50000 + k * 1000 + i + 1;
+				s->tc.client = (uint8_t)(i + 1);
+				/* Long enough for a beacon to be tasked a few times. */
+				s->tc.queries = k == DNSF_TUN_BEACON ? 200 : 150;
+				snprintf(s->tc.domain, sizeof(s->tc.domain), "%s", tun_dom[vl][k]);
+			}
+		}
+	}
 	if (op.nnames) {
 		src[nsrc].path = NULL;
 		src[nsrc].val = 0;
@@ -809,6 +952,8 @@ main(int argc, char **argv)
 			continue;
 		memcpy(raw_tr + k * NF, d.e[i].v, sizeof(d.e[i].v));
 		w_tr[k] = d.e[i].y && d.e[i].midx < RAMP ? (float)d.e[i].midx / RAMP : 1.0f;
+		if (d.e[i].y && d.e[i].rep)
+			w_tr[k] = 0.0f;
 		if (!d.e[i].y && d.e[i].v[DNSF_F_TYPE_ADDR] == 0)
 			w_tr[k] = (float)hard_neg;
 		y_tr[k++] = d.e[i].y;
