@@ -7,6 +7,7 @@
  *                  [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]
  *                  [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]
  *                  [--forwarders PCT] [--synth-tunnels N] [--val-synth-tunnels N]
+ *                  [--synth-kinds K[,K...]]
  *                  [--tolerance T] [--fpr F]
  *                  [--no-rename] [--json REPORT.json] [--explain N] [--quiet] [PCAP...]
  *
@@ -604,6 +605,7 @@ usage(void)
 	        "           [--val-clients N] [--val-seconds S] [--seed N] [--hidden W[,W...]]\n"
 	        "           [--epochs N] [--batch N] [--lr X] [--l2 X] [--hard-negatives W]\n"
 	        "           [--forwarders PCT] [--synth-tunnels N] [--val-synth-tunnels N]\n"
+	        "           [--synth-kinds K[,K...]]\n"
 	        "           [--tolerance T] [--fpr F] [--no-rename]\n"
 	        "           [--json REPORT.json] [--explain N] [--quiet] [PCAP...]\n");
 }
@@ -656,7 +658,7 @@ main(int argc, char **argv)
 	double seconds = 600, val_seconds = 600, tolerance = DEF_TOLERANCE, fpr = 1e-4;
 	double hard_neg = DEF_HARD_NEG;
 	uint64_t forwarders = DEF_FORWARDERS;
-	unsigned train_tuns = 0, val_tuns = 0;
+	unsigned train_tuns = 0, val_tuns = 0, tun_kinds = (1u << DNSF_TUN__COUNT) - 1;
 	static char tun_dom[2][DNSF_TUN__COUNT][64];
 	struct dnsf_mlp_train_cfg tc;
 	char err[DNSF_ERR_MAX];
@@ -770,6 +772,17 @@ main(int argc, char **argv)
 				val_tuns = (unsigned)v;
 			else
 				train_tuns = (unsigned)v;
+		} else if (strcmp(a, "--synth-kinds") == 0) {
+			char buf[128], *tok, *sp = NULL;
+			NEEDVAL();
+			snprintf(buf, sizeof(buf), "%s", val);
+			tun_kinds = 0;
+			for (tok = strtok_r(buf, ",", &sp); tok; tok = strtok_r(NULL, ",", &sp)) {
+				int k = dnsf_tun_kind_of(tok);
+				if (k < 0)
+					goto bad;
+				tun_kinds |= 1u << k;
+			}
 		} else if (strcmp(a, "--tolerance") == 0) {
 			NEEDVAL();
 			if (parse_double(val, 0, 1000, &tolerance))
@@ -830,6 +843,8 @@ main(int argc, char **argv)
 			continue;
 		for (unsigned k = 0; k < DNSF_TUN__COUNT; k++) {
 			char key[64];
+			if (!(tun_kinds & (1u << k)))
+				continue;
 			snprintf(key, sizeof(key), "train-%s-%u", dnsf_tun_kind_name(k), vl);
 			dnsf_rename_random(op.seed * 7 + vl, key, 10 + k, tun_dom[vl][k],
 			                   sizeof(tun_dom[vl][k]));

@@ -184,7 +184,9 @@ dnsf_tun_new(const struct dnsf_tun_cfg *c, struct dnsf_tun **out, char *err, siz
 		default:
 			t->period = 10 + 170 * unif(&r);
 			t->data_lo = 20 + below(&r, 40), t->data_n = 1 + below(&r, 60);
-			t->alpha = below(&r, 3) == 0 ? HEX : below(&r, 2) ? B32 : B64URL;
+			/* Not hex: one hex name every few minutes is a hash look-up's shape
+			 * (safeframe, AV), and no feature tells them apart (docs/detection.md). */
+			t->alpha = below(&r, 2) ? B32 : B64URL;
 			break;
 		}
 		/* And a query stream of its own (idle polls would otherwise repeat variant 0's). */

@@ -15,7 +15,7 @@
  *   slow         low-and-slow exfiltration: one query of 40-60 base32 characters every 20 s.
  * variant 0 is the shape above (what dnsfence-eval --synth-tunnel plays); variant > 0 draws the
  * shape's parameters per session from wider ranges (pacing, data and id lengths, label length,
- * alphabet of the slow shape, the beacon's task words): the trainer's examples of these families,
+ * alphabet of the slow shape (base32 or base64url), the beacon's task words): the trainer's examples of these families,
  * so that the evaluator's fixed shapes are not what it learnt.
  * Contract: deterministic for a seed; one client (10.99.c.c / fd99::c) per session; every query
  * is answered (plausible NOERROR records of its type) a few milliseconds later; frames in
