@@ -64,7 +64,7 @@ dnsf_detect_init(struct dnsf_detect *d, const struct dnsf_detect_params *p, char
 		    p->domain_entries, DNSF_TAB_WAYS);
 		return -1;
 	}
-	d->labels = aligned_alloc(64, (size_t)p->flow_entries * sizeof(*d->labels));
+	d->labels = dnsf_tab_mem_alloc((size_t)p->flow_entries * sizeof(*d->labels));
 	if (d->labels == NULL) {
 		dnsf_tab_fini(&d->flows);
 		dnsf_tab_fini(&d->doms);

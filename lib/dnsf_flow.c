@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dnsf_bigram.h"
 #include "dnsf_flow.h"
@@ -19,13 +20,31 @@ dnsf_tab_init(struct dnsf_tab *t, uint32_t entries)
 	memset(t, 0, sizeof(*t));
 	if (entries < DNSF_TAB_WAYS || (entries & (entries - 1)) != 0)
 		return -1;
-	t->ent = aligned_alloc(64, (size_t)entries * sizeof(struct dnsf_tab_ent));
+	t->ent = dnsf_tab_mem_alloc((size_t)entries * sizeof(struct dnsf_tab_ent));
 	if (t->ent == NULL)
 		return -1;
 	t->entries = entries;
 	t->bucket_mask = entries / DNSF_TAB_WAYS - 1;
 	dnsf_tab_clear(t);
 	return 0;
+}
+
+void *
+dnsf_tab_mem_alloc(size_t bytes)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *m;
+
+	if (bytes < huge || bytes % huge != 0)
+		return aligned_alloc(64, bytes);
+	m = aligned_alloc(huge, bytes);
+#ifdef MADV_HUGEPAGE
+	/* A hint: where transparent huge pages are "madvise" (Debian's default) this is what
+	 * turns them on; where they are off it changes nothing. Failure is harmless. */
+	if (m != NULL)
+		(void)madvise(m, bytes, MADV_HUGEPAGE);
+#endif
+	return m;
 }
 
 void

@@ -126,6 +126,14 @@ dnsf_tab_counters(const struct dnsf_tab *t, struct dnsf_tab_counters *c)
 
 /* Returns 0, or -1 when entries is not a power of two >= DNSF_TAB_WAYS or memory fails. */
 int dnsf_tab_init(struct dnsf_tab *t, uint32_t entries);
+/*
+ * Memory for a table (or an array slot for slot with one), freed with free(): 64-byte aligned;
+ * a whole number of 2 MiB is 2 MiB aligned and advised for transparent huge pages. Every
+ * look-up in a table of millions of flows lands on a random page: with 4 KiB pages that is a
+ * TLB miss and a page walk (two-level under a hypervisor) on top of the cache miss, which no
+ * prefetch hides as well (docs/performance.md, "Scaling").
+ */
+void *dnsf_tab_mem_alloc(size_t bytes);
 void dnsf_tab_fini(struct dnsf_tab *t);
 void dnsf_tab_clear(struct dnsf_tab *t);
 
