@@ -50,21 +50,13 @@ wire_upper(const struct dnsf_dns_msg *m, unsigned from, unsigned to, const uint8
 	return n;
 }
 
-void
-dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
-                       size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
+/* What both definitions take from the message as it is: zeroes *q, then the name, type, answer
+ * and EDNS fields and the longest label. */
+static void
+qfeat_message(const struct dnsf_dns_msg *m, uint64_t name_hash, struct dnsf_qfeat *q)
 {
-	uint8_t cnt[256];
-	unsigned chars = 0, digits = 0, hyph = 0, other = 0, letters = 0;
-	unsigned maxl = 0, sub_maxl = 0;
-	unsigned or_cls = 0, nonb64 = 0;
-	unsigned hex_chars = 0, hex_maxl = 0, hex_cls = 0;
-	int b32 = 1, b64 = 1;
-	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
-	int sub_upper = -1, reg_upper;
+	unsigned maxl = 0;
 
-	if (split > m->nlabels)
-		split = m->nlabels;
 	memset(q, 0, sizeof(*q));
 	q->name_hash = name_hash;
 	q->qname_len = m->qname_len;
@@ -82,6 +74,24 @@ dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8
 		if (m->label_len[i] > maxl)
 			maxl = m->label_len[i];
 	q->max_label = (uint16_t)maxl;
+}
+
+void
+dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                       size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
+{
+	uint8_t cnt[256];
+	unsigned chars = 0, digits = 0, hyph = 0, other = 0, letters = 0;
+	unsigned sub_maxl = 0;
+	unsigned or_cls = 0, nonb64 = 0;
+	unsigned hex_chars = 0, hex_maxl = 0, hex_cls = 0;
+	int b32 = 1, b64 = 1;
+	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
+	int sub_upper = -1, reg_upper;
+
+	if (split > m->nlabels)
+		split = m->nlabels;
+	qfeat_message(m, name_hash, q);
 	if (split == 0)
 		return;
 
@@ -254,7 +264,7 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
                    size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
 {
 	uint8_t cnt[256];
-	unsigned chars = 0, maxl = 0, sub_maxl = 0, or_fl = 0, and_fl = 0x3f;
+	unsigned chars = 0, sub_maxl = 0, or_fl = 0, and_fl = 0x3f;
 	unsigned hex_chars = 0, hex_maxl = 0, hex_fl = 0;
 	uint64_t lanes = 0;
 	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
@@ -262,23 +272,7 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 
 	if (split > m->nlabels)
 		split = m->nlabels;
-	memset(q, 0, sizeof(*q));
-	q->name_hash = name_hash;
-	q->qname_len = m->qname_len;
-	q->nlabels = m->nlabels;
-	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
-	q->is_response = m->qr;
-	q->rcode = m->rcode;
-	q->edns_udp = m->has_opt ? m->udp_size : 0;
-	if (m->qr) {
-		q->ancount = m->ancount;
-		q->rdata_total = m->rdata_total;
-		q->txtnull_max = m->txtnull_max;
-	}
-	for (unsigned i = 0; i < m->nlabels; i++)
-		if (m->label_len[i] > maxl)
-			maxl = m->label_len[i];
-	q->max_label = (uint16_t)maxl;
+	qfeat_message(m, name_hash, q);
 	if (split == 0)
 		return;
 	/* The tables assume what the parser guarantees (the subdomain inside qname[], so fewer

@@ -31,18 +31,6 @@
 
 #define LANE_B_MUL UINT64_C(0x9e3779b97f4a7c15)
 
-static inline uint64_t
-mix64(uint64_t x)
-{
-	/* Stafford's variant 13 finaliser: cheap and well distributed. */
-	x ^= x >> 30;
-	x *= UINT64_C(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64_C(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return x;
-}
-
 uint64_t
 dnsf_hash_bytes(const void *data, unsigned len, uint64_t seed)
 {
@@ -52,16 +40,16 @@ dnsf_hash_bytes(const void *data, unsigned len, uint64_t seed)
 	while (len >= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
-		h = mix64(h ^ w) + UINT64_C(0x4cf5ad432745937f);
+		h = dnsf_hash_mix64_(h ^ w) + UINT64_C(0x4cf5ad432745937f);
 		p += 8;
 		len -= 8;
 	}
 	if (len) {
 		uint64_t w = 0;
 		memcpy(&w, p, len);
-		h = mix64(h ^ w ^ ((uint64_t)len << 56));
+		h = dnsf_hash_mix64_(h ^ w ^ ((uint64_t)len << 56));
 	}
-	return mix64(h);
+	return dnsf_hash_mix64_(h);
 }
 
 /* ---- label words ---- */

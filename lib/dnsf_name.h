@@ -45,6 +45,7 @@ uint64_t dnsf_hash_bytes(const void *data, unsigned len, uint64_t seed);
 static inline uint64_t
 dnsf_hash_mix64_(uint64_t x)
 {
+	/* Stafford's variant 13 finaliser: cheap and well distributed. */
 	x ^= x >> 30;
 	x *= UINT64_C(0xbf58476d1ce4e5b9);
 	x ^= x >> 27;

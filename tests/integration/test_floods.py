@@ -41,14 +41,7 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 
 T0 = 1700000000
 PSL = "/usr/share/publicsuffix/public_suffix_list.dat"
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg, file=sys.stderr)
-    return cond
+from checks import check, failures  # noqa: E402
 
 
 # -- frames with struct (fast enough for 100k+ packets) ---------------------------------------

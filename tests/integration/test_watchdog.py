@@ -30,14 +30,7 @@ import tempfile
 import time
 
 DNSFENCE = os.path.abspath(sys.argv[1])
-failures = []
-
-
-def check(cond, msg):
-    if not cond:
-        failures.append(msg)
-        print("FAIL: " + msg, file=sys.stderr)
-    return cond
+from checks import check, failures  # noqa: E402
 
 
 class Telemetry:
@@ -174,8 +167,11 @@ def main():
         wd = [t for t, m in pings if m == "WATCHDOG=1"]
         check(len(obs) >= 15 and all(o[1] == 0 and o[2] == 0 for o in obs),
               "calm run: stalled readings %s" % [o for o in obs if o[1] or o[2]][:3])
+        # Pings are due every 0.1 s; a busy machine (CI neighbours, a real-time benchmark on the
+        # other core) can hold the control thread for most of a second, so the bound is set
+        # between that and the >= 2 s pause a real stall makes (checked above).
         gap = max((b - a for a, b in zip(wd, wd[1:])), default=99)
-        check(len(wd) >= 15 and gap < 0.9, "calm run: %d pings, longest gap %.2f s" % (len(wd), gap))
+        check(len(wd) >= 15 and gap < 1.5, "calm run: %d pings, longest gap %.2f s" % (len(wd), gap))
         check(final.get("control_stalls") == 0 and "watchdog:" not in log,
               "calm run: control_stalls %s, log %r" % (final.get("control_stalls"), log[-300:]))
         print("ok: calm run: %d pings, longest gap %.2f s" % (len(wd), gap), file=sys.stderr)
