@@ -310,7 +310,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	struct dnsf_dom_view dv = {0};
 	uint64_t key, dkey;
 	uint32_t check, dcheck;
-	int created, rules_hit, model_hit, tunnel;
+	int created, rules_hit, model_hit, tunnel, neg_dom;
 
 	out->tunnel = 0;
 	out->reason = DNSF_R_NONE;
@@ -403,7 +403,14 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	out->feat.v[DNSF_F_DOM_POINTS] = out->parts.dom;
 	out->feat.v[DNSF_F_RESP_POINTS] = out->parts.resp;
 
-	rules_hit = out->score >= (int32_t)p->rules.threshold;
+	/* While most of the domain's answers are negative (a pseudo-random-subdomain flood against
+	 * a victim), the domain's evidence is the attacker's, not this client's: the rules then
+	 * judge each client on its own part, so the victim's real clients keep resolving (the
+	 * sources are judged on their own names, or as water torture). A tunnel needs answers
+	 * that carry data, so its domain evidence still counts. */
+	neg_dom = p->wt_on && dm != NULL &&
+	          dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
+	rules_hit = out->score - (neg_dom ? out->parts.dom : 0) >= (int32_t)p->rules.threshold;
 	model_hit = 0;
 	if (p->model != NULL && p->model_score != NULL) {
 		int32_t vec[DNSF_F_VEC_COUNT];
@@ -453,8 +460,12 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			d->flow_verdicts++;
 		}
 		/* Domain-wide evidence alone (without this client's flow part) is enough: then
-		 * every client of the registered domain is cut, also ones we have not seen yet. */
-		if (dm != NULL && rules_hit &&
+		 * every client of the registered domain is cut, also ones we have not seen yet.
+		 * Not while most of the domain's answers are negative: that is the shape of a
+		 * pseudo-random-subdomain flood against a victim, and a domain-wide hold would
+		 * finish the attacker's work for every other client (the flows that sent it are
+		 * still held). A tunnel needs answers that carry data. */
+		if (dm != NULL && rules_hit && !neg_dom &&
 		    out->parts.q + out->parts.dom + out->parts.resp >=
 		        (int32_t)p->rules.threshold) {
 			dm->hold_until_s = now_s + p->hold_s;

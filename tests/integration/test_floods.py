@@ -470,10 +470,12 @@ def scenario_torture(d):
             names[q] = names.get(q, 0) + 1
         print("%s: the victim's real name dropped %d of 100 times" % (
             tag, names.get("www.victim-zone.com", 0)), file=sys.stderr)
+        # Whatever the label length, the victim's real clients keep resolving: the domain's
+        # evidence does not count against them while its answers are mostly negative.
+        check("www.victim-zone.com" not in names,
+              "%s: the victim's real name was dropped %d times" % (
+                  tag, names.get("www.victim-zone.com", 0)))
         if label_len == 12:
-            check("www.victim-zone.com" not in names,
-                  "%s: the victim's real name was dropped %d times" % (
-                      tag, names.get("www.victim-zone.com", 0)))
             # Each source's first 4 queries pass (its answers are the evidence); about 21 of
             # its 25 are dropped as water torture, none as a tunnel, no domain-wide hold.
             check(s["tunnel_detected"] == 0 and s["verdict_cache_hits"] == 0,
