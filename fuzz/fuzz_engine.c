@@ -23,7 +23,9 @@
  * refused frame is no longer than the query and parses as a DNS response; a rewritten frame
  * parses as the same message (ID, QR, lower-cased name, type), keeps valid IPv4/UDP checksums
  * valid, and is zero past a truncation; a restored answer carries the client's original letter
- * case; an event formats to one line of printable ASCII with NUL-terminated names.
+ * case; an event formats to one line of printable ASCII with NUL-terminated names. Then the same
+ * frames go through the two-phase burst path and frame by frame in two fresh workers: verdicts,
+ * output bytes and counters must be the same.
  */
 #include <stdio.h>
 #include <string.h>
@@ -355,6 +357,66 @@ make_echo(const struct last_query *lq, const uint8_t *extra, uint32_t elen, unsi
 	return n;
 }
 
+/* The frames of the last input as the engine got them (echoes already built), for the burst
+ * check below. */
+static struct {
+	uint32_t len;
+	uint64_t now;
+	uint8_t bytes[FRAME_MAX];
+} seq[MAX_FRAMES];
+static unsigned n_seq;
+
+/*
+ * The dataplane's two-phase burst path (dnsf_worker_process_burst: prepare every frame, then
+ * decide each in order) must do exactly what dnsf_worker_process() does frame by frame: two fresh
+ * workers, the same frames and times, the same verdicts, output bytes and counters.
+ */
+static void
+burst_matches_single(const struct dnsf_engine *eng, unsigned n)
+{
+	static struct dnsf_burst_pkt pk[MAX_FRAMES];
+	static struct dnsf_verdict vb[MAX_FRAMES];
+	static struct dnsf_event evb[MAX_FRAMES], evs;
+	static uint8_t *fb[MAX_FRAMES], *fs[MAX_FRAMES];
+	struct dnsf_worker wb, ws;
+	struct dnsf_verdict vs;
+	char err[FUZZ_ERR_MAX];
+
+	if (n == 0)
+		return;
+	if (dnsf_worker_init(&wb, eng, 0, err, sizeof(err)) != 0 ||
+	    dnsf_worker_init(&ws, eng, 0, err, sizeof(err)) != 0)
+		die("worker", err);
+	for (unsigned i = 0; i < n; i++) {
+		const uint32_t len = seq[i].len;
+
+		fb[i] = malloc(len ? len : 1);
+		fs[i] = malloc(len ? len : 1);
+		FUZZ_CHECK(fb[i] != NULL && fs[i] != NULL);
+		memcpy(fb[i], seq[i].bytes, len);
+		memcpy(fs[i], seq[i].bytes, len);
+		pk[i] = (struct dnsf_burst_pkt){
+		    .frame = fb[i], .len = len, .room = len, .now_us = seq[i].now};
+	}
+	dnsf_worker_process_burst(&wb, pk, n, vb, evb);
+	for (unsigned i = 0; i < n; i++) {
+		const uint32_t len = seq[i].len;
+
+		dnsf_worker_process(&ws, fs[i], len, len, seq[i].now, &vs, &evs);
+		FUZZ_CHECK(vb[i].action == vs.action && vb[i].would == vs.would &&
+		           vb[i].reason == vs.reason && vb[i].cls == vs.cls &&
+		           vb[i].has_event == vs.has_event && vb[i].out_len == vs.out_len &&
+		           vb[i].rewritten == vs.rewritten && vb[i].score == vs.score &&
+		           vb[i].model_score == vs.model_score);
+		FUZZ_CHECK(memcmp(fb[i], fs[i], len) == 0);
+		free(fb[i]);
+		free(fs[i]);
+	}
+	FUZZ_CHECK(memcmp(&wb.stats, &ws.stats, sizeof(wb.stats)) == 0);
+	dnsf_worker_fini(&wb);
+	dnsf_worker_fini(&ws);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -370,6 +432,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pos = 1;
 	unsigned n = 0;
 
+	n_seq = 0;
 	if (size < 1)
 		return 0;
 	eng = engines[data[0] % N_ENGINES];
@@ -402,6 +465,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f = malloc(len ? len : 1);
 		FUZZ_CHECK(f != NULL);
 		memcpy(f, src, len);
+		seq[n_seq].len = len;
+		seq[n_seq].now = now;
+		memcpy(seq[n_seq++].bytes, src, len);
 		memset(&ev, 0xa5, sizeof(ev)); /* stale bytes must not leak into a new event */
 		dnsf_worker_process(&w, f, len, len, now, &v, &ev);
 		check_frame(eng, src, f, len, &v, &ev, &p);
@@ -435,5 +501,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #undef FUZZ_X_PRINT
 	}
 	dnsf_worker_fini(&w);
+	burst_matches_single(eng, n_seq);
 	return 0;
 }
