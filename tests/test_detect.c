@@ -616,6 +616,52 @@ test_water_torture(void **state)
 	ctx_fini(&c);
 }
 
+/*
+ * The same flood with 24-character labels, long enough for the tunnel rules: while most of the
+ * domain's answers are negative its evidence is the attacker's, so the rules judge each source
+ * on its own names and never hold the domain; the victim's real clients keep resolving.
+ */
+static void
+test_water_torture_long_labels(void **state)
+{
+	struct ctx c;
+	struct dnsf_detect_out out;
+	struct tmsg t;
+	char sub[32], name[96];
+	unsigned judged = 0, sent = 0;
+	uint64_t now = T0;
+	(void)state;
+
+	ctx_init(&c);
+	for (unsigned k = 0; k < 25; k++) {
+		for (uint32_t cl = 0; cl < 400; cl++, now += 6000) {
+			trng_str(sub, 24, ALNUM);
+			snprintf(name, sizeof(name), "%s.victim-zone.com", sub);
+			sent++;
+			query(&c, name, DNSF_T_A, 2, 1000 + cl, now, &out);
+			assert_true(out.scope != DNSF_SCOPE_DOMAIN);
+			if (out.tunnel || out.torture || out.reason == DNSF_R_VERDICT_CACHE) {
+				judged++;
+				continue;
+			}
+			tmsg_build(&t, name, DNSF_T_A, 1, 2, 1000 + cl);
+			t.p.dns.rcode = DNSF_RCODE_NXDOMAIN;
+			run(&c, &t, now + 2000, &out);
+		}
+		for (uint32_t cl = 7; cl <= 8; cl++) {
+			assert_false(query(&c, "www.victim-zone.com", DNSF_T_A, 2, cl, now, &out));
+			assert_false(out.torture);
+			assert_int_equal(out.reason == DNSF_R_VERDICT_CACHE, 0);
+			tmsg_build(&t, "www.victim-zone.com", DNSF_T_A, 1, 2, cl);
+			run(&c, &t, now + 2000, &out);
+		}
+	}
+	assert_int_equal(c.d.dom_verdicts, 0);
+	/* Every source is cut after its first few queries, one way or the other. */
+	assert_true(judged >= sent * 3 / 4);
+	ctx_fini(&c);
+}
+
 int
 main(void)
 {
@@ -631,6 +677,7 @@ main(void)
 	    cmocka_unit_test(test_event_features),
 	    cmocka_unit_test(test_disabled_and_big_answers),
 	    cmocka_unit_test(test_water_torture),
+	    cmocka_unit_test(test_water_torture_long_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
