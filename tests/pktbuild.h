@@ -19,6 +19,20 @@
 
 /* ---------------------------------------------------------------- DNS messages */
 
+/* A base32 label of n characters (tunnel-payload-like) from a small deterministic generator;
+ * out has room for n + 1 bytes. */
+static inline void
+pb_b32(char *out, unsigned n, uint32_t *seed)
+{
+	static const char a[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+	for (unsigned i = 0; i < n; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		out[i] = a[(*seed >> 16) & 31];
+	}
+	out[n] = '\0';
+}
+
 enum { PB_AN = 0, PB_NS = 1, PB_AR = 2 };
 
 #define PB_QR 0x8000u /* header flag bits for pb_dns_init() */

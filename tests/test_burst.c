@@ -31,18 +31,6 @@ struct seq {
 	uint64_t now[NFR];
 };
 
-static void
-b32(char *out, unsigned n, uint32_t *seed)
-{
-	static const char a[] = "abcdefghijklmnopqrstuvwxyz234567";
-
-	for (unsigned i = 0; i < n; i++) {
-		*seed = *seed * 1103515245u + 12345u;
-		out[i] = a[(*seed >> 16) & 31];
-	}
-	out[n] = '\0';
-}
-
 /* A query from client 10.0.0.<c> (or a response to it when !to_server, with `rcode`). */
 static uint32_t
 dns_frame(uint8_t *f, const char *name, uint16_t qtype, int c, int to_server, int proto,
@@ -89,7 +77,7 @@ build_seq(struct seq *q)
 		case 1:
 		case 2:
 		case 3: /* tunnel: three clients, the same flow several times per burst */
-			b32(lab, 50, &seed);
+			pb_b32(lab, 50, &seed);
 			snprintf(name, sizeof(name), "%s.%c%s.t.qzvk-relay.net", lab, 'a' + i % 26,
 			         lab + 38);
 			q->len[i] = dns_frame(f, name, DNSF_T_TXT, c, 1, 17, 0);
@@ -129,7 +117,7 @@ build_seq(struct seq *q)
 			q->len[i] = dns_frame(f, "tcp.example.com", DNSF_T_A, c, 1, 6, 0);
 			break;
 		default: /* an answer from the tunnel's domain */
-			b32(lab, 40, &seed);
+			pb_b32(lab, 40, &seed);
 			snprintf(name, sizeof(name), "%s.t.qzvk-relay.net", lab);
 			q->len[i] = dns_frame(f, name, DNSF_T_TXT, c, 0, 17, 0);
 			break;

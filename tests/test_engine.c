@@ -194,19 +194,6 @@ test_deny_events_rate_limited(void **state)
 	ctx_close(&c);
 }
 
-/* A base32 payload label of n characters from a simple deterministic generator. */
-static void
-b32(char *out, unsigned n, uint32_t *seed)
-{
-	static const char a[] = "abcdefghijklmnopqrstuvwxyz234567";
-
-	for (unsigned i = 0; i < n; i++) {
-		*seed = *seed * 1103515245u + 12345u;
-		out[i] = a[(*seed >> 16) & 31];
-	}
-	out[n] = '\0';
-}
-
 static void
 test_tunnel_cut_benign_pass(void **state)
 {
@@ -227,7 +214,7 @@ test_tunnel_cut_benign_pass(void **state)
 	for (int i = 0; i < 200; i++) {
 		uint64_t now = 5000000 + (uint64_t)i * 20000;
 
-		b32(lab, 52, &seed);
+		pb_b32(lab, 52, &seed);
 		snprintf(name, sizeof(name), "%s.%c%s.t.qzvk-relay.net", lab, 'a' + i % 26,
 		         lab + 40);
 		decide(&c, name, DNSF_T_TXT, now, &v, &ev, frame, sizeof(frame));
@@ -274,7 +261,7 @@ test_allow_beats_detection(void **state)
 	for (int i = 0; i < 120; i++) {
 		const uint64_t now = 5000000 + (uint64_t)i * 20000;
 
-		b32(lab, 52, &seed);
+		pb_b32(lab, 52, &seed);
 		snprintf(name, sizeof(name), "%s.%c%s.sxl4.sophosxl.net", lab, 'a' + i % 26,
 		         lab + 40);
 		decide(&c, name, DNSF_T_TXT, now, &v, &ev, frame, sizeof(frame));
