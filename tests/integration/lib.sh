@@ -139,6 +139,24 @@ dnsf_telemetry() {
 	printf '%s\n' "$out"
 }
 
+# dnsf_wait_fence PID PREFIX ERRFILE: wait (bounded: 20 s) until dnsfence PID answers
+# /dnsfence/stats with counters on the telemetry socket of file prefix PREFIX; fails the test
+# (with the tail of ERRFILE, its stderr) if it exits first or never answers.
+dnsf_wait_fence() {
+	local pid=$1 prefix=$2 err=$3 i
+	for i in $(seq 1 200); do
+		kill -0 "$pid" 2>/dev/null ||
+			dnsf_fail "dnsfence ($prefix) exited during start-up: $(tail -n 5 "$err" 2>/dev/null)"
+		if [ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] &&
+			dnsf_telemetry "$prefix" /dnsfence/stats 2>/dev/null | grep -q '"rx_packets"'; then
+			dnsf_log "dnsfence ($prefix) up (${i}00 ms)"
+			return 0
+		fi
+		sleep 0.1
+	done
+	dnsf_fail "dnsfence ($prefix): telemetry did not answer within 20 s"
+}
+
 # dnsf_json_get JSON PATH: print a value from a JSON document (PATH like "/dnsfence/stats.rx_packets").
 dnsf_json_get() {
 	"$DNSF_PY" -c '

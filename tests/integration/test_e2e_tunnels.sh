@@ -230,17 +230,8 @@ EOF
 		>"$work/$name.out" 2>"$work/$name.err" &
 	FENCE_PID[$name]=$!
 	FENCE_PREFIX[$name]=$prefix
-	local i
-	for i in $(seq 1 200); do
-		kill -0 "${FENCE_PID[$name]}" 2>/dev/null || dnsf_fail "dnsfence $name exited during start-up"
-		if [ -S "/var/run/dpdk/$prefix/dpdk_telemetry.v2" ] &&
-			dnsf_telemetry "$prefix" /dnsfence/stats 2>/dev/null | grep -q '"rx_packets"'; then
-			dnsf_log "dnsfence $name up ($mode, action $action; ${i}00 ms)"
-			return 0
-		fi
-		sleep 0.1
-	done
-	dnsf_fail "dnsfence $name: telemetry did not answer within 20 s"
+	dnsf_wait_fence "${FENCE_PID[$name]}" "$prefix" "$work/$name.err"
+	dnsf_log "dnsfence $name: $mode, action $action"
 }
 
 # tstat NAME KEY: one counter from /dnsfence/stats of instance NAME (telemetry, live).

@@ -115,7 +115,7 @@ first=$(head -n 1 "$work/queries.txt" | cut -d' ' -f1)
 
 # ---- the path: bypass bridge, or dnsfence with a given hardening section ---------------------
 fence_start() { # NAME HARDENING_YAML
-	local name=$1 hardening=$2 i
+	local name=$1 hardening=$2
 	FENCE_PREFIX="dnsf_hns_${name}_$$"
 	cat >"$work/$name.yaml" <<EOF
 eal: ["--no-huge", "-m", "512", "--log-level=lib.eal:notice"]
@@ -135,16 +135,7 @@ EOF
 	"${IN_F[@]}" "$DNSFENCE" -c "$work/$name.yaml" --file-prefix "$FENCE_PREFIX" \
 		>"$work/$name.out" 2>"$work/$name.err" &
 	FENCE_PID=$!
-	for i in $(seq 1 200); do
-		kill -0 "$FENCE_PID" 2>/dev/null || dnsf_fail "dnsfence $name exited: $(tail -n 5 "$work/$name.err")"
-		if [ -S "/var/run/dpdk/$FENCE_PREFIX/dpdk_telemetry.v2" ] &&
-			dnsf_telemetry "$FENCE_PREFIX" /dnsfence/stats 2>/dev/null | grep -q '"rx_packets"'; then
-			dnsf_log "dnsfence $name up (${i}00 ms)"
-			return 0
-		fi
-		sleep 0.1
-	done
-	dnsf_fail "dnsfence $name: telemetry did not answer within 20 s"
+	dnsf_wait_fence "$FENCE_PID" "$FENCE_PREFIX" "$work/$name.err"
 }
 
 fence_stop() { # NAME: SIGTERM, final statistics into $work/NAME.final

@@ -104,13 +104,7 @@ in_fence=()
 DNSF_PID=$!
 
 # Ready = the telemetry socket answers /dnsfence/stats with counters (bounded: 20 s).
-stats_ready() {
-	kill -0 "$DNSF_PID" 2>/dev/null || dnsf_fail "dnsfence exited during start-up"
-	[ -S "/var/run/dpdk/$PREFIX/dpdk_telemetry.v2" ] || return 1
-	dnsf_telemetry "$PREFIX" /dnsfence/stats 2>/dev/null | grep -q '"rx_packets"'
-}
-dnsf_retry 200 0.1 stats_ready || dnsf_fail "telemetry did not answer /dnsfence/stats within 20 s"
-dnsf_log "dnsfence is up; telemetry answers"
+dnsf_wait_fence "$DNSF_PID" "$PREFIX" "$work/dnsfence.err"
 
 
 # answer SERVER NAME TYPE EXPECTED [dig options]: positive case, retried (bounded) because the

@@ -83,13 +83,7 @@ EOC
 "$DNSFENCE" -c "$work/ops.yaml" --check >/dev/null || dnsf_fail "the test config does not pass --check"
 "$DNSFENCE" -c "$work/ops.yaml" --file-prefix "$PREFIX" >"$work/dnsfence.out" 2>"$work/dnsfence.err" &
 DNSF_PID=$!
-
-ready() {
-	kill -0 "$DNSF_PID" 2>/dev/null || dnsf_fail "dnsfence exited during start-up"
-	[ -S "/var/run/dpdk/$PREFIX/dpdk_telemetry.v2" ] || return 1
-	dnsf_telemetry "$PREFIX" /dnsfence/stats 2>/dev/null | grep -q '"rx_packets"'
-}
-dnsf_retry 200 0.1 ready || dnsf_fail "telemetry did not answer within 20 s"
+dnsf_wait_fence "$DNSF_PID" "$PREFIX" "$work/dnsfence.err"
 
 answer() {
 	local name=$1 want=$2 got
