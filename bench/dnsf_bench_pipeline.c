@@ -218,7 +218,7 @@ stage_packet(struct ctx *c, struct dnsf_bench_frame *f, uint64_t now)
 			dnsf_flow_on_query_w(fl, &q, qpts >= (int32_t)sc->dp.susp_points,
 			                     &det->fwin);
 		else
-			dnsf_flow_on_response(fl, &q);
+			dnsf_flow_on_response_w(fl, &q, &det->fwin);
 		fl->last_us = now;
 		dnsf_flow_view_w(fl, &det->fwin, &fv);
 	}

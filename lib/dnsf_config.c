@@ -145,6 +145,9 @@ dnsf_config_defaults(struct dnsf_config *cfg)
 	cfg->detect.water_torture.action = DNSF_ACT_DROP;
 	cfg->detect.water_torture.domain_distinct = 100;
 	cfg->detect.water_torture.negative_pm = 500;
+	cfg->detect.beacon.enabled = 1;
+	cfg->detect.beacon.regular_gaps = 6;
+	cfg->detect.beacon.name_points = 25;
 	cfg->detect.rules = (struct dnsf_rules_cfg){
 	    .threshold = 100,
 	    .subdomain_len = 24,
@@ -590,6 +593,12 @@ struct raw_wt {
 	char *negative_pm;
 };
 
+struct raw_beacon {
+	char *enabled;
+	char *regular_gaps;
+	char *name_points;
+};
+
 struct raw_detection {
 	char *enabled;
 	char *action;
@@ -603,6 +612,7 @@ struct raw_detection {
 	char *domain_window_seconds;
 	struct raw_rules *rules;
 	struct raw_wt *water_torture;
+	struct raw_beacon *beacon;
 };
 
 struct raw_model {
@@ -760,6 +770,13 @@ static const cyaml_schema_field_t wt_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t beacon_fields[] = {
+    F_STR("enabled", struct raw_beacon, enabled),
+    F_STR("regular_gaps", struct raw_beacon, regular_gaps),
+    F_STR("name_points", struct raw_beacon, name_points),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t detection_fields[] = {
     F_STR("enabled", struct raw_detection, enabled),
     F_STR("action", struct raw_detection, action),
@@ -773,6 +790,7 @@ static const cyaml_schema_field_t detection_fields[] = {
     F_STR("domain_window_seconds", struct raw_detection, domain_window_seconds),
     F_MAP("rules", struct raw_detection, rules, rules_fields),
     F_MAP("water_torture", struct raw_detection, water_torture, wt_fields),
+    F_MAP("beacon", struct raw_detection, beacon, beacon_fields),
     CYAML_FIELD_END,
 };
 
@@ -1511,6 +1529,19 @@ conv_detection(struct ctx *c, const struct raw_detection *d, struct dnsf_detect_
 		            250, &wc->domain_distinct) < 0 ||
 		    num_u32(c, "detection.water_torture.negative_pm", t->negative_pm, 1, 1000,
 		            &wc->negative_pm) < 0)
+			return -1;
+	}
+	if (d->beacon != NULL) {
+		const struct raw_beacon *b = d->beacon;
+		struct dnsf_beacon_cfg *bc = &dc->beacon;
+
+		/* The run saturates at 7 (struct dnsf_flow.hb_reg); fewer than 3 regular gaps is
+		 * no evidence of a timer. */
+		if (get_bool(c, "detection.beacon.enabled", b->enabled, &bc->enabled) < 0 ||
+		    num_u32(c, "detection.beacon.regular_gaps", b->regular_gaps, 3, 7,
+		            &bc->regular_gaps) < 0 ||
+		    num_u32(c, "detection.beacon.name_points", b->name_points, 1, 1000,
+		            &bc->name_points) < 0)
 			return -1;
 	}
 	r = d->rules;

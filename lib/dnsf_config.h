@@ -92,6 +92,13 @@ struct dnsf_wt_cfg {
 	uint32_t negative_pm;     /* NXDOMAIN/SERVFAIL answers per mille (default 500) */
 };
 
+/* Beacons (periodic check-ins with data bursts under the check-in name), docs/detection.md. */
+struct dnsf_beacon_cfg {
+	uint8_t enabled;       /* default 1 */
+	uint32_t regular_gaps; /* run of regular check-in gaps that makes a flow periodic (4) */
+	uint32_t name_points;  /* points per data name in the current burst (default 25) */
+};
+
 struct dnsf_detect_cfg {
 	uint8_t enabled;                 /* default 1 */
 	uint8_t action;                  /* enum dnsf_action: drop (default), refuse, log */
@@ -105,6 +112,7 @@ struct dnsf_detect_cfg {
 	uint32_t domain_window_seconds;  /* domain evidence window (default 900) */
 	struct dnsf_rules_cfg rules;
 	struct dnsf_wt_cfg water_torture;
+	struct dnsf_beacon_cfg beacon;
 };
 
 struct dnsf_model_cfg {

@@ -39,6 +39,9 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	p->wt_on = dc->water_torture.action != DNSF_ACT_PASS;
 	p->wt_domain_distinct = or_default(dc->water_torture.domain_distinct, 100);
 	p->wt_negative_pm = or_default(dc->water_torture.negative_pm, 500);
+	p->beacon_on = dc->beacon.enabled;
+	p->beacon_regular = or_default(dc->beacon.regular_gaps, 6);
+	p->beacon_points = or_default(dc->beacon.name_points, 25);
 	if (mc != NULL) {
 		p->model_threshold = mc->threshold;
 		p->combine = mc->combine;
@@ -261,12 +264,12 @@ cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, s
 		q.rcode = m->rcode;
 		q.rdata_total = m->rdata_total;
 		if (f != NULL)
-			dnsf_flow_on_response(f, &q);
+			dnsf_flow_on_response_w(f, &q, &d->fwin);
 		if (dm != NULL)
 			dnsf_dom_on_response(dm, &q);
 	} else {
 		if (f != NULL)
-			dnsf_flow_on_query_w(f, &q, long_sub, &d->fwin);
+			(void)dnsf_flow_on_query_w(f, &q, long_sub, &d->fwin);
 		if (dm != NULL)
 			dnsf_dom_on_query_w(dm, &q, long_sub, &d->dwin);
 	}
@@ -294,6 +297,50 @@ water_torture(const struct dnsf_detect_params *p, const struct dnsf_flow *f,
 	       dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
 }
 
+/* The 3 bits of a name's hash kept as the burst's check-in tag (not the bitmap's bits). */
+static inline unsigned
+hb_tag_of(uint64_t name_hash)
+{
+	return (unsigned)(name_hash >> 61);
+}
+
+/*
+ * Beacon data name (docs/detection.md, "Beacons"): a query inside a burst whose name lies under
+ * the burst's first name, the check-in ("api.<hex>.<id>.dom" under "<id>.dom"), with a label in
+ * front of it that carries random-looking data (>= 6 characters, digits and letters). The parent
+ * is recognised by the check-in's tag and its bit in the flow's name bitmap (suffix hashes h[i]
+ * are the hashes of those names as whole names; not this name's own bit).
+ */
+static int
+beacon_name(const struct dnsf_flow *f, const struct dnsf_dns_msg *m, const uint64_t *h,
+            unsigned split)
+{
+	const unsigned own = (unsigned)(h[0] >> 40) & 31;
+	unsigned i, l;
+
+	for (i = 1; i < split; i++) {
+		const unsigned pos = (unsigned)(h[i] >> 40) & 31;
+		if (hb_tag_of(h[i]) == f->hb_tag && pos != own && (f->all_bits >> pos & 1))
+			break;
+	}
+	if (i >= split)
+		return 0;
+	for (l = 0; l < i; l++) {
+		const char *s = m->qname + m->label_off[l];
+		unsigned digits = 0, letters = 0;
+
+		if (m->label_len[l] < 6)
+			continue;
+		for (unsigned k = 0; k < m->label_len[l]; k++) {
+			digits += s[k] >= '0' && s[k] <= '9';
+			letters += s[k] >= 'a' && s[k] <= 'z';
+		}
+		if (digits && letters)
+			return 1;
+	}
+	return 0;
+}
+
 void
 dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
                    const struct dnsf_detect_in *in, struct dnsf_detect_out *out)
@@ -311,6 +358,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	uint64_t key, dkey;
 	uint32_t check, dcheck;
 	int created, rules_hit, model_hit, tunnel, neg_dom;
+	unsigned fq = 0;
 
 	out->tunnel = 0;
 	out->reason = DNSF_R_NONE;
@@ -372,10 +420,24 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	const int32_t qpts = dnsf_rules_query_points(p, &out->q, NULL);
 	out->suspicious = qpts >= (int32_t)p->susp_points;
 	if (f != NULL) {
-		if (pkt->is_query)
-			dnsf_flow_on_query_w(f, &out->q, out->suspicious, &d->fwin);
-		else
-			dnsf_flow_on_response(f, &out->q);
+		if (pkt->is_query) {
+			fq = dnsf_flow_on_query_w(f, &out->q, out->suspicious, &d->fwin);
+			/* Beacon data: a new name in a burst, under the burst's check-in; a
+			 * repeated one marks the burst as a poll's. */
+			/* Not in a flow that never pauses (a forwarder's): a beacon's burst is a
+			 * dozen queries after a silence (rate: 1 q/s adds 11 a second). */
+			if (!(fq & DNSF_FQ_BURST))
+				f->hb_tag = hb_tag_of(in->h[0]);
+			else if (p->beacon_on && split >= 2 && f->rate <= DNSF_HB_RATE_MAX &&
+			         beacon_name(f, m, in->h, split)) {
+				if (!(fq & DNSF_FQ_NEW))
+					f->hb_rep = 1;
+				else if (f->hb_names < 7)
+					f->hb_names++;
+			}
+		} else {
+			dnsf_flow_on_response_w(f, &out->q, &d->fwin);
+		}
 		f->last_us = now_us;
 		dnsf_flow_view_w(f, &d->fwin, &fv);
 	} else {
@@ -402,6 +464,19 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	out->feat.v[DNSF_F_FLOW_POINTS] = out->parts.flow;
 	out->feat.v[DNSF_F_DOM_POINTS] = out->parts.dom;
 	out->feat.v[DNSF_F_RESP_POINTS] = out->parts.resp;
+	/* Beacon part: a periodic flow (a run of regular check-in gaps) whose current burst carries
+	 * data names. Rule input only: the model's vector does not see it. */
+	if (f != NULL && (fq & DNSF_FQ_BURST) && f->hb_names > 0 &&
+	    f->hb_reg >= p->beacon_regular && p->beacon_on) {
+		/* Data names of this burst, and three more after a recent burst that had some. */
+		const uint32_t b = ((uint32_t)f->hb_names + 3u * f->hb_carry) * p->beacon_points;
+		out->parts.beacon = b > DNSF_PT_BEACON ? DNSF_PT_BEACON : (int32_t)b;
+		out->parts.evidence |= DNSF_EV_BEACON;
+		out->score += out->parts.beacon;
+	}
+	out->feat.v[DNSF_F_BEACON_POINTS] = out->parts.beacon;
+	out->feat.v[DNSF_F_FLOW_PERIOD_MS] = f != NULL ? (int32_t)dnsf_flow_period_ms(f) : 0;
+	out->feat.v[DNSF_F_FLOW_REGULAR_GAPS] = f != NULL ? f->hb_reg : 0;
 
 	/* While most of the domain's answers are negative (a pseudo-random-subdomain flood against
 	 * a victim), the domain's evidence is the attacker's, not this client's: the rules then
@@ -452,6 +527,12 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 
 	out->tunnel = 1;
 	out->reason = rules_hit ? DNSF_R_RULES : DNSF_R_MODEL;
+	if (rules_hit && out->parts.beacon > 0 &&
+	    out->score - out->parts.beacon - (neg_dom ? out->parts.dom : 0) <
+	        (int32_t)p->rules.threshold) {
+		out->reason = DNSF_R_BEACON;
+		d->beacon_hits++;
+	}
 	out->scope = DNSF_SCOPE_FLOW;
 	if (p->hold_s > 0) {
 		if (f != NULL) {
@@ -510,6 +591,9 @@ dnsf_detect_fill_event(const struct dnsf_detect_out *out, struct dnsf_event *ev)
 	    {DNSF_EV_DOM_DIST, DNSF_F_DOM_SUSP_DISTINCT},
 	    {DNSF_EV_BIG_ANSWER, DNSF_F_TXTNULL_MAX},
 	    {DNSF_EV_FLOW_RARE, DNSF_F_FLOW_RARE_PM},
+	    {DNSF_EV_BEACON, DNSF_F_BEACON_POINTS},
+	    {DNSF_EV_BEACON, DNSF_F_FLOW_PERIOD_MS},
+	    {DNSF_EV_BEACON, DNSF_F_FLOW_REGULAR_GAPS},
 	};
 
 	ev->score = out->score;

@@ -61,6 +61,7 @@ enum {
 	DNSF_PT_DOM_DIST = 50,   /* x dom susp_distinct / domain_distinct */
 	DNSF_PT_BIG_ANSWER = 10, /* response with TXT/NULL RDATA >= 200 bytes */
 	DNSF_PT_FLOW_RARE = 10,  /* >= 8 queries, >= half of them TXT/NULL/unusual */
+	DNSF_PT_BEACON = 100,    /* cap of the beacon part: name_points x data names */
 };
 
 /* Evidence bits: which rules fired (events name the features behind them). */
@@ -79,6 +80,7 @@ enum {
 	DNSF_EV_DOM_DIST = 1u << 11,
 	DNSF_EV_BIG_ANSWER = 1u << 12,
 	DNSF_EV_FLOW_RARE = 1u << 13,
+	DNSF_EV_BEACON = 1u << 14,
 };
 
 /* Optional model: score(model, vector of DNSF_F_VEC_COUNT values in 0..1024) -> 0..1000. */
@@ -105,6 +107,10 @@ struct dnsf_detect_params {
 	uint8_t wt_on;
 	uint32_t wt_domain_distinct; /* distinct subdomains of the domain in its window */
 	uint32_t wt_negative_pm;     /* negative answers per mille, domain and client */
+	/* beacons (detection.beacon); beacon_on 0: not looked for */
+	uint8_t beacon_on;
+	uint32_t beacon_regular; /* run of regular check-in gaps that makes a flow periodic */
+	uint32_t beacon_points;  /* points per data name of the current burst */
 };
 
 void dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_cfg *dc,
@@ -122,6 +128,7 @@ struct dnsf_detect {
 	uint64_t dom_verdicts;  /* holds started on registered domains */
 	uint64_t no_state;      /* messages scored without a flow entry (bucket full of holds) */
 	uint64_t wt_hits;       /* queries judged water torture */
+	uint64_t beacon_hits;   /* tunnel verdicts the beacon part decided (reason beacon) */
 	/* Window positions of the flow and domain windows at the last packet's now_us (the
 	 * worker's own cache: packets of a burst share the time, so the divisions run once). */
 	struct dnsf_win fwin, dwin;
@@ -154,12 +161,14 @@ struct dnsf_detect_in {
 
 struct dnsf_rule_parts {
 	int32_t q, flow, dom, resp; /* points of each part (after caps) */
+	int32_t beacon;             /* periodic flow with data names (dnsf_detect_packet only) */
 	uint32_t evidence;          /* DNSF_EV_* */
 };
 
 struct dnsf_detect_out {
 	uint8_t tunnel;      /* 1: treat as tunnel traffic (block per the configured action) */
-	uint8_t reason;      /* DNSF_R_RULES, DNSF_R_MODEL, DNSF_R_VERDICT_CACHE, DNSF_R_NONE */
+	uint8_t reason;      /* DNSF_R_RULES, DNSF_R_BEACON (the rules, decided by the beacon
+	                        part), DNSF_R_MODEL, DNSF_R_VERDICT_CACHE, DNSF_R_NONE */
 	uint8_t scope;       /* enum dnsf_detect_scope of the verdict (hold) behind it */
 	uint8_t new_verdict; /* this message started the hold */
 	uint8_t emit;        /* an event is due (per-flow rate limit passed) */

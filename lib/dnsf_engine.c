@@ -448,6 +448,8 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 			DNSF_STAT_INC(&w->stats, verdict_cache_hits);
 		else
 			DNSF_STAT_INC(&w->stats, tunnel_detected);
+		if (out.reason == DNSF_R_BEACON)
+			DNSF_STAT_INC(&w->stats, beacon);
 		block(w, eng->cfg.detect.action, out.reason, frame, len, room, p, v);
 	}
 	if (out.suppressed)

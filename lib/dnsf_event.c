@@ -22,6 +22,7 @@ static const char *const reason_names[DNSF_R__COUNT] = {
     [DNSF_R_RARE_TYPE] = "rare_type",
     [DNSF_R_EDNS_OVERSIZE] = "edns_oversize",
     [DNSF_R_WATER_TORTURE] = "water_torture",
+    [DNSF_R_BEACON] = "beacon",
 };
 
 const char *

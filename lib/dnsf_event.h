@@ -53,6 +53,7 @@ enum dnsf_reason {
 	DNSF_R_RARE_TYPE,     /* hardening.types: QTYPE refused or dropped */
 	DNSF_R_EDNS_OVERSIZE, /* hardening.edns_oversize: drop */
 	DNSF_R_WATER_TORTURE, /* detection.water_torture: a pseudo-random-subdomain source */
+	DNSF_R_BEACON, /* the rules, over the threshold by the beacon part (detection.beacon) */
 	DNSF_R__COUNT
 };
 const char *dnsf_reason_name(enum dnsf_reason r);

@@ -142,7 +142,10 @@ dnsf_rrclass_is_rare(unsigned c)
 	X(Q_POINTS, "q_points")                                                                    \
 	X(FLOW_POINTS, "flow_points")                                                              \
 	X(DOM_POINTS, "dom_points")                                                                \
-	X(RESP_POINTS, "resp_points")
+	X(RESP_POINTS, "resp_points")                                                              \
+	X(BEACON_POINTS, "beacon_points")                                                          \
+	X(FLOW_PERIOD_MS, "flow_period_ms")                                                        \
+	X(FLOW_REGULAR_GAPS, "flow_regular_gaps")
 
 enum dnsf_feat_id {
 #define DNSF_X_ID(id, name, tr, max) DNSF_F_##id,

@@ -219,12 +219,39 @@ rate_update(uint32_t r, uint64_t dt_us)
 	return sat16(r + RATE_ADD);
 }
 
-static void
-flow_roll(struct dnsf_flow *f, uint16_t w)
+/*
+ * Distance in windows from the flow's counters to x: 0 (this window), 1 (the previous one) or
+ * more. The flow keeps its window number mod 32; that is exact because (a) a packet more than
+ * two windows after the flow's last packet (last_us) is at least two windows after its
+ * counters' window, whatever the low bits say, and (b) every packet closer than that is at most
+ * three windows after the counters' window: after each packet the counters belong to its window
+ * or the one before, since a query rolls them (flow_roll) and an answer retires them when they
+ * are older (dnsf_flow_on_response_w). The readings therefore equal those of a full window
+ * number (and, unlike the 16 bits this field had, never alias after 2^16 windows).
+ */
+static inline unsigned
+flow_wdiff(const struct dnsf_flow *f, const struct dnsf_win *x)
 {
-	if (f->win == w)
+	if (x->now_us > f->last_us && x->now_us - f->last_us >= 2 * (uint64_t)x->win_s * 1000000)
+		return 2;
+	return (unsigned)(x->w - f->win) & DNSF_FLOW_WIN_MASK;
+}
+
+static inline uint16_t
+sat_info(uint32_t v, uint32_t max)
+{
+	/* Unreachable with names of <= 253 characters (struct dnsf_flow); kept as a bound. */
+	return (uint16_t)(v > max ? max : v);
+}
+
+static void
+flow_roll(struct dnsf_flow *f, const struct dnsf_win *x)
+{
+	const unsigned d = flow_wdiff(f, x);
+
+	if (d == 0)
 		return;
-	if ((uint16_t)(w - f->win) == 1) {
+	if (d == 1) {
 		f->prev_info = sat16(info_est32(f->info, f->all_bits));
 		f->prev_susp_info = sat16(info_est64(f->susp_info, f->susp_bits));
 		f->prev_distinct = sat8(dnsf_lc_est32(f->all_bits));
@@ -235,7 +262,7 @@ flow_roll(struct dnsf_flow *f, uint16_t w)
 	}
 	f->info = f->susp_info = 0;
 	f->all_bits = f->susp_bits = 0;
-	f->win = w;
+	f->win = x->w & DNSF_FLOW_WIN_MASK;
 }
 
 void
@@ -253,39 +280,114 @@ dnsf_win_at(struct dnsf_win *x, uint64_t now_us, uint32_t win_s)
 	x->pw = (uint32_t)((span_us - into) * 1024 / span_us);
 }
 
-void
+unsigned
 dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious, uint64_t now_us,
                    uint32_t win_s)
 {
 	struct dnsf_win x;
 
 	dnsf_win_at(&x, now_us, win_s);
-	dnsf_flow_on_query_w(f, q, suspicious, &x);
+	return dnsf_flow_on_query_w(f, q, suspicious, &x);
 }
 
-void
+/* 1/32 octave of a gap in units of 2^16 us (65.5 ms), as stored in hb_gap: 4 s is 1. */
+#define HB_LG_BASE 188
+
+/* One gap between bursts (>= DNSF_HB_BURST_US): the heartbeat's EWMA and run of regular gaps.
+ * Returns 0 when the gap broke the run (irregular, too short or too long), else 1. */
+static int
+hb_gap(struct dnsf_flow *f, uint64_t dt_us)
+{
+	uint32_t lg;
+	int diff, regular;
+
+	if (dt_us < DNSF_HB_MIN_GAP_US) {
+		f->hb_reg = 0; /* polls this fast are not a heartbeat */
+		return 0;
+	}
+	lg = (dt_us >> 16) > UINT32_MAX ? UINT32_MAX : (uint32_t)(dt_us >> 16);
+	lg = (dnsf_log2_q8(lg) >> 3) - HB_LG_BASE;
+	if (lg > 255) {
+		f->hb_reg >>= 1; /* longer than ~16 min: not counted as a heartbeat */
+		return 0;
+	}
+	if (f->hb_gap == 0) {
+		f->hb_gap = lg;
+		return 1;
+	}
+	diff = (int)lg - (int)f->hb_gap;
+	regular = diff >= -DNSF_HB_TOL && diff <= DNSF_HB_TOL;
+	if (regular)
+		f->hb_reg = f->hb_reg < DNSF_HB_REG_MAX ? f->hb_reg + 1u : DNSF_HB_REG_MAX;
+	else
+		f->hb_reg >>= 1;
+	/* Rounded EWMA, weight 1/4 (an arithmetic shift: floor for negative steps too). */
+	diff = (int)f->hb_gap + ((diff + 2) >> 2);
+	f->hb_gap = diff < 1 ? 1 : diff > 255 ? 255 : diff;
+	return regular;
+}
+
+uint32_t
+dnsf_flow_period_ms(const struct dnsf_flow *f)
+{
+	uint32_t q8, units;
+
+	if (f->hb_gap == 0)
+		return 0;
+	/* The inverse of dnsf_log2_q8 (linear between powers of two), in 2^16-us units. */
+	q8 = ((uint32_t)f->hb_gap + HB_LG_BASE) << 3;
+	units = (UINT32_C(256) + (q8 & 255)) << (q8 >> 8) >> 8;
+	return (uint32_t)(((uint64_t)units * 67109) >> 10); /* x 65.536 ms */
+}
+
+unsigned
 dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
                      const struct dnsf_win *x)
 {
 	const uint64_t now_us = x->now_us;
 	const uint32_t now_s = (uint32_t)(now_us / 1000000);
+	unsigned flags = 0;
 
 	if (f->first_s == 0) {
 		f->first_s = now_s;
-		f->win = x->w;
+		f->win = x->w & DNSF_FLOW_WIN_MASK;
+		f->hb_gap = 0;
+		f->hb_reg = 0;
+		f->hb_names = 0;
+		f->hb_carry = 0;
+		f->hb_rep = 0;
+	} else {
+		/* The gap since the flow's previous packet (its answer, usually). */
+		const uint64_t dt = now_us > f->last_us ? now_us - f->last_us : 0;
+		if (dt < DNSF_HB_BURST_US) {
+			flags |= DNSF_FQ_BURST;
+		} else {
+			const int regular = hb_gap(f, dt);
+			/* A burst with data names is remembered (the next one needs fewer), unless
+			 * all its data-like names were repeats: a poll that asks the same names
+			 * under its poll name each time sends no data (they are new only in the
+			 * window's first poll). An irregular gap forgets them too. */
+			if ((f->hb_rep && f->hb_names == 0) || !regular)
+				f->hb_carry = 0;
+			else if (f->hb_names >= 2)
+				f->hb_carry = 1;
+			f->hb_names = 0;
+			f->hb_rep = 0;
+		}
 	}
-	flow_roll(f, x->w);
+	flow_roll(f, x);
 	if (q->sub_len > 0) {
 		const unsigned pos = (unsigned)(q->name_hash >> 40) & 63;
 		const uint32_t bit = UINT32_C(1) << (pos & 31);
 		const uint64_t sbit = UINT64_C(1) << pos;
 		if (!(f->all_bits & bit)) {
 			f->all_bits |= bit;
-			f->info = sat16((uint32_t)f->info + q->sub_len);
+			f->info = sat_info((uint32_t)f->info + q->sub_len, 8191);
+			flags |= DNSF_FQ_NEW;
 		}
 		if (suspicious && !(f->susp_bits & sbit)) {
 			f->susp_bits |= sbit;
-			f->susp_info = sat16((uint32_t)f->susp_info + q->sub_len);
+			f->susp_info = sat_info((uint32_t)f->susp_info + q->sub_len, 16383);
 		}
 	}
 	if (f->queries == UINT16_MAX) {
@@ -296,11 +398,31 @@ dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspic
 	f->rare += (uint16_t)dnsf_rrclass_is_rare(q->rrclass);
 	f->rate = rate_update(f->rate, now_us > f->last_us ? now_us - f->last_us : 0);
 	f->last_us = now_us;
+	return flags;
 }
 
 void
-dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q)
+dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q, uint64_t now_us,
+                      uint32_t win_s)
 {
+	struct dnsf_win x;
+
+	dnsf_win_at(&x, now_us, win_s);
+	dnsf_flow_on_response_w(f, q, &x);
+}
+
+void
+dnsf_flow_on_response_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, const struct dnsf_win *x)
+{
+	/* Counters two or more windows old read as zero: make them zero now, in this window, so
+	 * that the window number stays within reach of its low bits (flow_wdiff). */
+	if (flow_wdiff(f, x) >= 2) {
+		f->info = f->susp_info = 0;
+		f->all_bits = f->susp_bits = 0;
+		f->prev_info = f->prev_susp_info = 0;
+		f->prev_distinct = f->prev_susp_distinct = 0;
+		f->win = x->w & DNSF_FLOW_WIN_MASK;
+	}
 	if (f->responses == UINT8_MAX) {
 		f->responses >>= 1;
 		f->nx >>= 1;
@@ -399,19 +521,19 @@ dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struc
 void
 dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
 {
-	const uint16_t w = x->w;
+	const unsigned wd = flow_wdiff(f, x);
 	const uint32_t pw = x->pw;
 	const uint64_t now_us = x->now_us;
 	uint32_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
 
-	if (f->win == w || (uint16_t)(w - f->win) == 1) {
+	if (wd <= 1) {
 		uint32_t d0, i0, d1, i1;
 
 		win_est(f->info, (unsigned)__builtin_popcount(f->all_bits), dnsf_lc32_x16, &d0,
 		        &i0);
 		win_est(f->susp_info, (unsigned)__builtin_popcountll(f->susp_bits), dnsf_lc64_x16,
 		        &d1, &i1);
-		if (f->win == w) {
+		if (wd == 0) {
 			cd = d0;
 			ci = i0;
 			csd = d1;

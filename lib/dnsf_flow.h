@@ -35,7 +35,8 @@
 
 #include "dnsf_features.h"
 
-#define DNSF_TAB_WAYS 4
+#define DNSF_TAB_WAYS      4
+#define DNSF_FLOW_WIN_MASK 3u /* struct dnsf_flow.win: 2 bits */
 
 /* The common head of every entry: the table reads only these fields. */
 struct dnsf_tab_ent {
@@ -55,12 +56,27 @@ struct dnsf_flow {
 	uint32_t hold_until_s;
 	uint32_t first_s;      /* first packet, seconds since the epoch */
 	uint16_t last_event_s; /* (second + 1) mod 2^16 of the last event, 0: never (rate limit) */
-	uint16_t win;          /* window number (low 16 bits) the window counters belong to */
-	uint64_t susp_bits;    /* linear-counting bitmap of suspicious subdomains, this window:
-	                          64 bits, as the information estimate rides on it */
-	uint32_t all_bits;     /* ... of all subdomains, this window */
-	uint16_t info;         /* bytes of subdomains newly seen this window (saturating) */
-	uint16_t susp_info;    /* ... of suspicious ones */
+	/* Window number the window counters belong to, mod 4. Enough: the counters only ask
+	 * "this window, the previous one, or older", every packet of the flow settles that
+	 * (after it, the counters belong to its window or the one before), and a packet more
+	 * than two windows after the last one is older anyway (flow_wdiff in dnsf_flow.c). */
+	uint16_t win : 2;
+	/* Heartbeat (rule input only, not a model feature; docs/detection.md, "Beacons"): EWMA
+	 * of log2(gap / 4 s) x 32 + 1 between the flow's query bursts (0: no gap yet), and the
+	 * run of gaps within DNSF_HB_TOL of it (saturating). */
+	uint16_t hb_gap : 8;
+	uint16_t hb_reg : 3;
+	uint16_t hb_tag : 3; /* 3 hash bits of the current burst's first name (the check-in) */
+	uint64_t susp_bits;  /* linear-counting bitmap of suspicious subdomains, this window:
+	                        64 bits, as the information estimate rides on it */
+	uint32_t all_bits;   /* ... of all subdomains, this window */
+	/* Bytes of subdomains newly seen this window: at most 32 new bits x 253 = 8096 < 2^13
+	 * (64 x 253 = 16192 < 2^14 for the suspicious ones), so these never saturate. */
+	uint32_t info : 13;
+	uint32_t susp_info : 14;
+	uint32_t hb_names : 3; /* data names of the current burst (dnsf_detect.c), saturating */
+	uint32_t hb_carry : 1; /* a recent burst held >= 2 data names (and not only repeats) */
+	uint32_t hb_rep : 1;   /* this burst repeated a data-like name already asked this window */
 	uint16_t prev_info;    /* previous window's estimates */
 	uint16_t prev_susp_info;
 	uint8_t prev_distinct; /* previous window's distinct estimates (saturating) */
@@ -187,9 +203,12 @@ static inline void dnsf_dom_key(uint64_t reg_hash, uint64_t *key, uint32_t *chec
  * the bit was new, add the subdomain's length to the information counters; update counts and
  * the decayed rate; stamp last_us. A query without a subdomain counts but adds nothing to the
  * distinct/information estimates. */
-void dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
-                        uint64_t now_us, uint32_t win_s);
-void dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q);
+unsigned dnsf_flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+                            uint64_t now_us, uint32_t win_s);
+/* Account one answer to a flow (responses, NXDOMAIN, RDATA bytes); at now_us in windows of
+ * win_s seconds (an answer long after the flow's last query retires its stale counters). */
+void dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q, uint64_t now_us,
+                           uint32_t win_s);
 void dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
                        uint64_t now_us, uint32_t win_s);
 /* Account one answer to a domain: responses, and negative when NXDOMAIN or SERVFAIL. */
@@ -218,8 +237,28 @@ struct dnsf_win {
 	uint16_t w;     /* window number, low 16 bits */
 };
 void dnsf_win_at(struct dnsf_win *x, uint64_t now_us, uint32_t win_s);
-void dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
-                          const struct dnsf_win *x);
+unsigned dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+                              const struct dnsf_win *x);
+void dnsf_flow_on_response_w(struct dnsf_flow *f, const struct dnsf_qfeat *q,
+                             const struct dnsf_win *x);
+
+/*
+ * Heartbeat (periodicity) of a flow's queries, updated by dnsf_flow_on_query*: a query less
+ * than DNSF_HB_BURST_US after the flow's previous packet continues a burst (the gap is not
+ * measured); otherwise the gap since that packet is one "check-in" gap. Gaps of
+ * DNSF_HB_MIN_GAP_US .. ~16 min update an EWMA (weight 1/4) of their log2 (1/32 octave), and a
+ * gap within DNSF_HB_TOL (1/32 octave: ~±24 %) of the EWMA extends the run hb_reg (saturating at
+ * 7); any other gap halves it. Integer ops only (one count of leading zeros), no division.
+ * Return flags of dnsf_flow_on_query*: */
+#define DNSF_FQ_NEW        1u /* the subdomain's bit in all_bits was newly set (new this window) */
+#define DNSF_FQ_BURST      2u /* within DNSF_HB_BURST_US of the flow's previous packet */
+#define DNSF_HB_BURST_US   1000000u
+#define DNSF_HB_MIN_GAP_US 4000000u
+#define DNSF_HB_TOL        12
+#define DNSF_HB_REG_MAX    7u
+#define DNSF_HB_RATE_MAX   256u /* flow rate (q/s x 128) above which bursts are not counted */
+/* Mean gap (EWMA) in milliseconds, for events and tests (0: none yet). */
+uint32_t dnsf_flow_period_ms(const struct dnsf_flow *f);
 void dnsf_dom_on_query_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
                          const struct dnsf_win *x);
 void dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x,

@@ -34,6 +34,7 @@
 	X(verdict_cache_hits, "DNS messages of flows already judged tunnel (hold time)")           \
 	X(water_torture,                                                                           \
 	  "queries of water-torture sources (pseudo-random subdomains, detection.water_torture)")  \
+	X(beacon, "DNS messages judged tunnel by the beacon part of the rules (detection.beacon)") \
 	X(refused_sent, "REFUSED/NXDOMAIN answers synthesized for blocked queries")                \
 	X(events, "detection events handed to the control core")                                   \
 	X(events_suppressed, "events not emitted because of the per-flow rate limit")              \

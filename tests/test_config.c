@@ -157,6 +157,7 @@ static const char full_yaml[] =
     "           flow_distinct: 10, flow_info_bytes: 512, domain_distinct: 100,\n"
     "           domain_info_bytes: 4096 }\n"
     "  water_torture: { action: log, domain_distinct: 60, negative_pm: 800 }\n"
+    "  beacon: { enabled: false, regular_gaps: 5, name_points: 40 }\n"
     "model: { path: model.bin, threshold: 700, combine: both, required: true }\n";
 
 static void
@@ -216,6 +217,9 @@ test_full_valid(void **state)
 	assert_int_equal(cfg->detect.water_torture.action, DNSF_ACT_LOG);
 	assert_int_equal(cfg->detect.water_torture.domain_distinct, 60);
 	assert_int_equal(cfg->detect.water_torture.negative_pm, 800);
+	assert_int_equal(cfg->detect.beacon.enabled, 0);
+	assert_int_equal(cfg->detect.beacon.regular_gaps, 5);
+	assert_int_equal(cfg->detect.beacon.name_points, 40);
 	snprintf(want, sizeof(want), "%s/psl.dat", tmpdir);
 	assert_string_equal(cfg->detect.psl, want);
 	assert_int_equal(cfg->detect.flow_entries, 1024);
@@ -285,6 +289,9 @@ test_minimal_defaults(void **state)
 	assert_int_equal(cfg->detect.water_torture.action, DNSF_ACT_DROP);
 	assert_int_equal(cfg->detect.water_torture.domain_distinct, 100);
 	assert_int_equal(cfg->detect.water_torture.negative_pm, 500);
+	assert_int_equal(cfg->detect.beacon.enabled, 1);
+	assert_int_equal(cfg->detect.beacon.regular_gaps, 6);
+	assert_int_equal(cfg->detect.beacon.name_points, 25);
 	assert_string_equal(cfg->detect.psl, "/usr/share/publicsuffix/public_suffix_list.dat");
 	assert_int_equal(cfg->detect.flow_entries, 262144);
 	assert_int_equal(cfg->detect.domain_entries, 65536);
@@ -359,6 +366,13 @@ test_junk_numbers(void **state)
 	    "detection.water_torture.action: 'maybe' is not one of: drop, refuse, log, off", NULL);
 	expect_error("detection: { water_torture: { domain_distinct: 300 } }\n",
 	             "detection.water_torture.domain_distinct", NULL);
+	expect_error("detection: { beacon: { regular_gaps: 8 } }\n",
+	             "detection.beacon.regular_gaps", NULL);
+	expect_error("detection: { beacon: { name_points: 0 } }\n", "detection.beacon.name_points",
+	             NULL);
+	expect_error("detection: { beacon: { enabled: maybe } }\n", "detection.beacon.enabled",
+	             NULL);
+	expect_error("detection: { beacon: { period: 60 } }\n", "period", NULL);
 	/* The example, on a known line. */
 	expect_error("detection:\n"
 	             "  enabled: true\n"

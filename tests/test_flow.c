@@ -231,6 +231,61 @@ test_windows(void **state)
 	assert_int_equal(v.queries, 36);
 }
 
+/* The flow keeps its window number mod 4 (room for the heartbeat): readings must still tell
+ * "this window", "the previous one" and "older" apart after idle spells that are multiples of
+ * four windows, with and without answers arriving in between. */
+static void
+test_window_low_bits(void **state)
+{
+	struct dnsf_flow f;
+	struct dnsf_flow_view v;
+	const uint32_t W = 300;
+	const uint64_t t0 = (T0 / (W * SEC)) * W * SEC;
+	struct dnsf_qfeat r = qf(0, 5, DNSF_RRC_ADDR);
+	(void)state;
+
+	r.is_response = 1;
+	for (unsigned k = 4; k <= 12; k += 4) {
+		for (unsigned answers = 0; answers < 2; answers++) {
+			memset(&f, 0, sizeof(f));
+			for (unsigned i = 0; i < 10; i++) {
+				struct dnsf_qfeat q =
+				    qf(dnsf_hash_bytes(&i, sizeof(i), 1), 100, DNSF_RRC_TXT);
+				dnsf_flow_on_query(&f, &q, 1, t0 + i * SEC, W);
+			}
+			const uint64_t later = t0 + (uint64_t)k * W * SEC + 20 * SEC;
+			/* Answers (no queries) every minute keep last_us recent. */
+			for (uint64_t t = t0 + 60 * SEC; answers && t < later; t += 60 * SEC) {
+				dnsf_flow_on_response(&f, &r, t, W);
+				f.last_us = t;
+			}
+			/* k windows later, same low bits: nothing of the old window counts. */
+			dnsf_flow_view(&f, later, W, &v);
+			assert_int_equal(v.distinct, 0);
+			assert_int_equal(v.susp_info, 0);
+			struct dnsf_qfeat q = qf(777, 30, DNSF_RRC_ADDR);
+			dnsf_flow_on_query(&f, &q, 0, later, W);
+			dnsf_flow_view(&f, later, W, &v);
+			assert_int_equal(v.distinct, 1);
+			assert_int_equal(v.info, 30);
+			assert_int_equal(v.susp_distinct, 0);
+			assert_int_equal(v.susp_info, 0);
+		}
+	}
+	/* One window later, with an answer in between, the previous window still counts. */
+	memset(&f, 0, sizeof(f));
+	for (unsigned i = 0; i < 10; i++) {
+		struct dnsf_qfeat q = qf(dnsf_hash_bytes(&i, sizeof(i), 1), 100, DNSF_RRC_TXT);
+		dnsf_flow_on_query(&f, &q, 1, t0 + i * SEC, W);
+	}
+	dnsf_flow_on_response(&f, &r, t0 + (W + 10) * SEC, W);
+	f.last_us = t0 + (W + 10) * SEC;
+	struct dnsf_qfeat q = qf(777, 30, DNSF_RRC_ADDR);
+	dnsf_flow_on_query(&f, &q, 0, t0 + (W + 30) * SEC, W);
+	dnsf_flow_view(&f, t0 + (W + 30) * SEC, W, &v);
+	assert_in_range(v.susp_info, 850, 950); /* 1000 x (270 / 300) */
+}
+
 static void
 test_rate(void **state)
 {
@@ -274,7 +329,7 @@ test_responses_and_domain(void **state)
 		q.is_response = 1;
 		q.rcode = (i % 3 == 0) ? DNSF_RCODE_NXDOMAIN : 0;
 		q.rdata_total = 160;
-		dnsf_flow_on_response(&f, &q);
+		dnsf_flow_on_response(&f, &q, T0, 300);
 	}
 	dnsf_flow_view(&f, T0, 300, &v);
 	/* 300 responses overflow the 8-bit counters: halved together, the share survives. */
@@ -343,6 +398,7 @@ main(void)
 	    cmocka_unit_test(test_holds_are_not_evicted),
 	    cmocka_unit_test(test_flood_bounded),
 	    cmocka_unit_test(test_windows),
+	    cmocka_unit_test(test_window_low_bits),
 	    cmocka_unit_test(test_rate),
 	    cmocka_unit_test(test_responses_and_domain),
 	    cmocka_unit_test(test_window_and_info_arith),
