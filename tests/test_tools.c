@@ -528,6 +528,8 @@ test_pcap_cooked(void **state)
 
 /* ---- synthetic clients ---- */
 
+static void test_synth_periodic(void **state);
+
 static const char NAMES[] = "example.com\nwww.example.com\nmail.example.com\napi.example.com\n"
                             "example.org\ncdn.example.org\nexample.net\nshop.example.net\n"
                             "img.shop.example.net\nexample.co.uk\nnews.example.co.uk\n"
@@ -730,7 +732,100 @@ main(void)
 	    cmocka_unit_test(test_csum_adjust),   cmocka_unit_test(test_label_match),
 	    cmocka_unit_test(test_rename_msg),    cmocka_unit_test(test_rename_case_and_limits),
 	    cmocka_unit_test(test_rename_random), cmocka_unit_test(test_pcap_cooked),
-	    cmocka_unit_test(test_synth),         cmocka_unit_test(test_tunsynth),
+	    cmocka_unit_test(test_synth),         cmocka_unit_test(test_synth_periodic),
+	    cmocka_unit_test(test_tunsynth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* Periodic pollers (dnsf_synth_cfg.periodic_pct): the other traffic stays byte for byte what it
+ * is without them (the trainer's default stream), and each poller's names come back at a fixed
+ * period with at most 20 % jitter. */
+static void
+test_synth_periodic(void **state)
+{
+	char path[] = "/tmp/dnsf-test-names-XXXXXX";
+	const char *files[1] = {path};
+	struct dnsf_synth_names *all;
+	struct dnsf_synth *s0, *s1;
+	struct dnsf_synth_cfg c;
+	struct dnsf_psl *psl;
+	struct dnsf_pkt_cfg pc;
+	static struct dnsf_synth_pkt a, b;
+	static struct {
+		uint32_t client;
+		char name[256];
+		double first, last, min_gap, max_gap;
+		unsigned n;
+	} seen[2048];
+	unsigned nseen = 0, periodic = 0, checked = 0;
+	char err[256];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, NAMES, sizeof(NAMES) - 1), (ssize_t)(sizeof(NAMES) - 1));
+	close(fd);
+	assert_int_equal(dnsf_psl_load(DNSF_PSL_DEFAULT_PATH, false, &psl, err, sizeof(err)), 0);
+	assert_int_equal(dnsf_synth_names_load(&all, files, 1, psl, 0, 0, 0, err, sizeof(err)), 0);
+	dnsf_pkt_cfg_default(&pc);
+	dnsf_synth_cfg_default(&c);
+	c.clients = 30;
+	c.seconds = 1800;
+	c.seed = 9;
+	assert_int_equal(dnsf_synth_new(&c, all, &s0, err, sizeof(err)), 0);
+	c.periodic_pct = 100;
+	assert_int_equal(dnsf_synth_new(&c, all, &s1, err, sizeof(err)), 0);
+	while (dnsf_synth_next(s1, &b) == 1) {
+		struct dnsf_pkt p;
+		if (b.kind != DNSF_SYN_PERIODIC) {
+			assert_int_equal(dnsf_synth_next(s0, &a), 1);
+			assert_int_equal(a.ts_us, b.ts_us);
+			assert_int_equal(a.len, b.len);
+			assert_memory_equal(a.frame, b.frame, a.len);
+			continue;
+		}
+		assert_int_equal(dnsf_pkt_parse(b.frame, b.len, &pc, &p), DNSF_PKT_DNS);
+		if (!p.is_query || p.dns.qtype != DNSF_T_A)
+			continue;
+		periodic++;
+		const double t = (double)b.ts_us / 1e6;
+		unsigned i;
+		for (i = 0; i < nseen; i++)
+			if (seen[i].client == b.client && strcmp(seen[i].name, p.dns.qname) == 0)
+				break;
+		if (i == nseen) {
+			assert_true(nseen < 2048);
+			nseen++;
+			seen[i].client = b.client;
+			snprintf(seen[i].name, sizeof(seen[i].name), "%s", p.dns.qname);
+			seen[i].first = seen[i].last = t;
+			seen[i].min_gap = 1e9;
+			seen[i].max_gap = 0;
+			seen[i].n = 1;
+			continue;
+		}
+		const double g = t - seen[i].last;
+		seen[i].min_gap = g < seen[i].min_gap ? g : seen[i].min_gap;
+		seen[i].max_gap = g > seen[i].max_gap ? g : seen[i].max_gap;
+		seen[i].last = t;
+		seen[i].n++;
+	}
+	assert_int_equal(dnsf_synth_next(s0, &a), 0);
+	assert_true(periodic > 300);
+	for (unsigned i = 0; i < nseen; i++) {
+		/* A name of one timer (a name two timers of a client share is skipped). */
+		if (seen[i].n < 5 || seen[i].min_gap < 15 || seen[i].max_gap > 2 * seen[i].min_gap)
+			continue;
+		checked++;
+		/* Period x (1 +- 0.2), plus up to 0.3 s of placement inside a run. */
+		assert_true(seen[i].max_gap <= 1.5 * seen[i].min_gap + 0.5);
+	}
+	assert_true(checked > 20);
+	dnsf_synth_free(s0);
+	dnsf_synth_free(s1);
+	dnsf_synth_names_free(all);
+	dnsf_psl_free(psl);
+	unlink(path);
 }

@@ -27,6 +27,9 @@
  * queries before detection; this measures the detector on those tunnels too).
  * --forwarders PCT makes PCT % of the synthetic clients forwarders or NAT gateways for 20-200
  * users each (a stress test of per-flow evidence; default 0).
+ * --periodic PCT gives PCT % of the synthetic clients 1-3 periodic pollers as well (NTP,
+ * connectivity checks, push, CDN names at TTL expiry, hex device-id heartbeats, API and mail
+ * polls: the benign shapes the beacon rule must leave alone; default 0).
  * --benign-part M:LO:HI keeps only the names whose registered domain falls in parts LO..HI-1 of
  * M (dnsf_synth_part; dnsfence-train validates on part 4 of 5: --benign-part 5:4:5).
  * --html writes the totals as a self-contained page (tools/dnsf_report_html.h): score histograms
@@ -643,14 +646,16 @@ record(const struct dnsf_lpkt *p)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dnsfence-eval -c CONFIG [--label-suffix S]... "
-	                "[--rename-base DOMAIN|random[:SEED]] [--merge]\n"
-	                "           [--json OUT.json] [--sessions] [--benign-names FILE]... "
-	                "[--benign-part M:LO:HI]\n"
-	                "           [--clients N] [--seconds S] [--seed N] [--model PATH|none] "
-	                "[--model-threshold N]\n"
-	                "           [--combine either|both|rules|model] [--rules-threshold N]\n"
-	                "           [--write-input OUT.pcap] [--explain N] [PCAP...]\n");
+	fprintf(stderr,
+	        "usage: dnsfence-eval -c CONFIG [--label-suffix S]... "
+	        "[--rename-base DOMAIN|random[:SEED]] [--merge]\n"
+	        "           [--json OUT.json] [--sessions] [--benign-names FILE]... "
+	        "[--benign-part M:LO:HI]\n"
+	        "           [--forwarders PCT] [--periodic PCT] [--clients N] [--seconds S] "
+	        "[--seed N]\n"
+	        "           [--model PATH|none] [--model-threshold N]\n"
+	        "           [--combine either|both|rules|model] [--rules-threshold N]\n"
+	        "           [--write-input OUT.pcap] [--explain N] [PCAP...]\n");
 }
 
 static int
@@ -763,6 +768,11 @@ main(int argc, char **argv)
 			if (sscanf(val, "%u:%u:%u", &part_mod, &part_lo, &part_hi) != 3 ||
 			    part_mod == 0 || part_lo >= part_hi || part_hi > part_mod)
 				goto bad;
+		} else if (strcmp(a, "--periodic") == 0) {
+			NEEDVAL();
+			if (parse_u64(val, 100, &v))
+				goto bad;
+			scfg.periodic_pct = (uint8_t)v;
 		} else if (strcmp(a, "--forwarders") == 0) {
 			NEEDVAL();
 			if (parse_u64(val, 100, &v))

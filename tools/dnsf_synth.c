@@ -10,8 +10,8 @@
 #include "dnsf_synth.h"
 
 static const char *const kind_names[DNSF_SYN__COUNT] = {
-    "popular", "cdn",    "ad_hex", "chrome_probe", "dkim_acme_txt", "ptr",  "av_lookup",
-    "dnsbl",   "system", "mail",   "srv",          "dnssec",        "admin"};
+    "popular", "cdn",    "ad_hex", "chrome_probe", "dkim_acme_txt", "ptr",   "av_lookup",
+    "dnsbl",   "system", "mail",   "srv",          "dnssec",        "admin", "periodic"};
 
 const char *
 dnsf_synth_kind_name(unsigned k)
@@ -379,7 +379,7 @@ struct client {
 	uint16_t next_port;
 };
 
-enum { EV_VIEW = 0, EV_MSG };
+enum { EV_VIEW = 0, EV_MSG, EV_POLL };
 
 struct ev {
 	double t;
@@ -405,7 +405,23 @@ struct dnsf_synth {
 	size_t nheap, heap_cap;
 	uint64_t seq;
 	double t_end;
+	struct rng pr; /* the periodic pollers' own stream (periodic_pct) */
 };
+
+/* Periodic pollers (dnsf_synth_cfg.periodic_pct): a timer of one client asks the same names at
+ * a fixed period with jitter. EV_POLL events carry the shape in `pad`, the names in `name`
+ * (space-separated), the period in ms and the jitter in per mille in `aseed`. */
+enum {
+	POLL_NTP = 0, /* an NTP server name, A (and AAAA), every 64/128/256 s */
+	POLL_CHECK,   /* a connectivity check, every 30-300 s */
+	POLL_PUSH,    /* a push service: "<n>-courier.push.apple.com" (n drawn each time) */
+	POLL_CDN,     /* 1-4 CDN names of an open page, re-resolved at TTL expiry (60 s) */
+	POLL_DEVICE,  /* a hex device-id heartbeat, some with fixed status names under the id */
+	POLL_API,     /* an app's API name and its HTTPS/SVCB port name */
+	POLL_MAIL,    /* a mail client's server and autodiscover names */
+	POLL__COUNT
+};
+static void poll_setup(struct dnsf_synth *s, uint32_t ci);
 
 static int
 ev_less(const struct ev *a, const struct ev *b)
@@ -540,6 +556,13 @@ dnsf_synth_new(const struct dnsf_synth_cfg *c, const struct dnsf_synth_names *n,
 			dnsf_synth_free(s);
 			return -1;
 		}
+	}
+	if (c->periodic_pct) {
+		/* A stream of their own: the page views above stay what they were. */
+		rng_seed(&s->pr, c->seed ^ UINT64_C(0x706572696f646963));
+		for (uint32_t i = 0; i < c->clients; i++)
+			if (!s->cl[i].mail && below(&s->pr, 100) < c->periodic_pct)
+				poll_setup(s, i);
 	}
 	*out = s;
 	return 0;
@@ -813,6 +836,123 @@ admin_lookups(struct dnsf_synth *s, uint32_t ci, double t, uint32_t si)
 			         site_name(n, si));
 		ask(s, ci, t + 0.003 * i, name, types[below(&s->r, 12)], DNSF_SYN_ADMIN);
 	}
+}
+
+/* 1-3 pollers of client ci, first run within one period. */
+static void
+poll_setup(struct dnsf_synth *s, uint32_t ci)
+{
+	static const char *const ntp[] = {"0.pool.ntp.org", "2.debian.pool.ntp.org",
+	                                  "time.apple.com", "time.windows.com", "time.google.com"};
+	static const char *const chk[] = {"connectivitycheck.gstatic.com", "captive.apple.com",
+	                                  "www.msftconnecttest.com", "detectportal.firefox.com",
+	                                  "nmcheck.gnome.org"};
+	static const char *const zones[] = {"iot.homecloud-devices.com", "hb.sensorhub.io",
+	                                    "things.smartplug-cloud.net"};
+	static const char *const apis[] = {"api.weather-widget.com", "quotes.tickerfeed.net",
+	                                   "sync.notesapp.io", "status.chatservice.com"};
+	struct rng *r = &s->pr;
+	const unsigned n = 1 + below(r, 3);
+
+	for (unsigned j = 0; j < n; j++) {
+		struct ev e;
+		char id[24], a[24], b[24];
+		double period;
+		size_t o = 0;
+
+		memset(&e, 0, sizeof(e));
+		e.type = EV_POLL;
+		e.client = ci;
+		e.kind = DNSF_SYN_PERIODIC;
+		e.pad = (uint8_t)below(r, POLL__COUNT);
+		switch (e.pad) {
+		case POLL_NTP:
+			snprintf(e.name, sizeof(e.name), "%s", ntp[below(r, 5)]);
+			period = 64 << below(r, 3);
+			break;
+		case POLL_CHECK:
+			snprintf(e.name, sizeof(e.name), "%s", chk[below(r, 5)]);
+			period = 30 + 270 * unif(r);
+			break;
+		case POLL_PUSH:
+			snprintf(e.name, sizeof(e.name), "push.apple.com");
+			period = 60 + 840 * unif(r);
+			break;
+		case POLL_CDN:
+			for (unsigned k = 1 + below(r, 4); k > 0; k--) {
+				rnd_str(r, a, 13, ALNUM);
+				o += (size_t)snprintf(e.name + o, sizeof(e.name) - o,
+				                      "%sd%s.cloudfront.net", o ? " " : "", a);
+			}
+			period = 60;
+			break;
+		case POLL_DEVICE: {
+			const char *z = zones[below(r, 3)];
+			rnd_str(r, id, 8 + below(r, 9), HEX);
+			o = (size_t)snprintf(e.name, sizeof(e.name), "%s.%s", id, z);
+			if (below(r, 2)) {
+				/* Fixed names under the id, asked after it every time. */
+				rnd_str(r, b, 6, HEX);
+				snprintf(e.name + o, sizeof(e.name) - o,
+				         " status.%s.%s cfg-%s.%s.%s", id, z, b, id, z);
+			}
+			period = 20 + 280 * unif(r);
+			break;
+		}
+		case POLL_API: {
+			const char *api = apis[below(r, 4)];
+			snprintf(e.name, sizeof(e.name), "%s _8443._https.%s", api, api);
+			period = 30 + 570 * unif(r);
+			break;
+		}
+		default:
+			snprintf(e.name, sizeof(e.name),
+			         "outlook.office365.com autodiscover.outlook.com");
+			period = 60 + 540 * unif(r);
+			break;
+		}
+		/* Timers jitter by up to 20 % (some not at all). */
+		e.aseed = ((uint64_t)(period * 1000) << 16) | below(r, 201);
+		e.t = period * unif(r);
+		heap_push(s, &e);
+	}
+}
+
+/* One run of a poller, and the next one scheduled. */
+static void
+poll_run(struct dnsf_synth *s, const struct ev *p)
+{
+	struct client *k = &s->cl[p->client];
+	const double period = (double)(p->aseed >> 16) / 1000.0;
+	const double jit = (double)(p->aseed & 0xffff) / 1000.0;
+	const struct rng save = s->r;
+	const uint16_t port = k->next_port;
+	char names[256], name[300];
+	double t = p->t;
+	struct ev e = *p;
+
+	/* ask() draws ids, ports and answer timing from s->r: lend it the pollers' stream (and
+	 * give the client's port counter back after), so the rest of the traffic is unchanged. */
+	s->r = s->pr;
+	k->next_port = (uint16_t)(40000 + below(&s->r, 20000));
+	snprintf(names, sizeof(names), "%s", p->name);
+	if (p->pad == POLL_PUSH) {
+		snprintf(name, sizeof(name), "%u-courier.push.apple.com", 1 + below(&s->r, 50));
+		ask(s, p->client, t, name, DNSF_T_A, DNSF_SYN_PERIODIC);
+	} else {
+		for (char *save_p = NULL, *nm = strtok_r(names, " ", &save_p); nm != NULL;
+		     nm = strtok_r(NULL, " ", &save_p)) {
+			ask(s, p->client, t, nm, DNSF_T_A, DNSF_SYN_PERIODIC);
+			if (p->pad == POLL_NTP && k->dual)
+				ask(s, p->client, t + 0.0005, nm, DNSF_T_AAAA, DNSF_SYN_PERIODIC);
+			t += 0.02 + 0.08 * unif(&s->r);
+		}
+	}
+	e.t = p->t + period * (1.0 + jit * (2.0 * unif(&s->r) - 1.0));
+	s->pr = s->r;
+	s->r = save;
+	k->next_port = port;
+	heap_push(s, &e);
 }
 
 /* One page view of client ci at time t, and the next one scheduled. */
@@ -1257,6 +1397,11 @@ dnsf_synth_next(struct dnsf_synth *s, struct dnsf_synth_pkt *p)
 		if (e.type == EV_VIEW) {
 			if (e.t <= s->t_end)
 				page_view(s, e.client, e.t);
+			continue;
+		}
+		if (e.type == EV_POLL) {
+			if (e.t <= s->t_end)
+				poll_run(s, &e);
 			continue;
 		}
 		size_t ml = build_msg(s, &e, msg, sizeof(msg));

@@ -51,6 +51,8 @@ enum dnsf_synth_kind {
 	DNSF_SYN_SRV,         /* service discovery: AD domain controllers, Kerberos, autodiscover */
 	DNSF_SYN_DNSSEC,      /* validating forwarders: DS and DNSKEY */
 	DNSF_SYN_ADMIN,       /* admins and scripts: explicit CNAME, NS, SOA, MX, TXT, CAA */
+	DNSF_SYN_PERIODIC,    /* timers: NTP, connectivity checks, push, CDN names at TTL expiry,
+	                         hex device-id heartbeats, API and mail polls (periodic_pct) */
 	DNSF_SYN__COUNT
 };
 const char *dnsf_synth_kind_name(unsigned k);
@@ -78,6 +80,8 @@ struct dnsf_synth_cfg {
 	uint8_t allowlisted;   /* PTR / AV / DNSBL shapes (default 1) */
 	uint8_t responses;     /* emit the resolver's answers too (default 1) */
 	uint8_t v6_share_pct;  /* clients on IPv6 (default 20) */
+	uint8_t periodic_pct;  /* clients that also run 1-3 periodic pollers (default 0: none; the
+	                          default stream, which the trainer uses, is unchanged) */
 	uint8_t forwarder_pct; /* clients that are forwarders / NAT gateways for 20-200 users
 	                          (default 0: a stress test, see docs/detection.md) */
 };
