@@ -54,6 +54,7 @@ struct opts {
 	unsigned threads;
 	int stages;
 	int kinds;
+	int hash; /* --hash: the decision hash instead of the timings */
 	uint64_t seed;
 };
 
@@ -1012,6 +1013,194 @@ bench_threads(void)
 	dnsf_json_end(&g_js);
 }
 
+/* ---- --hash: everything the engine decides, hashed (bit-identical checks) ---- */
+
+struct hsh {
+	uint64_t h;
+};
+
+static void
+hsh_bytes(struct hsh *x, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		x->h ^= b[i];
+		x->h *= UINT64_C(0x100000001b3); /* FNV-1a, 64 bit */
+	}
+}
+
+#define HSH(x, v)                                                                                  \
+	do {                                                                                       \
+		__typeof__(v) v_ = (v);                                                            \
+		hsh_bytes((x), &v_, sizeof(v_));                                                   \
+	} while (0)
+
+/* One decision: the verdict, the event it carries, the frame when rewritten, and what the
+ * detector produced for it (through the trainer's tap: rule parts, features, scores). */
+static void
+hash_decision(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_event *ev,
+              const struct dnsf_bench_frame *f, const struct dnsf_detect_out *tap, uint64_t *scored,
+              uint64_t *events)
+{
+	HSH(x, v->action);
+	HSH(x, v->would);
+	HSH(x, v->reason);
+	HSH(x, v->cls);
+	HSH(x, v->has_event);
+	HSH(x, v->out_len);
+	HSH(x, v->rewritten);
+	HSH(x, v->score);
+	HSH(x, v->model_score);
+	if (v->action == DNSF_ACT_REFUSE || v->rewritten)
+		hsh_bytes(x, f->data, v->out_len ? v->out_len : f->len);
+	if (v->has_event) {
+		(*events)++;
+		HSH(x, ev->ts_us);
+		HSH(x, ev->worker);
+		HSH(x, ev->ip_version);
+		HSH(x, ev->action);
+		HSH(x, ev->would);
+		HSH(x, ev->reason);
+		HSH(x, ev->is_query);
+		HSH(x, ev->l4_proto);
+		hsh_bytes(x, ev->client, sizeof(ev->client));
+		hsh_bytes(x, ev->server, sizeof(ev->server));
+		HSH(x, ev->client_port);
+		HSH(x, ev->server_port);
+		HSH(x, ev->qtype);
+		HSH(x, ev->score);
+		HSH(x, ev->model_score);
+		hsh_bytes(x, ev->regdomain, strlen(ev->regdomain));
+		hsh_bytes(x, ev->qname, strlen(ev->qname));
+		HSH(x, ev->n_feat);
+		for (unsigned i = 0; i < ev->n_feat && i < DNSF_EVENT_MAX_FEAT; i++) {
+			HSH(x, ev->feat[i].id);
+			HSH(x, ev->feat[i].value);
+		}
+	}
+	if (tap->tunnel != 0xff) { /* the detector ran for this frame */
+		HSH(x, tap->tunnel);
+		HSH(x, tap->reason);
+		HSH(x, tap->scope);
+		HSH(x, tap->new_verdict);
+		HSH(x, tap->emit);
+		HSH(x, tap->suppressed);
+		HSH(x, tap->scored);
+		HSH(x, tap->suspicious);
+		HSH(x, tap->torture);
+		HSH(x, tap->score);
+		HSH(x, tap->model_score);
+		if (tap->scored) {
+			(*scored)++;
+			HSH(x, tap->parts.q);
+			HSH(x, tap->parts.flow);
+			HSH(x, tap->parts.dom);
+			HSH(x, tap->parts.resp);
+			HSH(x, tap->parts.evidence);
+			HSH(x, tap->q.name_hash);
+			HSH(x, tap->q.qname_len);
+			HSH(x, tap->q.nlabels);
+			HSH(x, tap->q.max_label);
+			HSH(x, tap->q.sub_len);
+			HSH(x, tap->q.sub_chars);
+			HSH(x, tap->q.sub_labels);
+			HSH(x, tap->q.sub_max_label);
+			HSH(x, tap->q.entropy_milli);
+			HSH(x, tap->q.digit_pm);
+			HSH(x, tap->q.upper_pm);
+			HSH(x, tap->q.hyphen_pm);
+			HSH(x, tap->q.other_pm);
+			HSH(x, tap->q.bigram_milli);
+			HSH(x, tap->q.fit);
+			HSH(x, tap->q.rrclass);
+			HSH(x, tap->q.is_response);
+			HSH(x, tap->q.rcode);
+			HSH(x, tap->q.edns_udp);
+			HSH(x, tap->q.ancount);
+			HSH(x, tap->q.txtnull_max);
+			HSH(x, tap->q.rdata_total);
+			hsh_bytes(x, tap->feat.v, sizeof(tap->feat.v));
+		}
+	}
+}
+
+/*
+ * --hash: o.passes (default 6) passes of the mix through a fresh worker, burst path (prepare a
+ * chunk, decide in order) and frame by frame (dnsf_worker_process) on a second fresh worker;
+ * each decision hashed (hash_decision), then the worker counters. Two builds decide alike on
+ * this mix when their hashes match; the two paths of one build must match each other.
+ */
+static void
+bench_hash(struct dnsf_bench_mix *mix)
+{
+	const uint32_t passes = o.passes ? o.passes : 6;
+	uint64_t res[2], scored[2] = {0, 0}, events[2] = {0, 0};
+
+	for (int single = 0; single < 2; single++) {
+		struct dnsf_worker w;
+		struct dnsf_detect_out tap;
+		struct dnsf_verdict v[DNSF_BURST_MAX];
+		struct dnsf_event ev[DNSF_BURST_MAX];
+		struct hsh x = {UINT64_C(0xcbf29ce484222325)};
+		uint64_t seq = 0;
+
+		worker_init(&w, g_eng, 0);
+		w.tap = &tap;
+		for (uint32_t pass = 0; pass < passes; pass++) {
+			for (uint32_t b = 0; b < mix->n; b += DNSF_BURST_MAX) {
+				const uint32_t e =
+				    mix->n - b < DNSF_BURST_MAX ? mix->n : b + DNSF_BURST_MAX;
+				const uint64_t now = T0_US + seq / PKTS_PER_US;
+
+				if (!single)
+					for (uint32_t i = b; i < e; i++)
+						dnsf_worker_prepare(&w, i - b, mix->f[i].data,
+						                    mix->f[i].len);
+				for (uint32_t i = b; i < e; i++) {
+					struct dnsf_bench_frame *f = &mix->f[i];
+
+					tap.tunnel = 0xff;
+					if (single)
+						dnsf_worker_process(&w, f->data, f->len,
+						                    DNSF_BENCH_SLOT, now, &v[i - b],
+						                    &ev[i - b]);
+					else
+						dnsf_worker_decide(&w, i - b, f->data, f->len,
+						                   DNSF_BENCH_SLOT, now, &v[i - b],
+						                   &ev[i - b]);
+					hash_decision(&x, &v[i - b], &ev[i - b], f, &tap,
+					              &scored[single], &events[single]);
+					if (v[i - b].action == DNSF_ACT_REFUSE ||
+					    v[i - b].rewritten)
+						dnsf_bench_mix_restore(mix, i);
+				}
+				seq += e - b;
+			}
+		}
+		hsh_bytes(&x, &w.stats, sizeof(w.stats));
+		res[single] = x.h;
+		dnsf_worker_fini(&w);
+	}
+	printf("hash: %016llx (burst path) %016llx (frame by frame), %u passes, %llu scored, "
+	       "%llu events per path\n",
+	       (unsigned long long)res[0], (unsigned long long)res[1], passes,
+	       (unsigned long long)scored[0], (unsigned long long)events[0]);
+	dnsf_json_obj(&g_js, "hash");
+	dnsf_json_u64(&g_js, "passes", passes);
+	dnsf_json_u64(&g_js, "scored", scored[0]);
+	dnsf_json_u64(&g_js, "events", events[0]);
+	{
+		char hex[2][24];
+		snprintf(hex[0], sizeof(hex[0]), "%016llx", (unsigned long long)res[0]);
+		snprintf(hex[1], sizeof(hex[1]), "%016llx", (unsigned long long)res[1]);
+		dnsf_json_str(&g_js, "burst", hex[0]);
+		dnsf_json_str(&g_js, "single", hex[1]);
+	}
+	dnsf_json_end(&g_js);
+	if (res[0] != res[1] || scored[0] != scored[1] || events[0] != events[1])
+		die("the burst path and the frame-by-frame path decided differently");
+}
+
 /* ---- main ---- */
 
 static void
@@ -1031,6 +1220,9 @@ usage(void)
 	       "  --no-stages       skip the per-stage breakdown\n"
 	       "  --no-kinds        skip the per-kind costs\n"
 	       "  --seed S          mix seed\n"
+	       "  --hash            no timings: hash every decision (verdict, event, rewritten\n"
+	       "                    frame, rule parts, features, scores) over --passes passes\n"
+	       "                    (default 6), burst path and frame by frame\n"
 	       "  --json OUT        write the results as JSON\n",
 	       DNSF_BENCH_CONFIG);
 }
@@ -1066,6 +1258,7 @@ main(int argc, char **argv)
 	    {"no-kinds", no_argument, NULL, 'K'},
 	    {"seed", required_argument, NULL, 'r'},
 	    {"json", required_argument, NULL, 'j'},
+	    {"hash", no_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1122,6 +1315,9 @@ main(int argc, char **argv)
 		case 'j':
 			o.json = optarg;
 			break;
+		case 'H':
+			o.hash = 1;
+			break;
 		case 'h':
 			usage();
 			return 0;
@@ -1176,6 +1372,10 @@ main(int argc, char **argv)
 		dnsf_json_u64(&g_js, dnsf_bench_kind_name(k), mix.count[k]);
 	dnsf_json_end(&g_js);
 
+	if (o.hash) {
+		bench_hash(&mix);
+		goto out;
+	}
 	bench_headline(&mix);
 	if (o.stages)
 		bench_stages(&mix);
@@ -1183,7 +1383,7 @@ main(int argc, char **argv)
 		bench_scaling(&mix);
 	if (o.threads > 1)
 		bench_threads();
-
+out:
 	dnsf_json_close(&g_js);
 	dnsf_bench_mix_free(&mix);
 	dnsf_engine_free(g_eng);
