@@ -5,8 +5,9 @@
 # number of passes, only the measured passes counted (--toggle-collect), so the figure repeats
 # run to run on a noisy machine and a regression shows as a number that moved.
 #
-#   bench/callgrind.sh [-B BUILD_DIR] [-c CONFIG] [-n PACKETS] [-p PASSES] [-j OUT.json] [-k]
+#   bench/callgrind.sh [-B BUILD_DIR] [-c CONFIG] [-n PACKETS] [-p PASSES] [-j OUT.json] [-k] [-P]
 #
+# -P measures the paired mix (--paired: benign responses answer the mix's own queries).
 # The build directory is configured with -Dnative=false (valgrind stops on the AVX-512
 # instructions -march=native emits on this kind of CPU) and -Dtests=false. -k keeps the
 # callgrind output file (for callgrind_annotate / kcachegrind).
@@ -19,7 +20,8 @@ passes=4
 json=""
 keep=0
 config=()
-while getopts "B:c:n:p:j:kh" opt; do
+paired=()
+while getopts "B:c:n:p:j:kPh" opt; do
 	case $opt in
 	B) build=$OPTARG ;;
 	c) config=(--config "$OPTARG") ;;
@@ -27,8 +29,9 @@ while getopts "B:c:n:p:j:kh" opt; do
 	p) passes=$OPTARG ;;
 	j) json=$OPTARG ;;
 	k) keep=1 ;;
+	P) paired=(--paired) ;;
 	*)
-		sed -n '2,13p' "$0"
+		sed -n '2,15p' "$0"
 		exit 2
 		;;
 	esac
@@ -47,7 +50,7 @@ out=$(mktemp /tmp/dnsf-callgrind.XXXXXX)
 trap '[ "$keep" = 1 ] || rm -f "$out"' EXIT
 valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=dnsf_bench_measured \
 	"$build/bench/dnsfence-bench-pipeline" --packets "$packets" --passes "$passes" \
-	--warmup-passes 1 --no-stages --no-kinds "${config[@]}" >/dev/null 2>"$out.log" ||
+	--warmup-passes 1 --no-stages --no-kinds "${config[@]}" "${paired[@]}" >/dev/null 2>"$out.log" ||
 	{ cat "$out.log" >&2; exit 1; }
 rm -f "$out.log"
 

@@ -519,8 +519,21 @@ tunnel_response(uint8_t *msg, uint64_t *s, const char *name, uint16_t qtype)
 #define N_CLIENTS  4096 /* benign stub clients */
 #define N_TCLIENTS 12   /* tunnel clients */
 
+/* --paired: the last PAIR_RING benign UDP queries; a benign response answers one of them. */
+#define PAIR_RING 256 /* 77 KiB */
+struct pairs {
+	int on;
+	uint32_t n; /* queries recorded so far */
+	struct {
+		char name[300];
+		uint16_t qtype;
+		uint32_t client;
+		uint8_t v6;
+	} q[PAIR_RING];
+};
+
 static void
-make(struct dnsf_bench_frame *f, uint8_t *slot, unsigned kind, uint64_t *s)
+make(struct dnsf_bench_frame *f, uint8_t *slot, unsigned kind, uint64_t *s, struct pairs *pr)
 {
 	uint8_t msg[1600];
 	char name[300];
@@ -540,9 +553,26 @@ make(struct dnsf_bench_frame *f, uint8_t *slot, unsigned kind, uint64_t *s)
 	case DNSF_BK_BENIGN_Q:
 	case DNSF_BK_BENIGN_R:
 	case DNSF_BK_DNS_TCP: {
-		const uint32_t c = rnd_skew(s, N_CLIENTS);
+		uint32_t c = rnd_skew(s, N_CLIENTS);
 		benign_name(s, name, sizeof(name), &qtype);
 		maybe_mixcase(s, name);
+		if (pr->on && kind == DNSF_BK_BENIGN_R && pr->n > 0) {
+			/* The answer to one of the recent queries: same client, name (case
+			 * included) and type, as a bump in the wire sees it. */
+			const uint32_t k = rnd(s, pr->n < PAIR_RING ? pr->n : PAIR_RING);
+			const uint32_t at = (pr->n - 1 - k) % PAIR_RING;
+			snprintf(name, sizeof(name), "%s", pr->q[at].name);
+			qtype = pr->q[at].qtype;
+			c = pr->q[at].client;
+			h.v6 = pr->q[at].v6;
+			f->v6 = h.v6;
+		} else if (pr->on && kind == DNSF_BK_BENIGN_Q) {
+			const uint32_t at = pr->n++ % PAIR_RING;
+			snprintf(pr->q[at].name, sizeof(pr->q[at].name), "%s", name);
+			pr->q[at].qtype = qtype;
+			pr->q[at].client = c;
+			pr->q[at].v6 = h.v6;
+		}
 		if (kind == DNSF_BK_BENIGN_R) {
 			ml = benign_response(msg, s, name, qtype);
 			addr_server(h.src, h.v6, c % 2);
@@ -663,7 +693,14 @@ make(struct dnsf_bench_frame *f, uint8_t *slot, unsigned kind, uint64_t *s)
 int
 dnsf_bench_mix_build(struct dnsf_bench_mix *mix, uint32_t n, uint64_t seed)
 {
+	return dnsf_bench_mix_build_paired(mix, n, seed, 0);
+}
+
+int
+dnsf_bench_mix_build_paired(struct dnsf_bench_mix *mix, uint32_t n, uint64_t seed, int paired)
+{
 	uint64_t s = seed ? seed : 1;
+	static struct pairs pr; /* not on the stack */
 	uint8_t *kinds;
 	uint32_t k, i, o = 0;
 
@@ -688,6 +725,8 @@ dnsf_bench_mix_build(struct dnsf_bench_mix *mix, uint32_t n, uint64_t seed)
 	}
 	while (o < n)
 		kinds[o++] = DNSF_BK_BENIGN_Q;
+	pr.on = paired;
+	pr.n = 0;
 	for (i = n - 1; i > 0; i--) {
 		const uint32_t j = (uint32_t)((dnsf_bench_rand(&s) >> 32) % (i + 1));
 		const uint8_t t = kinds[i];
@@ -698,7 +737,7 @@ dnsf_bench_mix_build(struct dnsf_bench_mix *mix, uint32_t n, uint64_t seed)
 		struct dnsf_bench_frame *f = &mix->f[i];
 		uint8_t *slot = mix->arena + (size_t)i * DNSF_BENCH_SLOT;
 		memset(slot, 0, DNSF_BENCH_SLOT);
-		make(f, slot, kinds[i], &s);
+		make(f, slot, kinds[i], &s, &pr);
 		f->data = slot;
 		memcpy(mix->orig + (size_t)i * DNSF_BENCH_SLOT, slot, f->len);
 		f->orig = mix->orig + (size_t)i * DNSF_BENCH_SLOT;

@@ -54,6 +54,10 @@ struct dnsf_bench_mix {
 
 /* Returns 0, or -1 when memory fails. */
 int dnsf_bench_mix_build(struct dnsf_bench_mix *mix, uint32_t n, uint64_t seed);
+/* paired != 0: every benign UDP response answers one of the 256 benign UDP queries before it
+ * (same client, name with its case, type) instead of a name of its own: what a bump in the
+ * wire between clients and their resolver sees. The default mix draws each name on its own. */
+int dnsf_bench_mix_build_paired(struct dnsf_bench_mix *mix, uint32_t n, uint64_t seed, int paired);
 void dnsf_bench_mix_free(struct dnsf_bench_mix *mix);
 
 /* Restore frame i from its pristine copy (after an in-place REFUSE rewrite). */

@@ -54,7 +54,8 @@ struct opts {
 	unsigned threads;
 	int stages;
 	int kinds;
-	int hash; /* --hash: the decision hash instead of the timings */
+	int paired; /* --paired: responses answer the mix's own queries */
+	int hash;   /* --hash: the decision hash instead of the timings */
 	uint64_t seed;
 };
 
@@ -971,7 +972,8 @@ run_threads(unsigned n, double *best)
 		t[i].cpu = i % dnsf_bench_ncpus();
 		t[i].bar = &bar;
 		/* Different seeds: each worker sees its own clients, as RSS would give it. */
-		if (dnsf_bench_mix_build(&t[i].mix, o.packets, o.seed + 1000 * (i + 1)) != 0)
+		if (dnsf_bench_mix_build_paired(&t[i].mix, o.packets, o.seed + 1000 * (i + 1),
+		                                o.paired) != 0)
 			die("out of memory building the mix");
 		worker_init(&t[i].w, g_eng, (uint16_t)i);
 	}
@@ -1206,25 +1208,28 @@ bench_hash(struct dnsf_bench_mix *mix)
 static void
 usage(void)
 {
-	printf("usage: dnsfence-bench-pipeline [options]\n"
-	       "  --config FILE     dnsfence config (default %s)\n"
-	       "  --packets N       frames in the mix (default 16384)\n"
-	       "  --seconds S       time per measurement (default 2)\n"
-	       "  --passes K        measure exactly K passes over the mix instead (callgrind)\n"
-	       "  --warmup-passes K passes before measuring (default 1)\n"
-	       "  --burst B         packets per burst (default 32)\n"
-	       "  --flows N         scaling point with N live flows (repeatable)\n"
-	       "  --scaling         the sweep 1K 10K 100K 1M 10M flows, and the flood\n"
-	       "  --flood           random-source flood on the configured table\n"
-	       "  --threads N       also run N workers on N cores (N <= cores)\n"
-	       "  --no-stages       skip the per-stage breakdown\n"
-	       "  --no-kinds        skip the per-kind costs\n"
-	       "  --seed S          mix seed\n"
-	       "  --hash            no timings: hash every decision (verdict, event, rewritten\n"
-	       "                    frame, rule parts, features, scores) over --passes passes\n"
-	       "                    (default 6), burst path and frame by frame\n"
-	       "  --json OUT        write the results as JSON\n",
-	       DNSF_BENCH_CONFIG);
+	printf(
+	    "usage: dnsfence-bench-pipeline [options]\n"
+	    "  --config FILE     dnsfence config (default %s)\n"
+	    "  --packets N       frames in the mix (default 16384)\n"
+	    "  --seconds S       time per measurement (default 2)\n"
+	    "  --passes K        measure exactly K passes over the mix instead (callgrind)\n"
+	    "  --warmup-passes K passes before measuring (default 1)\n"
+	    "  --burst B         packets per burst (default 32)\n"
+	    "  --flows N         scaling point with N live flows (repeatable)\n"
+	    "  --scaling         the sweep 1K 10K 100K 1M 10M flows, and the flood\n"
+	    "  --flood           random-source flood on the configured table\n"
+	    "  --threads N       also run N workers on N cores (N <= cores)\n"
+	    "  --no-stages       skip the per-stage breakdown\n"
+	    "  --no-kinds        skip the per-kind costs\n"
+	    "  --seed S          mix seed\n"
+	    "  --paired          benign responses answer the mix's own recent queries (same\n"
+	    "                    client, name, case, type) instead of drawing names of their own\n"
+	    "  --hash            no timings: hash every decision (verdict, event, rewritten\n"
+	    "                    frame, rule parts, features, scores) over --passes passes\n"
+	    "                    (default 6), burst path and frame by frame\n"
+	    "  --json OUT        write the results as JSON\n",
+	    DNSF_BENCH_CONFIG);
 }
 
 static uint64_t
@@ -1259,6 +1264,7 @@ main(int argc, char **argv)
 	    {"seed", required_argument, NULL, 'r'},
 	    {"json", required_argument, NULL, 'j'},
 	    {"hash", no_argument, NULL, 'H'},
+	    {"paired", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1318,6 +1324,9 @@ main(int argc, char **argv)
 		case 'H':
 			o.hash = 1;
 			break;
+		case 'P':
+			o.paired = 1;
+			break;
 		case 'h':
 			usage();
 			return 0;
@@ -1335,7 +1344,7 @@ main(int argc, char **argv)
 		die("the config turns detection off: nothing to measure");
 	if (dnsf_engine_create(&g_cfg, &g_eng, err, sizeof(err)) != 0)
 		die(err);
-	if (dnsf_bench_mix_build(&mix, o.packets, o.seed) != 0)
+	if (dnsf_bench_mix_build_paired(&mix, o.packets, o.seed, o.paired) != 0)
 		die("out of memory building the mix");
 	if (o.json != NULL && dnsf_json_open(&g_js, o.json) != 0) {
 		fprintf(stderr, "dnsfence-bench-pipeline: %s: %s\n", o.json, strerror(errno));
@@ -1364,6 +1373,7 @@ main(int argc, char **argv)
 	dnsf_json_num(&g_js, "seconds", o.seconds);
 	dnsf_json_u64(&g_js, "passes", o.passes);
 	dnsf_json_u64(&g_js, "seed", o.seed);
+	dnsf_json_u64(&g_js, "paired", (uint64_t)o.paired);
 	dnsf_json_end(&g_js);
 	dnsf_json_obj(&g_js, "mix");
 	dnsf_json_u64(&g_js, "frames", mix.n);
