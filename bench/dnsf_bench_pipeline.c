@@ -1181,6 +1181,14 @@ bench_hash(struct dnsf_bench_mix *mix)
 		}
 		hsh_bytes(&x, &w.stats, sizeof(w.stats));
 		res[single] = x.h;
+		if (!single) {
+			struct dnsf_memo_stats ms;
+			dnsf_worker_memo_stats(&w, &ms);
+			printf(
+			    "name memo: %llu hits, %llu misses, %llu names not held, %llu paused\n",
+			    (unsigned long long)ms.hits, (unsigned long long)ms.misses,
+			    (unsigned long long)ms.not_held, (unsigned long long)ms.paused);
+		}
 		dnsf_worker_fini(&w);
 	}
 	printf("hash: %016llx (burst path) %016llx (frame by frame), %u passes, %llu scored, "

@@ -416,7 +416,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		return;
 	}
 
-	dnsf_qfeat_compute(m, split, in->dns, in->dns_len, in->h[0], &out->q);
+	if (in->q_named != NULL)
+		dnsf_qfeat_reuse(m, in->q_named, &out->q);
+	else
+		dnsf_qfeat_compute(m, split, in->dns, in->dns_len, in->h[0], &out->q);
 	const int32_t qpts = dnsf_rules_query_points(p, &out->q, NULL);
 	out->suspicious = qpts >= (int32_t)p->susp_points;
 	if (f != NULL) {

@@ -157,6 +157,9 @@ struct dnsf_detect_in {
 	uint8_t has_keys;
 	uint32_t check, dcheck;
 	uint64_t key, dkey;
+	/* NULL, or out->q of an earlier message whose question name had the same wire octets
+	 * (the engine's name memo): its name-derived features are reused (dnsf_qfeat_reuse). */
+	const struct dnsf_qfeat *q_named;
 };
 
 struct dnsf_rule_parts {

@@ -18,6 +18,7 @@
 #include "dnsf_model.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
+#include "dnsf_qmemo.h"
 #include "dnsf_refuse.h"
 #include "dnsf_suffix.h"
 
@@ -54,8 +55,11 @@ struct dnsf_worker_state {
 		unsigned split;
 		uint32_t check, dcheck;
 		uint64_t key, dkey;
+		struct dnsf_qmemo_ref mref; /* the name memo's entry for the question name */
 		uint64_t h[DNSF_DNS_MAX_LABELS + 1];
 	} prep[DNSF_BURST_MAX];
+	/* Work derived from the question name alone, by its wire octets (dnsf_qmemo.h). */
+	struct dnsf_qmemo memo;
 };
 
 const struct dnsf_config *
@@ -189,6 +193,25 @@ dnsf_worker_fini(struct dnsf_worker *w)
 	w->st = NULL;
 }
 
+void
+dnsf_worker_memo_clear(struct dnsf_worker *w)
+{
+	if (w->st != NULL)
+		dnsf_qmemo_clear(&w->st->memo);
+}
+
+void
+dnsf_worker_memo_stats(const struct dnsf_worker *w, struct dnsf_memo_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (w->st == NULL)
+		return;
+	out->hits = w->st->memo.hits;
+	out->misses = w->st->memo.misses;
+	out->not_held = w->st->memo.skipped;
+	out->paused = w->st->memo.paused;
+}
+
 int
 dnsf_worker_top_step(struct dnsf_worker *w, uint32_t budget)
 {
@@ -226,6 +249,49 @@ dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,
 	dnsf_tab_counters(&w->st->det.flows, flows);
 	dnsf_tab_counters(&w->st->det.doms, doms);
 	return 0;
+}
+
+/*
+ * Suffix hashes (into h) and, with detection on, the PSL split of a DNS message: from the name
+ * memo when its question name was seen before with the same wire octets, else computed and
+ * remembered. *ref is then the memo entry (or none), where the list results and the features
+ * of the name are kept once computed. Reads the frame and the read-only engine only.
+ */
+static inline __attribute__((always_inline)) unsigned
+name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p, uint64_t *h,
+          struct dnsf_qmemo_ref *ref)
+{
+	const struct dnsf_engine *eng = w->eng;
+	struct dnsf_qmemo *mm = &w->st->memo;
+	const struct dnsf_dns_msg *m = &p->dns;
+	const unsigned wl = m->qname_wire_len;
+	const uint8_t *key = frame + p->dns_off + m->qname_wire_off;
+	struct dnsf_qmemo_ent *e, *fill;
+	unsigned split = 0;
+
+	ref->idx = -1;
+	/* A question name with a compression pointer (its wire octets are not the whole name,
+	 * then shorter than qname_len + 2) is not held. */
+	if (m->nlabels == 0 || wl != (unsigned)m->qname_len + 2 || !dnsf_qmemo_use(mm)) {
+		dnsf_name_msg_hashes(m, h);
+		return eng->psl != NULL ? (unsigned)dnsf_psl_split(eng->psl, m, h) : 0;
+	}
+	e = dnsf_qmemo_find(mm, key, wl, m->nlabels, &fill);
+	if (e != NULL) {
+		memcpy(h, e->h, ((size_t)m->nlabels + 1) * sizeof(*h));
+		*ref = dnsf_qmemo_ref_of(mm, e);
+		return e->split;
+	}
+	dnsf_name_msg_hashes(m, h);
+	if (eng->psl != NULL)
+		split = (unsigned)dnsf_psl_split(eng->psl, m, h);
+	if (fill != NULL) {
+		dnsf_qmemo_fill(mm, fill, key, wl, m->nlabels);
+		memcpy(fill->h, h, ((size_t)m->nlabels + 1) * sizeof(*h));
+		fill->split = split;
+		*ref = dnsf_qmemo_ref_of(mm, fill);
+	}
+	return split;
 }
 
 static void
@@ -401,8 +467,8 @@ harden_pass(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
  */
 static void
 detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
-       const struct dnsf_pkt *p, const uint64_t *h, const struct dnsf_prep *pre,
-       struct dnsf_verdict *v, struct dnsf_event *ev)
+       const struct dnsf_pkt *p, const uint64_t *h, unsigned split, const struct dnsf_prep *pre,
+       struct dnsf_qmemo_ent *me, struct dnsf_verdict *v, struct dnsf_event *ev)
 {
 	const struct dnsf_engine *eng = w->eng;
 	struct dnsf_detect *det = &w->st->det;
@@ -412,21 +478,27 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	    .dns = frame + p->dns_off,
 	    .dns_len = p->dns_len,
 	    .h = h,
+	    .split = split,
 	    .now_us = now_us,
 	};
 
 	if (pre != NULL && pre->keyed) {
-		in.split = pre->split;
 		in.has_keys = 1;
 		in.key = pre->key;
 		in.check = pre->check;
 		in.dkey = pre->dkey;
 		in.dcheck = pre->dcheck;
-	} else {
-		in.split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h);
 	}
+	/* The name's features from the memo: its entry is for these very wire octets (the
+	 * caller passes none when hardening restored the case of this frame's name). */
+	if (me != NULL && (me->have & DNSF_QM_QFEAT))
+		in.q_named = &me->q;
 
 	dnsf_detect_packet(det, &eng->detect, &in, &out);
+	if (me != NULL && in.q_named == NULL && out.scored) {
+		me->q = out.q;
+		me->have |= DNSF_QM_QFEAT;
+	}
 	if (w->tap != NULL) /* the trainer (dnsf_engine.h) */
 		*w->tap = out;
 	v->score = out.score;
@@ -477,6 +549,10 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
        struct dnsf_pkt *p, uint64_t *h, const struct dnsf_prep *pre, struct dnsf_verdict *v,
        struct dnsf_event *ev)
 {
+	struct dnsf_qmemo_ref mref;
+	struct dnsf_qmemo_ent *me;
+	unsigned split;
+	int am, dm, restored = 0;
 	const struct dnsf_engine *eng = w->eng;
 	const struct dnsf_config *cfg = &eng->cfg;
 	struct dnsf_harden_undo undo;
@@ -532,8 +608,14 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	if (p->l4_proto == 6)
 		DNSF_STAT_INC(&w->stats, dns_tcp);
 
-	if (pre == NULL)
-		dnsf_name_msg_hashes(&p->dns, h);
+	if (pre == NULL) {
+		split = name_work(w, frame, p, h, &mref);
+		me = mref.idx >= 0 ? &w->st->memo.ent[mref.idx] : NULL;
+	} else {
+		split = pre->split;
+		/* Still this name's entry (a later frame of the burst may have taken the slot). */
+		me = dnsf_qmemo_held(&w->st->memo, pre->mref);
+	}
 
 	/* An answer gets the client's letter case back before anything looks at it, so lists,
 	 * detection and the client see what they would have seen without hardening; a verdict
@@ -544,6 +626,7 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		if (r & DNSF_HD_RESTORED) {
 			DNSF_STAT_INC(&w->stats, restored);
 			v->rewritten = 1;
+			restored = 1;
 		}
 		if (r & DNSF_HD_RESTORE_FAILED)
 			DNSF_STAT_INC(&w->stats, restore_failed);
@@ -553,12 +636,26 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 
 	/* One load per packet: a reload between two packets is seen by the next one. */
 	lists = __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE);
-	if (lists->allow != NULL && dnsf_suffix_set_match(lists->allow, &p->dns, h) >= 0) {
+	if (me != NULL && (me->have & DNSF_QM_LISTS) && me->lists_gen == lists->gen) {
+		am = me->allow;
+		dm = me->deny;
+	} else {
+		am = lists->allow != NULL ? dnsf_suffix_set_match(lists->allow, &p->dns, h) : -1;
+		dm = am < 0 && lists->deny != NULL ? dnsf_suffix_set_match(lists->deny, &p->dns, h)
+		                                   : -1;
+		if (me != NULL) {
+			me->allow = (int8_t)am;
+			me->deny = (int8_t)dm;
+			me->lists_gen = lists->gen;
+			me->have |= DNSF_QM_LISTS;
+		}
+	}
+	if (am >= 0) {
 		DNSF_STAT_INC(&w->stats, allowlisted);
 		v->reason = DNSF_R_ALLOWLIST;
 		goto done;
 	}
-	if (lists->deny != NULL && (m = dnsf_suffix_set_match(lists->deny, &p->dns, h)) >= 0) {
+	if ((m = dm) >= 0) {
 		DNSF_STAT_INC(&w->stats, denylisted);
 		block(w, cfg->detect.action, DNSF_R_DENYLIST, frame, len, room, p, v);
 		if (!deny_event_due(w, p, h[m], now_us)) {
@@ -578,7 +675,9 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	 * other types and the answers) from the refused queries too; and the operator's event then
 	 * names the tunnel, not just a rare type. */
 	if (cfg->detect.enabled) {
-		detect(w, frame, len, room, now_us, p, h, pre, v, ev);
+		/* Features of the name from the memo only while the wire case is still the
+		 * memo key's (not restored). */
+		detect(w, frame, len, room, now_us, p, h, split, pre, restored ? NULL : me, v, ev);
 		if (v->would != DNSF_ACT_PASS)
 			goto done;
 	}
@@ -614,15 +713,15 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 	struct dnsf_detect *det = &w->st->det;
 
 	pre->keyed = 0;
+	pre->mref.idx = -1;
 	pre->cls = (uint8_t)dnsf_pkt_parse(frame, len, &eng->cfg.pkt, &pre->p);
 	if (pre->cls != DNSF_PKT_DNS)
 		return;
-	dnsf_name_msg_hashes(&pre->p.dns, pre->h);
-	if (!eng->cfg.detect.enabled)
-		return;
 	/* All of this is a function of the frame and the read-only engine (PSL), never of table
 	 * state, so doing it a burst ahead changes nothing but when the buckets arrive. */
-	pre->split = (unsigned)dnsf_psl_split(eng->psl, &pre->p.dns, pre->h);
+	pre->split = name_work(w, frame, &pre->p, pre->h, &pre->mref);
+	if (!eng->cfg.detect.enabled)
+		return;
 	{
 		const unsigned split =
 		    pre->split <= pre->p.dns.nlabels ? pre->split : pre->p.dns.nlabels;

@@ -50,6 +50,27 @@ wire_upper(const struct dnsf_dns_msg *m, unsigned from, unsigned to, const uint8
 	return n;
 }
 
+/* The fields that come from the message rather than its question name (type, answer, EDNS):
+ * all of them, also for dnsf_qfeat_reuse(), which keeps the rest. */
+static inline void
+qfeat_fields(const struct dnsf_dns_msg *m, struct dnsf_qfeat *q)
+{
+	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
+	q->is_response = m->qr;
+	q->rcode = m->rcode;
+	q->edns_udp = m->has_opt ? m->udp_size : 0;
+	q->ancount = m->qr ? m->ancount : 0;
+	q->rdata_total = m->qr ? m->rdata_total : 0;
+	q->txtnull_max = m->qr ? m->txtnull_max : 0;
+}
+
+void
+dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, struct dnsf_qfeat *q)
+{
+	*q = *named;
+	qfeat_fields(m, q);
+}
+
 /* What both definitions take from the message as it is: zeroes *q, then the name, type, answer
  * and EDNS fields and the longest label. */
 static void
@@ -61,15 +82,7 @@ qfeat_message(const struct dnsf_dns_msg *m, uint64_t name_hash, struct dnsf_qfea
 	q->name_hash = name_hash;
 	q->qname_len = m->qname_len;
 	q->nlabels = m->nlabels;
-	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
-	q->is_response = m->qr;
-	q->rcode = m->rcode;
-	q->edns_udp = m->has_opt ? m->udp_size : 0;
-	if (m->qr) {
-		q->ancount = m->ancount;
-		q->rdata_total = m->rdata_total;
-		q->txtnull_max = m->txtnull_max;
-	}
+	qfeat_fields(m, q);
 	for (unsigned i = 0; i < m->nlabels; i++)
 		if (m->label_len[i] > maxl)
 			maxl = m->label_len[i];

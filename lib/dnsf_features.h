@@ -81,6 +81,15 @@ void dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint
 void dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                             size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
 
+/*
+ * dnsf_qfeat_compute() of message m from `named`, the result of dnsf_qfeat_compute() for
+ * another message whose question name had the same wire octets (case included), the same split,
+ * name_hash and wire case as m's: the name-derived fields are kept, the message's own fields
+ * (type, rcode, answer summary, EDNS) taken from m. Equal to computing it (tests).
+ */
+void dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named,
+                      struct dnsf_qfeat *q);
+
 /* True when the record type can carry bulk data or is unusual for stub resolvers. */
 static inline int
 dnsf_rrclass_is_rare(unsigned c)

@@ -27,6 +27,9 @@ struct dnsf_lists {
 	char allow_version[DNSF_LISTS_VERSION_MAX];
 	char deny_version[DNSF_LISTS_VERSION_MAX];
 	uint32_t allow_entries, deny_entries;
+	/* Unique per dnsf_lists_load() in the process (never 0): written once at load, read by
+	 * workers, whose name memo (dnsf_qmemo.h) keeps list results per generation. */
+	uint64_t gen;
 };
 
 /*

@@ -129,6 +129,7 @@ test_flood_bounded(void **state)
 
 	tmsg_build(&hot, "www.example.com", DNSF_T_A, 0, 2, 7);
 	tmsg_build(&t, "www.example.com", DNSF_T_A, 0, 2, 0);
+	memset(&in, 0, sizeof(in));
 	in.dns = t.wire;
 	in.dns_len = t.wire_len;
 	in.h = t.h;
