@@ -619,6 +619,7 @@ struct raw_model {
 	char *path;
 	char *threshold;
 	char *combine;
+	char *score;
 	char *required;
 };
 
@@ -798,6 +799,7 @@ static const cyaml_schema_field_t model_fields[] = {
     F_STR("path", struct raw_model, path),
     F_STR("threshold", struct raw_model, threshold),
     F_STR("combine", struct raw_model, combine),
+    F_STR("score", struct raw_model, score),
     F_STR("required", struct raw_model, required),
     CYAML_FIELD_END,
 };
@@ -1490,6 +1492,10 @@ static const struct enum_name combine_names[] = {
     {"rules", DNSF_COMBINE_RULES},
     {"model", DNSF_COMBINE_MODEL},
 };
+static const struct enum_name model_scope_names[] = {
+    {"all", DNSF_MSCOPE_ALL},
+    {"suspicious", DNSF_MSCOPE_SUSPICIOUS},
+};
 #define N_(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 
 static int
@@ -1582,6 +1588,8 @@ conv_model(struct ctx *c, const struct raw_model *m, struct dnsf_model_cfg *mc)
 	    num_u32(c, "model.threshold", m->threshold, 0, 1000, &thr) < 0 ||
 	    get_enum(c, "model.combine", m->combine, combine_names, N_(combine_names),
 	             &mc->combine) < 0 ||
+	    get_enum(c, "model.score", m->score, model_scope_names, N_(model_scope_names),
+	             &mc->score) < 0 ||
 	    get_bool(c, "model.required", m->required, &mc->required) < 0)
 		return -1;
 	mc->threshold = (int32_t)thr;
@@ -1840,6 +1848,12 @@ check_whole(struct ctx *c, struct dnsf_config *cfg)
 	if (!cfg->model.path[0] &&
 	    (cfg->model.combine == DNSF_COMBINE_BOTH || cfg->model.combine == DNSF_COMBINE_MODEL))
 		return fail(c, "model.combine", "'%s' needs a model, but model.path is empty",
+		            dnsf_combine_name(cfg->model.combine));
+	/* With either, both or model the model's verdict must see every message. */
+	if (cfg->model.score == DNSF_MSCOPE_SUSPICIOUS && cfg->model.combine != DNSF_COMBINE_RULES)
+		return fail(c, "model.score",
+		            "'suspicious' needs combine: rules, not '%s' (the model's verdict "
+		            "must see every message)",
 		            dnsf_combine_name(cfg->model.combine));
 	if (cfg->model.path[0] && cfg->model.required &&
 	    check_readable(c, "model.path", cfg->model.path, "model") < 0)

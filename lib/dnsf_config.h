@@ -59,6 +59,12 @@ enum dnsf_combine {
 	DNSF_COMBINE_MODEL,      /* model only */
 };
 
+/* Which messages the model scores (model.score). */
+enum dnsf_model_scope {
+	DNSF_MSCOPE_ALL = 0,    /* every message the detector scores */
+	DNSF_MSCOPE_SUSPICIOUS, /* rule score >= suspicious_points (needs combine: rules) */
+};
+
 struct dnsf_port_cfg {
 	char name[DNSF_NAME_MAX];
 	char device[DNSF_DEVICE_MAX]; /* PCI address or vdev, e.g. "net_af_packet0,iface=v0" */
@@ -119,6 +125,7 @@ struct dnsf_model_cfg {
 	char path[DNSF_PATH_MAX]; /* "" = no model */
 	int32_t threshold; /* model score (0..1000) at which a query is a tunnel (default 500) */
 	uint8_t combine;   /* enum dnsf_combine (default either) */
+	uint8_t score;     /* enum dnsf_model_scope (default all) */
 	uint8_t required;  /* 1: a model that fails to load stops startup (default 1) */
 };
 

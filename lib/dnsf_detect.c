@@ -45,6 +45,8 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	if (mc != NULL) {
 		p->model_threshold = mc->threshold;
 		p->combine = mc->combine;
+		p->model_suspicious_only =
+		    mc->score == DNSF_MSCOPE_SUSPICIOUS && mc->combine == DNSF_COMBINE_RULES;
 	}
 }
 
@@ -490,7 +492,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	          dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
 	rules_hit = out->score - (neg_dom ? out->parts.dom : 0) >= (int32_t)p->rules.threshold;
 	model_hit = 0;
-	if (p->model != NULL && p->model_score != NULL) {
+	if (p->model != NULL && p->model_score != NULL &&
+	    (!p->model_suspicious_only || out->score >= (int32_t)p->susp_points)) {
 		int32_t vec[DNSF_F_VEC_COUNT];
 		dnsf_feat_vector(&out->feat, vec);
 		out->model_score = p->model_score(p->model, vec);

@@ -103,6 +103,9 @@ struct dnsf_detect_params {
 	dnsf_detect_model_fn model_score;
 	int32_t model_threshold;
 	uint8_t combine; /* enum dnsf_combine */
+	/* model.score: suspicious: the model scores only messages whose rule score reaches
+	 * susp_points (combine is rules then: the model is advisory) */
+	uint8_t model_suspicious_only;
 	/* water torture (detection.water_torture); wt_on 0: not looked for */
 	uint8_t wt_on;
 	uint32_t wt_domain_distinct; /* distinct subdomains of the domain in its window */

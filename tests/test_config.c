@@ -308,6 +308,7 @@ test_minimal_defaults(void **state)
 	assert_string_equal(cfg->model.path, "");
 	assert_int_equal(cfg->model.threshold, 500);
 	assert_int_equal(cfg->model.combine, DNSF_COMBINE_EITHER);
+	assert_int_equal(cfg->model.score, DNSF_MSCOPE_ALL);
 	assert_int_equal(cfg->model.required, 1);
 
 	/* Valid for replay, not for a live run. */
@@ -515,6 +516,17 @@ test_missing_files(void **state)
 	expect_error("detection: { psl: \"\" }\n", "detection.psl: empty", NULL);
 	expect_error("model: { path: nope.bin }\n", "model.path: cannot read model", NULL);
 	expect_error("model: { combine: model }\n", "model.combine: 'model' needs a model", NULL);
+	/* model.score: suspicious leaves messages unscored: only for an advisory model. */
+	expect_error("model: { score: suspicious }\n",
+	             "model.score: 'suspicious' needs combine: rules, not 'either'", NULL);
+	expect_error("model: { path: m.bin, required: false, combine: both, score: suspicious }\n",
+	             "model.score:", "'both'", NULL);
+	expect_error("model: { combine: rules, score: some }\n",
+	             "model.score: 'some' is not one of: all, suspicious", NULL);
+	load_ok("model: { combine: rules, score: suspicious }\n", cfg);
+	assert_int_equal(cfg->model.score, DNSF_MSCOPE_SUSPICIOUS);
+	load_ok("model: { combine: either, score: all }\n", cfg);
+	assert_int_equal(cfg->model.score, DNSF_MSCOPE_ALL);
 	expect_error("events: { log: nodir/events.jsonl }\n", "events.log: directory", "nodir",
 	             NULL);
 	expect_error("events: { log: logs }\n", "events.log:", "is a directory", NULL);

@@ -426,6 +426,44 @@ test_model_combine(void **state)
 	assert_true(model_calls >= 5);
 	assert_int_equal(model_bad_input, 0);
 
+	/* model.score: suspicious (combine: rules): the model scores only messages whose rule
+	 * score reaches suspicious_points; the others carry no model score and no model hit. */
+	{
+		struct dnsf_config cfg;
+		struct dnsf_detect_params q;
+		char sub[80], name[120];
+		int calls, hits;
+
+		dnsf_config_defaults(&cfg);
+		cfg.model.combine = DNSF_COMBINE_RULES;
+		cfg.model.score = DNSF_MSCOPE_SUSPICIOUS;
+		dnsf_detect_params_init(&q, &cfg.detect, &cfg.model);
+		assert_int_equal(q.model_suspicious_only, 1);
+		cfg.model.combine = DNSF_COMBINE_EITHER; /* never without combine: rules */
+		dnsf_detect_params_init(&q, &cfg.detect, &cfg.model);
+		assert_int_equal(q.model_suspicious_only, 0);
+
+		c.p.model = &model_object;
+		c.p.combine = DNSF_COMBINE_RULES;
+		c.p.model_suspicious_only = 1;
+		calls = model_calls;
+		hits = (int)c.d.model_hits;
+		assert_false(query(&c, "www.example.org", DNSF_T_A, 2, 7, T0, &out));
+		assert_int_equal(out.scored, 1);
+		assert_true(out.score < (int32_t)c.p.susp_points);
+		assert_int_equal(out.model_score, -1);
+		assert_int_equal(model_calls, calls);
+		assert_int_equal((int)c.d.model_hits, hits);
+		trng_str(sub, 60, B32);
+		snprintf(name, sizeof(name), "%.30s.%s.model-test.com", sub, sub + 30);
+		query(&c, name, DNSF_T_TXT, 2, 6, T0 + 1, &out);
+		assert_true(out.score >= (int32_t)c.p.susp_points);
+		assert_int_equal(model_calls, calls + 1);
+		assert_int_equal(out.model_score, 900);
+		assert_int_equal((int)c.d.model_hits, hits + 1);
+		c.p.model_suspicious_only = 0;
+	}
+
 	/* Without a model every mode means the rules alone. */
 	c.p.model = NULL;
 	c.p.combine = DNSF_COMBINE_MODEL;

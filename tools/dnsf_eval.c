@@ -882,6 +882,8 @@ main(int argc, char **argv)
 		cfg.model.threshold = (int32_t)model_thr;
 	if (combine >= 0)
 		cfg.model.combine = (uint8_t)combine;
+	/* The evaluator reports the model's scores of every message (model.score: all). */
+	cfg.model.score = DNSF_MSCOPE_ALL;
 	if (rules_thr > 0)
 		cfg.detect.rules.threshold = (uint32_t)rules_thr;
 	if (!type_policy)
