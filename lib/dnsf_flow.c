@@ -232,7 +232,7 @@ rate_update(uint32_t r, uint64_t dt_us)
 static inline unsigned
 flow_wdiff(const struct dnsf_flow *f, const struct dnsf_win *x)
 {
-	if (x->now_us > f->last_us && x->now_us - f->last_us >= 2 * (uint64_t)x->win_s * 1000000)
+	if (x->now_us > f->last_us && x->now_us - f->last_us >= x->stale)
 		return 2;
 	return (unsigned)(x->w - f->win) & DNSF_FLOW_WIN_MASK;
 }
@@ -278,6 +278,7 @@ dnsf_win_at(struct dnsf_win *x, uint64_t now_us, uint32_t win_s)
 	x->win_s = win_s;
 	x->w = (uint16_t)wfull;
 	x->pw = (uint32_t)((span_us - into) * 1024 / span_us);
+	x->stale = 2 * span_us;
 }
 
 unsigned

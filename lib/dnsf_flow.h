@@ -235,6 +235,8 @@ struct dnsf_win {
 	uint32_t win_s; /* W; 0: not computed yet */
 	uint32_t pw;    /* weight of the previous window, 1/1024 */
 	uint16_t w;     /* window number, low 16 bits */
+	uint64_t stale; /* 2 W in microseconds: older than this since a flow's last packet means
+	                   its counters are two or more windows old */
 };
 void dnsf_win_at(struct dnsf_win *x, uint64_t now_us, uint32_t win_s);
 unsigned dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
