@@ -2,8 +2,8 @@
 /*
  * Engine-level tests: the whole per-packet decision as the dataplane calls it
  * (dnsf_worker_process): allow-list precedence, deny list with each action, monitor mode,
- * the REFUSED answer, event rate limiting, a tunnel cut inline while benign names pass, and
- * what happens to a missing or corrupt model file.
+ * the REFUSED answer, event rate limiting, a tunnel cut inline while benign names pass, a beacon
+ * cut with its own reason and counter, and what happens to a missing or corrupt model file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -317,6 +317,72 @@ test_model_file_errors(void **state)
 	dnsf_engine_free(eng);
 }
 
+/* A beacon through the whole decision: check-ins every minute, then a tasked burst; the burst is
+ * cut with reason beacon, counted in `beacon` and `tunnel_detected`, its event names the beacon
+ * part, and the flow's next check-in is judged from the hold. */
+static void
+test_beacon_verdict(void **state)
+{
+	static const unsigned jitter_ms[] = {0,    7100,  52300, 11800, 48000,
+	                                     3300, 57000, 9900,  30000};
+	struct dnsf_config cfg;
+	struct ctx c;
+	struct dnsf_verdict v;
+	struct dnsf_event ev;
+	uint8_t frame[1600];
+	char name[128];
+	uint64_t t = 1700000000ull * 1000000;
+	int beacon_event = 0;
+
+	(void)state;
+	base_config(&cfg);
+	ctx_open(&c, &cfg);
+	for (unsigned k = 0; k < 9; k++) {
+		/* 54-66 s apart: 60 s with 10 % jitter. */
+		t += (54000 + jitter_ms[k] / 5) * 1000ull;
+		decide(&c, "a1b2c3d4.c2beacon.com", DNSF_T_A, t, &v, &ev, frame, sizeof(frame));
+		assert_int_equal(v.action, DNSF_ACT_PASS);
+	}
+	for (unsigned j = 0; j < 6; j++) {
+		snprintf(name, sizeof(name), "api.%08x.a1b2c3d4.c2beacon.com",
+		         0x3f5a17c9u * (j + 1));
+		decide(&c, name, DNSF_T_A, t + (200 + 80 * j) * 1000ull, &v, &ev, frame,
+		       sizeof(frame));
+		if (v.action == DNSF_ACT_DROP && v.reason == DNSF_R_BEACON && v.has_event) {
+			assert_int_equal(ev.reason, DNSF_R_BEACON);
+			for (unsigned i = 0; i < ev.n_feat; i++)
+				if (ev.feat[i].id == DNSF_F_BEACON_POINTS)
+					beacon_event = ev.feat[i].value >= 100;
+			break;
+		}
+		assert_int_equal(v.action, DNSF_ACT_PASS);
+	}
+	assert_true(beacon_event);
+	assert_int_equal(c.w.stats.beacon, 1);
+	assert_int_equal(c.w.stats.tunnel_detected, 1);
+	decide(&c, "a1b2c3d4.c2beacon.com", DNSF_T_A, t + 60 * 1000000ull, &v, &ev, frame,
+	       sizeof(frame));
+	assert_int_equal(v.reason, DNSF_R_VERDICT_CACHE);
+	/* Switched off: the same traffic passes. */
+	ctx_close(&c);
+	cfg.detect.beacon.enabled = 0;
+	ctx_open(&c, &cfg);
+	t = 1700000000ull * 1000000;
+	for (unsigned k = 0; k < 9; k++) {
+		t += (54000 + jitter_ms[k] / 5) * 1000ull;
+		decide(&c, "a1b2c3d4.c2beacon.com", DNSF_T_A, t, &v, &ev, frame, sizeof(frame));
+	}
+	for (unsigned j = 0; j < 6; j++) {
+		snprintf(name, sizeof(name), "api.%08x.a1b2c3d4.c2beacon.com",
+		         0x3f5a17c9u * (j + 1));
+		decide(&c, name, DNSF_T_A, t + (200 + 80 * j) * 1000ull, &v, &ev, frame,
+		       sizeof(frame));
+		assert_int_equal(v.action, DNSF_ACT_PASS);
+	}
+	assert_int_equal(c.w.stats.beacon, 0);
+	ctx_close(&c);
+}
+
 int
 main(void)
 {
@@ -328,6 +394,7 @@ main(void)
 	    cmocka_unit_test(test_tunnel_cut_benign_pass),
 	    cmocka_unit_test(test_allow_beats_detection),
 	    cmocka_unit_test(test_model_file_errors),
+	    cmocka_unit_test(test_beacon_verdict),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
