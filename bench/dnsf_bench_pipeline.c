@@ -1040,9 +1040,8 @@ hsh_bytes(struct hsh *x, const void *p, size_t n)
 /* One decision: the verdict, the event it carries, the frame when rewritten, and what the
  * detector produced for it (through the trainer's tap: rule parts, features, scores). */
 static void
-hash_decision(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_event *ev,
-              const struct dnsf_bench_frame *f, const struct dnsf_detect_out *tap, uint64_t *scored,
-              uint64_t *events)
+hash_vev(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_event *ev,
+         const struct dnsf_bench_frame *f)
 {
 	HSH(x, v->action);
 	HSH(x, v->would);
@@ -1056,7 +1055,6 @@ hash_decision(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_eve
 	if (v->action == DNSF_ACT_REFUSE || v->rewritten)
 		hsh_bytes(x, f->data, v->out_len ? v->out_len : f->len);
 	if (v->has_event) {
-		(*events)++;
 		HSH(x, ev->ts_us);
 		HSH(x, ev->worker);
 		HSH(x, ev->ip_version);
@@ -1080,6 +1078,11 @@ hash_decision(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_eve
 			HSH(x, ev->feat[i].value);
 		}
 	}
+}
+
+static void
+hash_tap(struct hsh *x, const struct dnsf_detect_out *tap, uint64_t *scored)
+{
 	if (tap->tunnel != 0xff) { /* the detector ran for this frame */
 		HSH(x, tap->tunnel);
 		HSH(x, tap->reason);
@@ -1128,26 +1131,30 @@ hash_decision(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_eve
 
 /*
  * --hash: o.passes (default 6) passes of the mix through a fresh worker, burst path (prepare a
- * chunk, decide in order) and frame by frame (dnsf_worker_process) on a second fresh worker;
- * each decision hashed (hash_decision), then the worker counters. Two builds decide alike on
- * this mix when their hashes match; the two paths of one build must match each other.
+ * chunk, decide in order) and frame by frame (dnsf_worker_process) on a second fresh worker,
+ * both with the trainer's tap; each decision hashed with what the detector computed for it,
+ * then the worker counters. A third worker runs the burst path without the tap (the engine
+ * then fills raw features only where they are read): its verdicts, events and frames must hash
+ * the same. Two builds decide alike on this mix when their hashes match.
  */
 static void
 bench_hash(struct dnsf_bench_mix *mix)
 {
 	const uint32_t passes = o.passes ? o.passes : 6;
-	uint64_t res[2], scored[2] = {0, 0}, events[2] = {0, 0};
+	uint64_t res[3], vev[3], scored[3] = {0, 0, 0}, events[3] = {0, 0, 0};
 
-	for (int single = 0; single < 2; single++) {
+	/* run 0: burst path, 1: frame by frame, both with the tap; 2: burst path without it */
+	for (int run = 0; run < 3; run++) {
+		const int single = run == 1;
 		struct dnsf_worker w;
 		struct dnsf_detect_out tap;
 		struct dnsf_verdict v[DNSF_BURST_MAX];
 		struct dnsf_event ev[DNSF_BURST_MAX];
-		struct hsh x = {UINT64_C(0xcbf29ce484222325)};
+		struct hsh x = {UINT64_C(0xcbf29ce484222325)}, y = x;
 		uint64_t seq = 0;
 
 		worker_init(&w, g_eng, 0);
-		w.tap = &tap;
+		w.tap = run < 2 ? &tap : NULL;
 		for (uint32_t pass = 0; pass < passes; pass++) {
 			for (uint32_t b = 0; b < mix->n; b += DNSF_BURST_MAX) {
 				const uint32_t e =
@@ -1170,8 +1177,11 @@ bench_hash(struct dnsf_bench_mix *mix)
 						dnsf_worker_decide(&w, i - b, f->data, f->len,
 						                   DNSF_BENCH_SLOT, now, &v[i - b],
 						                   &ev[i - b]);
-					hash_decision(&x, &v[i - b], &ev[i - b], f, &tap,
-					              &scored[single], &events[single]);
+					hash_vev(&x, &v[i - b], &ev[i - b], f);
+					hash_vev(&y, &v[i - b], &ev[i - b], f);
+					events[run] += v[i - b].has_event;
+					if (run < 2)
+						hash_tap(&x, &tap, &scored[run]);
 					if (v[i - b].action == DNSF_ACT_REFUSE ||
 					    v[i - b].rewritten)
 						dnsf_bench_mix_restore(mix, i);
@@ -1180,8 +1190,10 @@ bench_hash(struct dnsf_bench_mix *mix)
 			}
 		}
 		hsh_bytes(&x, &w.stats, sizeof(w.stats));
-		res[single] = x.h;
-		if (!single) {
+		hsh_bytes(&y, &w.stats, sizeof(w.stats));
+		res[run] = x.h;
+		vev[run] = y.h;
+		if (run == 0) {
 			struct dnsf_memo_stats ms;
 			dnsf_worker_memo_stats(&w, &ms);
 			printf(
@@ -1195,20 +1207,26 @@ bench_hash(struct dnsf_bench_mix *mix)
 	       "%llu events per path\n",
 	       (unsigned long long)res[0], (unsigned long long)res[1], passes,
 	       (unsigned long long)scored[0], (unsigned long long)events[0]);
+	printf("verdicts and events: %016llx (with the tap) %016llx (without)\n",
+	       (unsigned long long)vev[0], (unsigned long long)vev[2]);
 	dnsf_json_obj(&g_js, "hash");
 	dnsf_json_u64(&g_js, "passes", passes);
 	dnsf_json_u64(&g_js, "scored", scored[0]);
 	dnsf_json_u64(&g_js, "events", events[0]);
 	{
-		char hex[2][24];
+		char hex[3][24];
 		snprintf(hex[0], sizeof(hex[0]), "%016llx", (unsigned long long)res[0]);
 		snprintf(hex[1], sizeof(hex[1]), "%016llx", (unsigned long long)res[1]);
+		snprintf(hex[2], sizeof(hex[2]), "%016llx", (unsigned long long)vev[2]);
 		dnsf_json_str(&g_js, "burst", hex[0]);
 		dnsf_json_str(&g_js, "single", hex[1]);
+		dnsf_json_str(&g_js, "verdicts_without_tap", hex[2]);
 	}
 	dnsf_json_end(&g_js);
 	if (res[0] != res[1] || scored[0] != scored[1] || events[0] != events[1])
 		die("the burst path and the frame-by-frame path decided differently");
+	if (vev[0] != vev[2] || events[0] != events[2])
+		die("the worker decided differently without the trainer's tap");
 }
 
 /* ---- main ---- */

@@ -343,6 +343,22 @@ beacon_name(const struct dnsf_flow *f, const struct dnsf_dns_msg *m, const uint6
 	return 0;
 }
 
+/* out->feat of a scored message: the raw features, the rule parts, the beacon's flow values. */
+static inline __attribute__((always_inline)) void
+out_features(struct dnsf_detect_out *out, const struct dnsf_flow_view *fv,
+             const struct dnsf_dom_view *dv, const struct dnsf_flow *f)
+{
+	dnsf_feat_fill(&out->q, fv, dv, &out->feat);
+	out->feat.v[DNSF_F_Q_POINTS] = out->parts.q;
+	out->feat.v[DNSF_F_FLOW_POINTS] = out->parts.flow;
+	out->feat.v[DNSF_F_DOM_POINTS] = out->parts.dom;
+	out->feat.v[DNSF_F_RESP_POINTS] = out->parts.resp;
+	out->feat.v[DNSF_F_BEACON_POINTS] = out->parts.beacon;
+	out->feat.v[DNSF_F_FLOW_PERIOD_MS] = f != NULL ? (int32_t)dnsf_flow_period_ms(f) : 0;
+	out->feat.v[DNSF_F_FLOW_REGULAR_GAPS] = f != NULL ? f->hb_reg : 0;
+	out->has_feat = 1;
+}
+
 void
 dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
                    const struct dnsf_detect_in *in, struct dnsf_detect_out *out)
@@ -371,6 +387,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	out->scored = 0;
 	out->suspicious = 0;
 	out->torture = 0;
+	out->has_feat = 0;
 	out->score = -1;
 	out->model_score = -1;
 	if (!p->enabled)
@@ -464,11 +481,6 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	d->scored++;
 	out->scored = 1;
 	out->score = dnsf_rules_score(p, &out->q, &fv, &dv, &out->parts);
-	dnsf_feat_fill(&out->q, &fv, &dv, &out->feat);
-	out->feat.v[DNSF_F_Q_POINTS] = out->parts.q;
-	out->feat.v[DNSF_F_FLOW_POINTS] = out->parts.flow;
-	out->feat.v[DNSF_F_DOM_POINTS] = out->parts.dom;
-	out->feat.v[DNSF_F_RESP_POINTS] = out->parts.resp;
 	/* Beacon part: a periodic flow (a run of regular check-in gaps) whose current burst carries
 	 * data names. Rule input only: the model's vector does not see it. */
 	if (f != NULL && (fq & DNSF_FQ_BURST) && f->hb_names > 0 &&
@@ -479,9 +491,11 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		out->parts.evidence |= DNSF_EV_BEACON;
 		out->score += out->parts.beacon;
 	}
-	out->feat.v[DNSF_F_BEACON_POINTS] = out->parts.beacon;
-	out->feat.v[DNSF_F_FLOW_PERIOD_MS] = f != NULL ? (int32_t)dnsf_flow_period_ms(f) : 0;
-	out->feat.v[DNSF_F_FLOW_REGULAR_GAPS] = f != NULL ? f->hb_reg : 0;
+	/* The raw features: now, or (lazy_feat) only where they are read — by the model, by an
+	 * event — from the same values (what follows changes only the flow's hold and event
+	 * time and its label, none of them a feature). */
+	if (!in->lazy_feat)
+		out_features(out, &fv, &dv, f);
 
 	/* While most of the domain's answers are negative (a pseudo-random-subdomain flood against
 	 * a victim), the domain's evidence is the attacker's, not this client's: the rules then
@@ -495,6 +509,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	if (p->model != NULL && p->model_score != NULL &&
 	    (!p->model_suspicious_only || out->score >= (int32_t)p->susp_points)) {
 		int32_t vec[DNSF_F_VEC_COUNT];
+		if (!out->has_feat)
+			out_features(out, &fv, &dv, f);
 		dnsf_feat_vector(&out->feat, vec);
 		out->model_score = p->model_score(p->model, vec);
 		model_hit = out->model_score >= p->model_threshold;
@@ -527,6 +543,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			out->reason = DNSF_R_WATER_TORTURE;
 			d->wt_hits++;
 			rate_limit_event(p, f, now_s, out);
+			if (out->emit && !out->has_feat)
+				out_features(out, &fv, &dv, f);
 		}
 		return;
 	}
@@ -562,6 +580,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		}
 	}
 	rate_limit_event(p, f, now_s, out);
+	if (out->emit && !out->has_feat)
+		out_features(out, &fv, &dv, f);
 }
 
 static void

@@ -163,6 +163,10 @@ struct dnsf_detect_in {
 	/* NULL, or out->q of an earlier message whose question name had the same wire octets
 	 * (the engine's name memo): its name-derived features are reused (dnsf_qfeat_reuse). */
 	const struct dnsf_qfeat *q_named;
+	/* 1: fill out->feat only where something reads it — for the model and when an event is
+	 * due (out->emit) — instead of for every scored message (the engine, when no tap wants
+	 * every message's features). out->has_feat says whether it was filled. */
+	uint8_t lazy_feat;
 };
 
 struct dnsf_rule_parts {
@@ -183,11 +187,12 @@ struct dnsf_detect_out {
 	uint8_t suspicious;  /* the subdomain counted as suspicious */
 	uint8_t torture;     /* not a tunnel: a query of a water-torture source (reason
 	                        DNSF_R_WATER_TORTURE, blocked per detection.water_torture) */
+	uint8_t has_feat;    /* feat below is filled (scored, and not left out by lazy_feat) */
 	int32_t score;       /* rule score, -1 when not scored */
 	int32_t model_score; /* -1 when no model or not scored */
 	struct dnsf_rule_parts parts;
 	struct dnsf_qfeat q;
-	struct dnsf_feat feat; /* raw values, extras included */
+	struct dnsf_feat feat; /* raw values, extras included (valid when has_feat) */
 };
 
 void dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
