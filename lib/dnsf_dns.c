@@ -106,8 +106,27 @@ dnsf_dns_status_name(enum dnsf_dns_status st)
 	return status_names[st];
 }
 
+/* The switch below as a table for types < 256 (one load on the per-record path), built from it
+ * at start. */
+static uint8_t rrclass_small[256];
+
+static enum dnsf_rrclass rrclass_switch(uint16_t t);
+
+__attribute__((constructor)) static void
+rrclass_table_init(void)
+{
+	for (unsigned t = 0; t < 256; t++)
+		rrclass_small[t] = (uint8_t)rrclass_switch((uint16_t)t);
+}
+
 enum dnsf_rrclass
 dnsf_rrclass_of(uint16_t t)
+{
+	return t < 256 ? (enum dnsf_rrclass)rrclass_small[t] : rrclass_switch(t);
+}
+
+static enum dnsf_rrclass
+rrclass_switch(uint16_t t)
 {
 	switch (t) {
 	case DNSF_T_A:
@@ -382,6 +401,10 @@ parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 			    m[pos + 1] == DNSF_DNS_HDR_LEN) {
 				end = pos + 2;
 				wlen = o->qname_wire_len;
+			} else if (pos < len && m[pos] == 0) {
+				/* The root (an OPT record's owner): what name_skip() concludes. */
+				end = pos + 1;
+				wlen = 1;
 			} else {
 				st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR,
 				               o->qname_wire_len);

@@ -805,6 +805,8 @@ test_names_and_classes(void **state)
 	assert_int_equal(dnsf_rrclass_of(DNSF_T_SOA), DNSF_RRC_OTHER);
 	assert_int_equal(dnsf_rrclass_of(DNSF_T_OPT), DNSF_RRC_OTHER);
 	assert_int_equal(dnsf_rrclass_of(0), DNSF_RRC_OTHER);
+	assert_int_equal(dnsf_rrclass_of(256), DNSF_RRC_OTHER); /* past the table of types < 256 */
+	assert_int_equal(dnsf_rrclass_of(DNSF_T_CAA), DNSF_RRC_OTHER);
 	assert_true(DNSF_RRC__COUNT <= 16); /* answer_types is 16 bits wide */
 }
 
