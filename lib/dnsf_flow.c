@@ -6,6 +6,15 @@
 #include "dnsf_bigram.h"
 #include "dnsf_flow.h"
 
+/* The per-message readings count bitmap bits. Builds for baseline x86-64 (the Debian package,
+ * callgrind) have no POPCNT instruction and call libgcc for each count: there the readings
+ * come in two versions, picked once at load by what the CPU has (same results). */
+#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__GNUC__) && !defined(__clang__)
+#define DNSF_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define DNSF_POPCNT_CLONES
+#endif
+
 /* Counters: only the owner writes them, but control reads them while it runs (relaxed loads),
  * so every store is a relaxed atomic one (a plain add on x86/arm64: no read-modify-write). */
 static inline void
@@ -519,7 +528,7 @@ dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struc
 
 /* The previous window's weight pw: the share of the sliding W-second span it still covers, in
  * 1/1024 (dnsf_win_at). Entries not rolled yet are read as of the window now. */
-void
+DNSF_POPCNT_CLONES void
 dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
 {
 	const unsigned wd = flow_wdiff(f, x);
@@ -574,7 +583,7 @@ dnsf_dom_view(const struct dnsf_dom *d, uint64_t now_us, uint32_t win_s, struct 
 	dnsf_dom_view_w(d, &x, v);
 }
 
-void
+DNSF_POPCNT_CLONES void
 dnsf_dom_view_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v)
 {
 	const uint16_t w = x->w;
