@@ -621,6 +621,7 @@ struct raw_model {
 	char *combine;
 	char *score;
 	char *required;
+	char *min_subdomain;
 };
 
 struct raw_hardening {
@@ -801,6 +802,7 @@ static const cyaml_schema_field_t model_fields[] = {
     F_STR("combine", struct raw_model, combine),
     F_STR("score", struct raw_model, score),
     F_STR("required", struct raw_model, required),
+    F_STR("min_subdomain", struct raw_model, min_subdomain),
     CYAML_FIELD_END,
 };
 
@@ -1590,7 +1592,8 @@ conv_model(struct ctx *c, const struct raw_model *m, struct dnsf_model_cfg *mc)
 	             &mc->combine) < 0 ||
 	    get_enum(c, "model.score", m->score, model_scope_names, N_(model_scope_names),
 	             &mc->score) < 0 ||
-	    get_bool(c, "model.required", m->required, &mc->required) < 0)
+	    get_bool(c, "model.required", m->required, &mc->required) < 0 ||
+	    num_u32(c, "model.min_subdomain", m->min_subdomain, 0, 253, &mc->min_subdomain) < 0)
 		return -1;
 	mc->threshold = (int32_t)thr;
 	return 0;

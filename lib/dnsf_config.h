@@ -127,6 +127,9 @@ struct dnsf_model_cfg {
 	uint8_t combine;   /* enum dnsf_combine (default either) */
 	uint8_t score;     /* enum dnsf_model_scope (default all) */
 	uint8_t required;  /* 1: a model that fails to load stops startup (default 1) */
+	/* A model score decides a query only if its subdomain has at least this many characters
+	 * (0..253, default 0: every query); answers are judged whatever their name. */
+	uint32_t min_subdomain;
 };
 
 /* Hardening (docs/hardening.md): what to do with a query of a given QTYPE. */

@@ -44,6 +44,7 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	p->beacon_points = or_default(dc->beacon.name_points, 25);
 	if (mc != NULL) {
 		p->model_threshold = mc->threshold;
+		p->model_min_sub = mc->min_subdomain;
 		p->combine = mc->combine;
 		p->model_suspicious_only =
 		    mc->score == DNSF_MSCOPE_SUSPICIOUS && mc->combine == DNSF_COMBINE_RULES;
@@ -513,7 +514,14 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			out_features(out, &fv, &dv, f);
 		dnsf_feat_vector(&out->feat, vec);
 		out->model_score = p->model_score(p->model, vec);
-		model_hit = out->model_score >= p->model_threshold;
+		/* A message whose subdomain is shorter than model.min_subdomain carries a few bytes
+		 * at most (an answer: unless its records are big, a tunnel's downstream to a short
+		 * poll): blocking it saves nothing, and its shape alone is an admin's `dig CNAME
+		 * img2.news.example` and its answer as much as a tunnel's poll (docs/model.md,
+		 * "Threshold"). The score is still reported; the rules still judge it. */
+		model_hit = out->model_score >= p->model_threshold &&
+		            (out->q.sub_len >= p->model_min_sub ||
+		             (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES));
 		switch (p->combine) {
 		case DNSF_COMBINE_BOTH:
 			tunnel = rules_hit && model_hit;

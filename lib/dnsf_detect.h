@@ -87,6 +87,11 @@ enum {
 typedef int32_t (*dnsf_detect_model_fn)(const void *model, const int32_t *vec);
 
 /* Everything the detector reads, resolved from the config (zeros replaced by defaults). */
+/* Record data of an answer that a model verdict judges whatever its name's length
+ * (model.min_subdomain): a tunnel's downstream to a short poll; a CNAME chain and a few
+ * addresses stay below it. */
+#define DNSF_MODEL_ANSWER_BYTES 128
+
 struct dnsf_detect_params {
 	struct dnsf_rules_cfg rules;
 	uint32_t susp_points;     /* query points that make a subdomain suspicious in a flow */
@@ -102,6 +107,9 @@ struct dnsf_detect_params {
 	const void *model;
 	dnsf_detect_model_fn model_score;
 	int32_t model_threshold;
+	/* model.min_subdomain: a message with a shorter subdomain is no model hit, unless it is
+	 * an answer of >= DNSF_MODEL_ANSWER_BYTES record data */
+	uint32_t model_min_sub;
 	uint8_t combine; /* enum dnsf_combine */
 	/* model.score: suspicious: the model scores only messages whose rule score reaches
 	 * susp_points (combine is rules then: the model is advisory) */

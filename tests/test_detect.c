@@ -464,6 +464,36 @@ test_model_combine(void **state)
 		c.p.model_suspicious_only = 0;
 	}
 
+	/* model.min_subdomain: a message whose subdomain is shorter is scored and reported but is
+	 * no model hit, unless it is an answer with DNSF_MODEL_ANSWER_BYTES of record data; at the
+	 * length it is. */
+	{
+		struct tmsg t;
+		int hits;
+
+		c.p.combine = DNSF_COMBINE_MODEL;
+		c.p.model_min_sub = 33; /* odd's subdomain has 32 characters */
+		hits = (int)c.d.model_hits;
+		assert_false(query(&c, odd, DNSF_T_A, 2, 8, T0, &out));
+		assert_int_equal(out.model_score, 900);
+		assert_int_equal(out.reason, DNSF_R_NONE);
+		assert_int_equal((int)c.d.model_hits, hits);
+		tmsg_build(&t, odd, DNSF_T_A, 1, 2, 9);
+		t.p.dns.rdata_total = DNSF_MODEL_ANSWER_BYTES - 1; /* a CNAME chain's size */
+		run(&c, &t, T0 + 1000, &out);
+		assert_int_equal(out.model_score, 900);
+		assert_false(out.tunnel);
+		t.p.dns.rdata_total = DNSF_MODEL_ANSWER_BYTES; /* downstream data */
+		run(&c, &t, T0 + 2000, &out);
+		assert_true(out.tunnel);
+		assert_int_equal(out.reason, DNSF_R_MODEL);
+		c.p.model_min_sub = 32;
+		assert_true(query(&c, odd, DNSF_T_A, 2, 10, T0, &out));
+		assert_int_equal(out.reason, DNSF_R_MODEL);
+		assert_int_equal((int)c.d.model_hits, hits + 2);
+		c.p.model_min_sub = 0;
+	}
+
 	/* Without a model every mode means the rules alone. */
 	c.p.model = NULL;
 	c.p.combine = DNSF_COMBINE_MODEL;
