@@ -527,6 +527,11 @@ test_missing_files(void **state)
 	assert_int_equal(cfg->model.score, DNSF_MSCOPE_SUSPICIOUS);
 	load_ok("model: { combine: either, score: all }\n", cfg);
 	assert_int_equal(cfg->model.score, DNSF_MSCOPE_ALL);
+	assert_int_equal(cfg->model.min_subdomain, 0); /* default: every query */
+	load_ok("model: { min_subdomain: 16 }\n", cfg);
+	assert_int_equal(cfg->model.min_subdomain, 16);
+	expect_error("model: { min_subdomain: 254 }\n", "model.min_subdomain:", NULL);
+	expect_error("model: { min_subdomain: -1 }\n", "model.min_subdomain:", NULL);
 	expect_error("events: { log: nodir/events.jsonl }\n", "events.log: directory", "nodir",
 	             NULL);
 	expect_error("events: { log: logs }\n", "events.log:", "is a directory", NULL);
@@ -829,7 +834,11 @@ test_shipped_config(void **state)
 	assert_string_equal(cfg->event_log, "");
 	snprintf(dst, sizeof(dst), "%s/shipped/dnsfence.model", tmpdir);
 	assert_string_equal(cfg->model.path, dst); /* the shipped model (make model) */
-	assert_int_equal(cfg->model.combine, DNSF_COMBINE_RULES); /* advisory model, see config */
+	/* The model decides with the rules, above its threshold, on data-carrying names
+	 * (docs/model.md, "Threshold"). */
+	assert_int_equal(cfg->model.combine, DNSF_COMBINE_EITHER);
+	assert_int_equal(cfg->model.threshold, 600);
+	assert_int_equal(cfg->model.min_subdomain, 16);
 	assert_string_equal(cfg->detect.psl, "/usr/share/publicsuffix/public_suffix_list.dat");
 	snprintf(dst, sizeof(dst), "%s/shipped/allowlist", tmpdir);
 	assert_string_equal(cfg->allowlist, dst);

@@ -76,6 +76,12 @@
  * type = tunnel". Their flow context is what gives a tunnel away, and it grows with every query;
  * the rules and the verdict cache still see the whole session. */
 #define RAMP 16
+/* Tunnel queries weigh min(1, subdomain length / SHORT_SUB) too: a query with a short subdomain
+ * (iodine's login and ping queries, dns2tcp's polls) carries next to no payload, and its own
+ * shape is that of an admin's `dig CNAME img2.news.example`. Flagging it buys no leaked bytes
+ * and taught the network that a short name of a rare type is a tunnel; the long data queries
+ * that follow (and their answers, weighed in full) are where the payload is. */
+#define SHORT_SUB 24
 /* Benign examples of record types other than A/AAAA weigh this much more (--hard-negatives):
  * mail servers' TXT, domain members' SRV and validating forwarders' DNSKEY are a few per cent of
  * benign traffic but share their record types with nearly every tunnel example; unweighted, the
@@ -967,6 +973,8 @@ main(int argc, char **argv)
 			continue;
 		memcpy(raw_tr + k * NF, d.e[i].v, sizeof(d.e[i].v));
 		w_tr[k] = d.e[i].y && d.e[i].midx < RAMP ? (float)d.e[i].midx / RAMP : 1.0f;
+		if (d.e[i].y && d.e[i].is_query && d.e[i].sub_len < SHORT_SUB)
+			w_tr[k] *= (float)d.e[i].sub_len / SHORT_SUB;
 		if (d.e[i].y && d.e[i].rep)
 			w_tr[k] = 0.0f;
 		if (!d.e[i].y && d.e[i].v[DNSF_F_TYPE_ADDR] == 0)

@@ -199,10 +199,14 @@ fence_start() {
 	local name=$1 mode=$2 action=$3 pin=$4 pout=$5 wl=$6 cl=$7 qtypes=$8 prefix hard=""
 	prefix="dnsf_e2e_${name}_$$"
 	[ "$qtypes" = off ] && hard="hardening: { rare_types: false }"
-	# The model combines with the rules as the shipped config says (model.combine).
-	local combine
-	combine=$(sed -n 's/^  combine: *\([a-z]*\).*/\1/p' "$REPO/config/dnsfence.yaml")
-	local model="model: { path: \"$MODEL\", combine: ${combine:-either} }"
+	# The model decides as the shipped config says (model.combine, model.threshold and
+	# model.min_subdomain, read from the model section of config/dnsfence.yaml).
+	local combine mthr mmin msec
+	msec=$(sed -n '/^model:/,/^[a-z]/p' "$REPO/config/dnsfence.yaml")
+	combine=$(sed -n 's/^  combine: *\([a-z]*\).*/\1/p' <<<"$msec")
+	mthr=$(sed -n 's/^  threshold: *\([0-9]*\).*/\1/p' <<<"$msec")
+	mmin=$(sed -n 's/^  min_subdomain: *\([0-9]*\).*/\1/p' <<<"$msec")
+	local model="model: { path: \"$MODEL\", combine: ${combine:-either}, threshold: ${mthr:-500}, min_subdomain: ${mmin:-0} }"
 	[ "$MODEL" = none ] && model="# no model: rules only (E2E_MODEL=none)"
 	cat >"$work/$name.yaml" <<EOF
 # test_e2e_tunnels: $name
@@ -572,6 +576,11 @@ if phase refuse; then
 		read -r st by se _ <<<"$(result refuse "$id")"
 		if [ "$nref" -gt 0 ] && [ "$nunans" -eq 0 ]; then
 			ok "refuse: $id: $nq tunnel queries, $nref REFUSED answers, $nother other answers, none left unanswered after the verdict ($st, $by bytes)"
+		elif [ "$nref" -eq 0 ] && [ "$nev" -gt 0 ] && [ "$by" -eq 0 ]; then
+			# The verdict came on an answer (the model judges a tunnel's downstream
+			# records too); an answer cannot be refused, so it is dropped (docs/
+			# configuration.md, detection.action), and this client asked nothing more.
+			ok "refuse: $id: cut at an answer (dropped), $nq tunnel queries, no REFUSED needed, 0 bytes moved ($st)"
 		else
 			bad "refuse: $id: $nq tunnel queries, $nref REFUSED answers, $nunans unanswered after the first REFUSED"
 		fi
