@@ -537,6 +537,22 @@ static const char NAMES[] = "example.com\nwww.example.com\nmail.example.com\napi
                             "example.fr\nexample.nl\nm.example.nl\nexample.jp\nexample.info\n"
                             "ads.example.info\nexample.biz\nexample.app\npush.example.app\n";
 
+/* NAMES in a fresh file at path (a mkstemp template), the public suffix list, and every name
+ * of the file loaded (no part filter). */
+static void
+load_names(char *path, struct dnsf_psl **psl, struct dnsf_synth_names **all)
+{
+	const char *files[1] = {path};
+	char err[256];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, NAMES, sizeof(NAMES) - 1), (ssize_t)(sizeof(NAMES) - 1));
+	close(fd);
+	assert_int_equal(dnsf_psl_load(DNSF_PSL_DEFAULT_PATH, false, psl, err, sizeof(err)), 0);
+	assert_int_equal(dnsf_synth_names_load(all, files, 1, *psl, 0, 0, 0, err, sizeof(err)), 0);
+}
+
 static void
 test_synth(void **state)
 {
@@ -549,15 +565,9 @@ test_synth(void **state)
 	struct dnsf_pkt_cfg pc;
 	static struct dnsf_synth_pkt a, b;
 	char err[256];
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, NAMES, sizeof(NAMES) - 1), (ssize_t)(sizeof(NAMES) - 1));
-	close(fd);
-	assert_int_equal(dnsf_psl_load(DNSF_PSL_DEFAULT_PATH, false, &psl, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_synth_names_load(&all, files, 1, psl, 0, 0, 0, err, sizeof(err)), 0);
+	load_names(path, &psl, &all);
 	assert_int_equal(dnsf_synth_names_sites(all), 12);
 	assert_int_equal(dnsf_synth_names_fqdns(all), 12);
 	dnsf_pkt_cfg_default(&pc);
@@ -745,7 +755,6 @@ static void
 test_synth_periodic(void **state)
 {
 	char path[] = "/tmp/dnsf-test-names-XXXXXX";
-	const char *files[1] = {path};
 	struct dnsf_synth_names *all;
 	struct dnsf_synth *s0, *s1;
 	struct dnsf_synth_cfg c;
@@ -760,15 +769,9 @@ test_synth_periodic(void **state)
 	} seen[2048];
 	unsigned nseen = 0, periodic = 0, checked = 0;
 	char err[256];
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, NAMES, sizeof(NAMES) - 1), (ssize_t)(sizeof(NAMES) - 1));
-	close(fd);
-	assert_int_equal(dnsf_psl_load(DNSF_PSL_DEFAULT_PATH, false, &psl, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_synth_names_load(&all, files, 1, psl, 0, 0, 0, err, sizeof(err)), 0);
+	load_names(path, &psl, &all);
 	dnsf_pkt_cfg_default(&pc);
 	dnsf_synth_cfg_default(&c);
 	c.clients = 30;

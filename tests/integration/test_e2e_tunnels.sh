@@ -327,9 +327,7 @@ EOF
 			kill -0 "$cpid" 2>/dev/null || break
 			sleep 0.1
 		done
-		upcodec=$(grep -oE 'Server switched upstream to codec [A-Za-z0-9]+|keeping upstream codec [A-Za-z0-9]+' \
-			"$p.client.log" | tail -n 1 | awk '{print $NF}')
-		[ -n "$upcodec" ] || upcodec=-
+		upcodec=iodine # read from its log once it has stopped (below): no race with its output
 		sinkaddr=$net.1
 		cport=$port
 	else
@@ -356,6 +354,11 @@ EOF
 	wait "$cpid" 2>/dev/null
 	kill "${pids[@]}" 2>/dev/null
 	wait "${pids[@]}" 2>/dev/null
+	if [ "$upcodec" = iodine ]; then
+		upcodec=$(grep -oE 'Server switched upstream to codec [A-Za-z0-9]+|keeping upstream codec [A-Za-z0-9]+' \
+			"$p.client.log" | tail -n 1 | awk '{print $NF}')
+		[ -n "$upcodec" ] || upcodec=-
+	fi
 	echo "$state $bytes $secs $upcodec" >"$p.result"
 }
 
