@@ -72,6 +72,9 @@ static struct opts o = {
 };
 
 static struct dnsf_config g_cfg;
+/* --hash-no-model: model scores left out of the hash (compares model.score scopes, whose
+ * verdicts must agree while messages nobody reads go unscored). */
+static int g_hash_model = 1;
 static struct dnsf_engine *g_eng;
 static struct dnsf_json g_js;
 static volatile uint64_t g_sink; /* keeps stage results alive */
@@ -1051,7 +1054,8 @@ hash_vev(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_event *e
 	HSH(x, v->out_len);
 	HSH(x, v->rewritten);
 	HSH(x, v->score);
-	HSH(x, v->model_score);
+	if (g_hash_model)
+		HSH(x, v->model_score);
 	if (v->action == DNSF_ACT_REFUSE || v->rewritten)
 		hsh_bytes(x, f->data, v->out_len ? v->out_len : f->len);
 	if (v->has_event) {
@@ -1069,7 +1073,8 @@ hash_vev(struct hsh *x, const struct dnsf_verdict *v, const struct dnsf_event *e
 		HSH(x, ev->server_port);
 		HSH(x, ev->qtype);
 		HSH(x, ev->score);
-		HSH(x, ev->model_score);
+		if (g_hash_model)
+			HSH(x, ev->model_score);
 		hsh_bytes(x, ev->regdomain, strlen(ev->regdomain));
 		hsh_bytes(x, ev->qname, strlen(ev->qname));
 		HSH(x, ev->n_feat);
@@ -1094,7 +1099,8 @@ hash_tap(struct hsh *x, const struct dnsf_detect_out *tap, uint64_t *scored)
 		HSH(x, tap->suspicious);
 		HSH(x, tap->torture);
 		HSH(x, tap->score);
-		HSH(x, tap->model_score);
+		if (g_hash_model)
+			HSH(x, tap->model_score);
 		if (tap->scored) {
 			(*scored)++;
 			HSH(x, tap->parts.q);
@@ -1254,6 +1260,8 @@ usage(void)
 	    "  --hash            no timings: hash every decision (verdict, event, rewritten\n"
 	    "                    frame, rule parts, features, scores) over --passes passes\n"
 	    "                    (default 6), burst path and frame by frame\n"
+	    "  --hash-no-model   the same without the model scores (compares model.score\n"
+	    "                    scopes: the same verdicts, fewer messages scored)\n"
 	    "  --json OUT        write the results as JSON\n",
 	    DNSF_BENCH_CONFIG);
 }
@@ -1290,6 +1298,7 @@ main(int argc, char **argv)
 	    {"seed", required_argument, NULL, 'r'},
 	    {"json", required_argument, NULL, 'j'},
 	    {"hash", no_argument, NULL, 'H'},
+	    {"hash-no-model", no_argument, NULL, 'M'},
 	    {"paired", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -1349,6 +1358,10 @@ main(int argc, char **argv)
 			break;
 		case 'H':
 			o.hash = 1;
+			break;
+		case 'M':
+			o.hash = 1;
+			g_hash_model = 0;
 			break;
 		case 'P':
 			o.paired = 1;

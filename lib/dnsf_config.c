@@ -1497,6 +1497,7 @@ static const struct enum_name combine_names[] = {
 static const struct enum_name model_scope_names[] = {
     {"all", DNSF_MSCOPE_ALL},
     {"suspicious", DNSF_MSCOPE_SUSPICIOUS},
+    {"needed", DNSF_MSCOPE_NEEDED},
 };
 #define N_(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 

@@ -63,6 +63,7 @@ enum dnsf_combine {
 enum dnsf_model_scope {
 	DNSF_MSCOPE_ALL = 0,    /* every message the detector scores */
 	DNSF_MSCOPE_SUSPICIOUS, /* rule score >= suspicious_points (needs combine: rules) */
+	DNSF_MSCOPE_NEEDED,     /* the model may judge it (min_subdomain) or rule score >= susp. */
 };
 
 struct dnsf_port_cfg {
@@ -86,9 +87,9 @@ struct dnsf_rules_cfg {
 	uint32_t domain_distinct;   /* distinct subdomains per registered domain (default 200) */
 	uint32_t domain_info_bytes; /* distinct-subdomain bytes per reg. domain (default 8192) */
 	/* Weights of the rule scorer (docs/detection.md explains them). */
-	uint32_t suspicious_points;     /* query points of a suspicious subdomain (default 20) */
-	uint32_t domain_susp_points;    /* ... counted across clients of a domain (default 50) */
-	uint32_t bigram_milli;          /* mean transition cost that counts as rare (default 6000) */
+	uint32_t suspicious_points;  /* query points of a suspicious subdomain (default 20) */
+	uint32_t domain_susp_points; /* ... counted across clients of a domain (default 50) */
+	uint32_t bigram_milli;       /* mean transition cost that counts as rare (default 6000) */
 };
 
 /* Water torture (pseudo-random-subdomain floods), docs/detection.md. */
@@ -203,14 +204,14 @@ struct dnsf_config {
 	/* forensics.*: dropped packets to a rotating pcap, written by the control core (live). */
 	struct {
 		char pcap[DNSF_PATH_MAX]; /* "" = off (default) */
-		uint32_t rate;            /* packets per second per worker, 1..1000000 (default 100) */
-		uint32_t max_size_kb;     /* rotate past this size, 1..4194304 (default 102400) */
-		uint32_t files;           /* files kept: pcap, pcap.1 .. pcap.(files-1); 1..100 (5) */
+		uint32_t rate;        /* packets per second per worker, 1..1000000 (default 100) */
+		uint32_t max_size_kb; /* rotate past this size, 1..4194304 (default 102400) */
+		uint32_t files;       /* files kept: pcap, pcap.1 .. pcap.(files-1); 1..100 (5) */
 		/* forensics.pdump: call rte_pdump_init() so dpdk-dumpcap can attach to live ports;
 		 * default 0 (opt in: a secondary process then maps all packet memory). */
 		uint8_t pdump;
 	} forensics;
-	uint8_t telemetry;             /* default 1 */
+	uint8_t telemetry; /* default 1 */
 	/* metrics.listen: Prometheus endpoint "ADDR:PORT" ("[V6]:PORT" for IPv6), checked by
 	 * dnsf_listen_parse(); "" = off. Default "127.0.0.1:9117" (loopback). */
 	char metrics_listen[DNSF_LISTEN_MAX];

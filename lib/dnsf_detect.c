@@ -48,6 +48,7 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 		p->combine = mc->combine;
 		p->model_suspicious_only =
 		    mc->score == DNSF_MSCOPE_SUSPICIOUS && mc->combine == DNSF_COMBINE_RULES;
+		p->model_needed_only = mc->score == DNSF_MSCOPE_NEEDED;
 	}
 }
 
@@ -507,21 +508,22 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	          dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
 	rules_hit = out->score - (neg_dom ? out->parts.dom : 0) >= (int32_t)p->rules.threshold;
 	model_hit = 0;
+	/* A message whose subdomain is shorter than model.min_subdomain carries a few bytes at
+	 * most (an answer: unless its records are big, a tunnel's downstream to a short poll):
+	 * blocking it saves nothing, and its shape alone is an admin's `dig CNAME
+	 * img2.news.example` and its answer as much as a tunnel's poll (docs/model.md,
+	 * "Threshold"). Its score is still reported (model.score: all); the rules judge it. */
+	const int may_judge = out->q.sub_len >= p->model_min_sub ||
+	                      (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES);
 	if (p->model != NULL && p->model_score != NULL &&
-	    (!p->model_suspicious_only || out->score >= (int32_t)p->susp_points)) {
+	    ((!p->model_suspicious_only && !p->model_needed_only) ||
+	     out->score >= (int32_t)p->susp_points || (p->model_needed_only && may_judge))) {
 		int32_t vec[DNSF_F_VEC_COUNT];
 		if (!out->has_feat)
 			out_features(out, &fv, &dv, f);
 		dnsf_feat_vector(&out->feat, vec);
 		out->model_score = p->model_score(p->model, vec);
-		/* A message whose subdomain is shorter than model.min_subdomain carries a few bytes
-		 * at most (an answer: unless its records are big, a tunnel's downstream to a short
-		 * poll): blocking it saves nothing, and its shape alone is an admin's `dig CNAME
-		 * img2.news.example` and its answer as much as a tunnel's poll (docs/model.md,
-		 * "Threshold"). The score is still reported; the rules still judge it. */
-		model_hit = out->model_score >= p->model_threshold &&
-		            (out->q.sub_len >= p->model_min_sub ||
-		             (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES));
+		model_hit = out->model_score >= p->model_threshold && may_judge;
 		switch (p->combine) {
 		case DNSF_COMBINE_BOTH:
 			tunnel = rules_hit && model_hit;

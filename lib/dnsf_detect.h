@@ -114,6 +114,10 @@ struct dnsf_detect_params {
 	/* model.score: suspicious: the model scores only messages whose rule score reaches
 	 * susp_points (combine is rules then: the model is advisory) */
 	uint8_t model_suspicious_only;
+	/* model.score: needed: only messages the model may judge (model_min_sub, answers of
+	 * DNSF_MODEL_ANSWER_BYTES) and those whose rule score reaches susp_points; verdicts are
+	 * those of scoring every message, as the others can never be model hits */
+	uint8_t model_needed_only;
 	/* water torture (detection.water_torture); wt_on 0: not looked for */
 	uint8_t wt_on;
 	uint32_t wt_domain_distinct; /* distinct subdomains of the domain in its window */

@@ -521,13 +521,15 @@ test_missing_files(void **state)
 	             "model.score: 'suspicious' needs combine: rules, not 'either'", NULL);
 	expect_error("model: { path: m.bin, required: false, combine: both, score: suspicious }\n",
 	             "model.score:", "'both'", NULL);
-	expect_error("model: { combine: rules, score: some }\n",
-	             "model.score: 'some' is not one of: all, suspicious", NULL);
 	load_ok("model: { combine: rules, score: suspicious }\n", cfg);
 	assert_int_equal(cfg->model.score, DNSF_MSCOPE_SUSPICIOUS);
 	load_ok("model: { combine: either, score: all }\n", cfg);
 	assert_int_equal(cfg->model.score, DNSF_MSCOPE_ALL);
 	assert_int_equal(cfg->model.min_subdomain, 0); /* default: every query */
+	load_ok("model: { combine: either, score: needed }\n", cfg); /* any combine */
+	assert_int_equal(cfg->model.score, DNSF_MSCOPE_NEEDED);
+	expect_error("model: { combine: rules, score: some }\n",
+	             "model.score: 'some' is not one of: all, suspicious, needed", NULL);
 	load_ok("model: { min_subdomain: 16 }\n", cfg);
 	assert_int_equal(cfg->model.min_subdomain, 16);
 	expect_error("model: { min_subdomain: 254 }\n", "model.min_subdomain:", NULL);
@@ -839,6 +841,7 @@ test_shipped_config(void **state)
 	assert_int_equal(cfg->model.combine, DNSF_COMBINE_EITHER);
 	assert_int_equal(cfg->model.threshold, 600);
 	assert_int_equal(cfg->model.min_subdomain, 16);
+	assert_int_equal(cfg->model.score, DNSF_MSCOPE_NEEDED);
 	assert_string_equal(cfg->detect.psl, "/usr/share/publicsuffix/public_suffix_list.dat");
 	snprintf(dst, sizeof(dst), "%s/shipped/allowlist", tmpdir);
 	assert_string_equal(cfg->allowlist, dst);

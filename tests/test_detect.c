@@ -502,6 +502,85 @@ test_model_combine(void **state)
 	ctx_fini(&c);
 }
 
+/* "Tunnel" when the subdomain has 20 characters or more (LIN 255: 20 -> 80), whatever the rules
+ * think of it. */
+static int32_t
+fake_model_len(const void *model, const int32_t *vec)
+{
+	(void)model;
+	model_calls++;
+	return vec[DNSF_F_SUB_LEN] >= 80 ? 900 : 100;
+}
+
+/* model.score: needed scores only the messages the model may judge (model.min_subdomain) and
+ * those with a rule score of suspicious_points: the verdicts, reasons and rule scores of a mixed
+ * stream are those of scoring every message, with fewer model calls. */
+static void
+test_model_needed(void **state)
+{
+	static const int model_object = 1;
+	struct ctx a, b;
+	struct dnsf_detect_out oa, ob;
+	unsigned calls_a = 0, calls_b = 0, model_verdicts = 0, unscored = 0;
+	(void)state;
+
+	ctx_init(&a);
+	ctx_init(&b);
+	for (struct ctx *c = &a; c != NULL; c = c == &a ? &b : NULL) {
+		c->p.model = &model_object;
+		c->p.model_score = fake_model_len;
+		c->p.model_threshold = 500;
+		c->p.combine = DNSF_COMBINE_EITHER;
+		c->p.model_min_sub = 16;
+	}
+	b.p.model_needed_only = 1;
+	for (unsigned i = 0; i < 3000; i++) {
+		char sub[80], name[160];
+		struct tmsg t;
+		const unsigned kind = trng(4);
+		const uint32_t client = 1 + trng(40);
+		const uint64_t now = T0 + (uint64_t)i * 20000;
+
+		if (kind == 0) { /* short, ordinary: gated */
+			snprintf(name, sizeof(name), "www.site%u.com", trng(50));
+		} else if (kind == 1) { /* short random label: gated, the model would flag it */
+			trng_str(sub, 6 + trng(9), ALNUM);
+			snprintf(name, sizeof(name), "%s.s%u.net", sub, trng(20));
+		} else if (kind == 2) { /* long ordinary names: judged, no rule points */
+			snprintf(name, sizeof(name), "static-images-%u.eu-west.site%u.com",
+			         trng(100), trng(50));
+		} else { /* long random subdomains: judged */
+			trng_str(sub, 16 + trng(50), B32);
+			snprintf(name, sizeof(name), "%s.t%u.org", sub, trng(10));
+		}
+		tmsg_build(&t, name, kind == 3 ? DNSF_T_TXT : DNSF_T_A, trng(3) == 0, 2, client);
+		if (t.p.dns.qr)
+			t.p.dns.rdata_total = trng(2) ? 40 : 400;
+		int before = model_calls;
+		run(&a, &t, now, &oa);
+		calls_a += (unsigned)(model_calls - before);
+		before = model_calls;
+		run(&b, &t, now, &ob);
+		calls_b += (unsigned)(model_calls - before);
+		assert_int_equal(oa.tunnel, ob.tunnel);
+		assert_int_equal(oa.reason, ob.reason);
+		assert_int_equal(oa.score, ob.score);
+		model_verdicts += oa.reason == DNSF_R_MODEL;
+		if (ob.model_score != oa.model_score) {
+			assert_int_equal(ob.model_score,
+			                 -1); /* unscored, never a different score */
+			assert_true(ob.score < (int32_t)b.p.susp_points);
+			unscored++;
+		}
+	}
+	assert_true(model_verdicts > 0);
+	assert_true(unscored > 0);
+	assert_true(calls_b < calls_a);
+	assert_int_equal(calls_a - calls_b, unscored);
+	ctx_fini(&a);
+	ctx_fini(&b);
+}
+
 static void
 test_event_features(void **state)
 {
@@ -742,6 +821,7 @@ main(void)
 	    cmocka_unit_test(test_event_rate_limit),
 	    cmocka_unit_test(test_domain_wide),
 	    cmocka_unit_test(test_model_combine),
+	    cmocka_unit_test(test_model_needed),
 	    cmocka_unit_test(test_event_features),
 	    cmocka_unit_test(test_disabled_and_big_answers),
 	    cmocka_unit_test(test_water_torture),
