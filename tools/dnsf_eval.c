@@ -617,18 +617,6 @@ write_html(const char *path, const struct stats *t, const struct dnsf_config *cf
 
 static pcap_dumper_t *dumper;
 
-static int
-tun_next(void *ctx, struct dnsf_synth_pkt *p)
-{
-	return dnsf_tun_next(ctx, p);
-}
-
-static void
-tun_free(void *ctx)
-{
-	dnsf_tun_free(ctx);
-}
-
 static void
 record(const struct dnsf_lpkt *p)
 {
@@ -926,14 +914,10 @@ main(int argc, char **argv)
 		/* sn stays alive with the synthesizer: freed after the sources are closed. */
 	}
 	for (unsigned i = 0, base = npcaps + (nnames ? 1 : 0); i < ntuns; i++) {
-		struct dnsf_tun *tn;
 		char name[64];
 		snprintf(name, sizeof(name), "%s-synthetic-%u", dnsf_tun_kind_name(tuns[i].kind),
 		         i);
-		if (dnsf_tun_new(&tuns[i], &tn, err, sizeof(err)) != 0 ||
-		    dnsf_lsrc_open_gen(&o, tun_next, tun_free, tn, name,
-		                       dnsf_tun_kind_name(tuns[i].kind), 0, &src[base + i], err,
-		                       sizeof(err)) != 0) {
+		if (dnsf_lsrc_open_tun(&o, &tuns[i], name, &src[base + i], err, sizeof(err)) != 0) {
 			fprintf(stderr, "dnsfence-eval: %s\n", err);
 			return 1;
 		}

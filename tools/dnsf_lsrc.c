@@ -133,6 +133,31 @@ dnsf_lsrc_open_synth(const struct dnsf_lsrc_opts *o, struct dnsf_synth *sy, cons
 	                          errlen);
 }
 
+static int
+tun_next(void *ctx, struct dnsf_synth_pkt *p)
+{
+	return dnsf_tun_next(ctx, p);
+}
+
+static void
+tun_free(void *ctx)
+{
+	dnsf_tun_free(ctx);
+}
+
+int
+dnsf_lsrc_open_tun(const struct dnsf_lsrc_opts *o, const struct dnsf_tun_cfg *c, const char *name,
+                   struct dnsf_lsrc **out, char *err, size_t errlen)
+{
+	struct dnsf_tun *t;
+
+	*out = NULL;
+	if (dnsf_tun_new(c, &t, err, errlen) != 0)
+		return -1;
+	return dnsf_lsrc_open_gen(o, tun_next, tun_free, t, name, dnsf_tun_kind_name(c->kind), 0,
+	                          out, err, errlen);
+}
+
 void
 dnsf_lsrc_close(struct dnsf_lsrc *s)
 {

@@ -30,6 +30,7 @@
 #include "dnsf_pkt.h"
 #include "dnsf_psl.h"
 #include "dnsf_synth.h"
+#include "dnsf_tunsynth.h"
 
 #define DNSF_LSRC_MAX_SUFFIXES 32
 
@@ -76,6 +77,9 @@ int dnsf_lsrc_open_gen(const struct dnsf_lsrc_opts *o, dnsf_lsrc_gen_fn next, vo
 /* Synthetic benign clients (takes ownership of sy). */
 int dnsf_lsrc_open_synth(const struct dnsf_lsrc_opts *o, struct dnsf_synth *sy, const char *name,
                          struct dnsf_lsrc **out, char *err, size_t errlen);
+/* A synthetic tunnel session (dnsf_tunsynth.h) made from c; its tool is the kind's name. */
+int dnsf_lsrc_open_tun(const struct dnsf_lsrc_opts *o, const struct dnsf_tun_cfg *c,
+                       const char *name, struct dnsf_lsrc **out, char *err, size_t errlen);
 void dnsf_lsrc_close(struct dnsf_lsrc *s);
 
 const char *dnsf_lsrc_name(const struct dnsf_lsrc *s);    /* file base name */

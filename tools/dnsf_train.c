@@ -276,18 +276,6 @@ struct opts {
 };
 
 static int
-tun_next(void *ctx, struct dnsf_synth_pkt *p)
-{
-	return dnsf_tun_next(ctx, p);
-}
-
-static void
-tun_free(void *ctx)
-{
-	dnsf_tun_free(ctx);
-}
-
-static int
 collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, unsigned si,
         struct dataset *d)
 {
@@ -313,15 +301,10 @@ collect(const struct opts *op, const struct dnsf_engine *eng, struct source *s, 
 		lo.rename_seed = op->seed * 2 + (uint64_t)s->val + 1;
 	}
 	if (s->tun) {
-		struct dnsf_tun *tn;
 		char nm[64];
 		snprintf(nm, sizeof(nm), "%s-variant-%s-%llu", dnsf_tun_kind_name(s->tc.kind),
 		         s->val ? "val" : "train", (unsigned long long)s->tc.seed);
-		if (dnsf_tun_new(&s->tc, &tn, err, sizeof(err)) != 0)
-			goto fail;
-		if (dnsf_lsrc_open_gen(&lo, tun_next, tun_free, tn, nm,
-		                       dnsf_tun_kind_name(s->tc.kind), 0, &src, err,
-		                       sizeof(err)) != 0)
+		if (dnsf_lsrc_open_tun(&lo, &s->tc, nm, &src, err, sizeof(err)) != 0)
 			goto fail;
 	} else if (s->path != NULL) {
 		if (dnsf_lsrc_open_pcap(&lo, s->path, &src, err, sizeof(err)) != 0)
