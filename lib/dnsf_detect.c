@@ -46,9 +46,10 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 		p->model_threshold = mc->threshold;
 		p->model_min_sub = mc->min_subdomain;
 		p->combine = mc->combine;
-		p->model_suspicious_only =
-		    mc->score == DNSF_MSCOPE_SUSPICIOUS && mc->combine == DNSF_COMBINE_RULES;
-		p->model_needed_only = mc->score == DNSF_MSCOPE_NEEDED;
+		p->model_scope =
+		    mc->score == DNSF_MSCOPE_SUSPICIOUS && mc->combine != DNSF_COMBINE_RULES
+		        ? DNSF_MSCOPE_ALL
+		        : mc->score;
 	}
 }
 
@@ -516,8 +517,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	const int may_judge = out->q.sub_len >= p->model_min_sub ||
 	                      (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES);
 	if (p->model != NULL && p->model_score != NULL &&
-	    ((!p->model_suspicious_only && !p->model_needed_only) ||
-	     out->score >= (int32_t)p->susp_points || (p->model_needed_only && may_judge))) {
+	    (p->model_scope == DNSF_MSCOPE_ALL || out->score >= (int32_t)p->susp_points ||
+	     (p->model_scope == DNSF_MSCOPE_NEEDED && may_judge))) {
 		int32_t vec[DNSF_F_VEC_COUNT];
 		if (!out->has_feat)
 			out_features(out, &fv, &dv, f);

@@ -111,13 +111,12 @@ struct dnsf_detect_params {
 	 * an answer of >= DNSF_MODEL_ANSWER_BYTES record data */
 	uint32_t model_min_sub;
 	uint8_t combine; /* enum dnsf_combine */
-	/* model.score: suspicious: the model scores only messages whose rule score reaches
-	 * susp_points (combine is rules then: the model is advisory) */
-	uint8_t model_suspicious_only;
-	/* model.score: needed: only messages the model may judge (model_min_sub, answers of
-	 * DNSF_MODEL_ANSWER_BYTES) and those whose rule score reaches susp_points; verdicts are
-	 * those of scoring every message, as the others can never be model hits */
-	uint8_t model_needed_only;
+	/* model.score in force (enum dnsf_model_scope). ALL: every scored message. SUSPICIOUS
+	 * (only with combine: rules, the model advisory; else ALL): messages whose rule score
+	 * reaches susp_points. NEEDED: those, and the messages the model may judge
+	 * (model_min_sub, answers of DNSF_MODEL_ANSWER_BYTES); verdicts are those of ALL, as the
+	 * others can never be model hits. */
+	uint8_t model_scope;
 	/* water torture (detection.water_torture); wt_on 0: not looked for */
 	uint8_t wt_on;
 	uint32_t wt_domain_distinct; /* distinct subdomains of the domain in its window */

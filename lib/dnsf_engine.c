@@ -495,9 +495,8 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		in.q_named = &me->q;
 	/* The raw features are read by the model, events and the trainer's tap only (a model
 	 * that scores every message needs them every time anyway). */
-	in.lazy_feat =
-	    w->tap == NULL && (eng->detect.model == NULL || eng->detect.model_suspicious_only ||
-	                       eng->detect.model_needed_only);
+	in.lazy_feat = w->tap == NULL &&
+	               (eng->detect.model == NULL || eng->detect.model_scope != DNSF_MSCOPE_ALL);
 
 	dnsf_detect_packet(det, &eng->detect, &in, &out);
 	if (me != NULL && in.q_named == NULL && out.scored) {

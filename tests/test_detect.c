@@ -438,14 +438,14 @@ test_model_combine(void **state)
 		cfg.model.combine = DNSF_COMBINE_RULES;
 		cfg.model.score = DNSF_MSCOPE_SUSPICIOUS;
 		dnsf_detect_params_init(&q, &cfg.detect, &cfg.model);
-		assert_int_equal(q.model_suspicious_only, 1);
+		assert_int_equal(q.model_scope, DNSF_MSCOPE_SUSPICIOUS);
 		cfg.model.combine = DNSF_COMBINE_EITHER; /* never without combine: rules */
 		dnsf_detect_params_init(&q, &cfg.detect, &cfg.model);
-		assert_int_equal(q.model_suspicious_only, 0);
+		assert_int_equal(q.model_scope, DNSF_MSCOPE_ALL);
 
 		c.p.model = &model_object;
 		c.p.combine = DNSF_COMBINE_RULES;
-		c.p.model_suspicious_only = 1;
+		c.p.model_scope = DNSF_MSCOPE_SUSPICIOUS;
 		calls = model_calls;
 		hits = (int)c.d.model_hits;
 		assert_false(query(&c, "www.example.org", DNSF_T_A, 2, 7, T0, &out));
@@ -461,7 +461,7 @@ test_model_combine(void **state)
 		assert_int_equal(model_calls, calls + 1);
 		assert_int_equal(out.model_score, 900);
 		assert_int_equal((int)c.d.model_hits, hits + 1);
-		c.p.model_suspicious_only = 0;
+		c.p.model_scope = DNSF_MSCOPE_ALL;
 	}
 
 	/* model.min_subdomain: a message whose subdomain is shorter is scored and reported but is
@@ -533,7 +533,7 @@ test_model_needed(void **state)
 		c->p.combine = DNSF_COMBINE_EITHER;
 		c->p.model_min_sub = 16;
 	}
-	b.p.model_needed_only = 1;
+	b.p.model_scope = DNSF_MSCOPE_NEEDED;
 	for (unsigned i = 0; i < 3000; i++) {
 		char sub[80], name[160];
 		struct tmsg t;
