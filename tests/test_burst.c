@@ -173,22 +173,42 @@ compare(struct side *a, struct side *b)
 	assert_true(fa.hits > 0);
 }
 
+/* Two workers of one engine made from cfg, each with its own copy of the frame sequence. */
+static struct dnsf_engine *
+pair_open(const struct dnsf_config *cfg, struct side **a, struct side **b)
+{
+	struct dnsf_engine *eng;
+	char err[DNSF_ERR_MAX] = "";
+
+	*a = calloc(1, sizeof(**a));
+	*b = calloc(1, sizeof(**b));
+	assert_non_null(*a);
+	assert_non_null(*b);
+	assert_int_equal(dnsf_engine_create(cfg, &eng, err, sizeof(err)), 0);
+	assert_int_equal(dnsf_worker_init(&(*a)->w, eng, 0, err, sizeof(err)), 0);
+	assert_int_equal(dnsf_worker_init(&(*b)->w, eng, 0, err, sizeof(err)), 0);
+	build_seq(&(*a)->q);
+	build_seq(&(*b)->q);
+	return eng;
+}
+
+static void
+pair_close(struct dnsf_engine *eng, struct side *a, struct side *b)
+{
+	dnsf_worker_fini(&a->w);
+	dnsf_worker_fini(&b->w);
+	dnsf_engine_free(eng);
+	free(a);
+	free(b);
+}
+
 static void
 run_pair(const struct dnsf_config *cfg, const unsigned *sizes, unsigned nsizes)
 {
-	struct side *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
-	struct dnsf_engine *eng;
+	struct side *a, *b;
+	struct dnsf_engine *eng = pair_open(cfg, &a, &b);
 	struct dnsf_burst_pkt pk[NFR];
-	char err[DNSF_ERR_MAX] = "";
 	unsigned i, s = 0;
-
-	assert_non_null(a);
-	assert_non_null(b);
-	assert_int_equal(dnsf_engine_create(cfg, &eng, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_worker_init(&a->w, eng, 0, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_worker_init(&b->w, eng, 0, err, sizeof(err)), 0);
-	build_seq(&a->q);
-	build_seq(&b->q);
 
 	for (i = 0; i < NFR; i++)
 		dnsf_worker_process(&a->w, a->q.frame[i], a->q.len[i], ROOM, a->q.now[i], &a->v[i],
@@ -204,11 +224,7 @@ run_pair(const struct dnsf_config *cfg, const unsigned *sizes, unsigned nsizes)
 		i += n;
 	}
 	compare(a, b);
-	dnsf_worker_fini(&a->w);
-	dnsf_worker_fini(&b->w);
-	dnsf_engine_free(eng);
-	free(a);
-	free(b);
+	pair_close(eng, a, b);
 }
 
 static void config(struct dnsf_config *cfg);
@@ -246,22 +262,15 @@ same_out(const struct dnsf_detect_out *x, const struct dnsf_detect_out *y)
 static void
 test_memo_changes_nothing(void **state)
 {
-	struct side *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 	static struct dnsf_detect_out ta[NFR], tb[NFR];
+	struct side *a, *b;
 	struct dnsf_config cfg;
 	struct dnsf_engine *eng;
-	char err[DNSF_ERR_MAX] = "";
 	unsigned scored = 0;
 
 	(void)state;
-	assert_non_null(a);
-	assert_non_null(b);
 	config(&cfg);
-	assert_int_equal(dnsf_engine_create(&cfg, &eng, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_worker_init(&a->w, eng, 0, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_worker_init(&b->w, eng, 0, err, sizeof(err)), 0);
-	build_seq(&a->q);
-	build_seq(&b->q);
+	eng = pair_open(&cfg, &a, &b);
 	for (unsigned pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < NFR; i++) {
 			uint8_t fa[ROOM], fb[ROOM];
@@ -330,11 +339,7 @@ test_memo_changes_nothing(void **state)
 		}
 		assert_true(b->w.stats.restored > restored);
 	}
-	dnsf_worker_fini(&a->w);
-	dnsf_worker_fini(&b->w);
-	dnsf_engine_free(eng);
-	free(a);
-	free(b);
+	pair_close(eng, a, b);
 }
 
 static void
@@ -359,22 +364,15 @@ config(struct dnsf_config *cfg)
 static void
 test_lazy_features(void **state)
 {
-	struct side *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 	static struct dnsf_detect_out tap;
+	struct side *a, *b;
 	struct dnsf_config cfg;
 	struct dnsf_engine *eng;
-	char err[DNSF_ERR_MAX] = "";
 
 	(void)state;
-	assert_non_null(a);
-	assert_non_null(b);
 	config(&cfg);
-	assert_int_equal(dnsf_engine_create(&cfg, &eng, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_worker_init(&a->w, eng, 0, err, sizeof(err)), 0);
-	assert_int_equal(dnsf_worker_init(&b->w, eng, 0, err, sizeof(err)), 0);
+	eng = pair_open(&cfg, &a, &b);
 	a->w.tap = &tap;
-	build_seq(&a->q);
-	build_seq(&b->q);
 	for (unsigned i = 0; i < NFR; i++) {
 		dnsf_worker_process(&a->w, a->q.frame[i], a->q.len[i], ROOM, a->q.now[i], &a->v[i],
 		                    &a->ev[i]);
@@ -382,11 +380,7 @@ test_lazy_features(void **state)
 		                    &b->ev[i]);
 	}
 	compare(a, b);
-	dnsf_worker_fini(&a->w);
-	dnsf_worker_fini(&b->w);
-	dnsf_engine_free(eng);
-	free(a);
-	free(b);
+	pair_close(eng, a, b);
 }
 
 static void
