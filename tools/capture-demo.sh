@@ -47,21 +47,9 @@ dnsf_need_tools iodine iodined unbound unbound-checkconf tcpdump dig ip ethtool 
 [ -c /dev/net/tun ] || dnsf_fail "/dev/net/tun is missing: iodine cannot create its tunnel here"
 "$here/netns.sh" check || dnsf_fail "network namespaces are not usable here"
 
-work=$(mktemp -d /tmp/dnsf-demo.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	"$here/netns.sh" down "$TAG"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # shellcheck source=./netns.sh
 . "$here/netns.sh"
+dnsf_netns_session "$TAG" /tmp/dnsf-demo.XXXXXX || dnsf_fail "cannot create a scratch directory"
 dnsf_netns_up "$TAG" direct || dnsf_fail "topology"
 C() { ip netns exec "$NS_CLIENT" "$@"; }
 S() { ip netns exec "$NS_SERVER" "$@"; }

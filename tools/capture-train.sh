@@ -85,21 +85,9 @@ dnsf_need_tools iodine iodined dns2tcpc dns2tcpd unbound unbound-checkconf dnspe
 "$here/netns.sh" check || dnsf_fail "network namespaces are not usable here"
 mkdir -p "$out" || dnsf_fail "cannot create $out"
 
-work=$(mktemp -d /tmp/dnsf-train.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	"$here/netns.sh" down "$TAG"
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # shellcheck source=./netns.sh
 . "$here/netns.sh"
+dnsf_netns_session "$TAG" /tmp/dnsf-train.XXXXXX || dnsf_fail "cannot create a scratch directory"
 dnsf_netns_up "$TAG" direct || dnsf_fail "topology"
 TUN_IP=${DNSF_NETNS_SUBNET4}.10
 ip -n "$NS_SERVER" addr add "$TUN_IP/24" dev "$IF_SERVER" || dnsf_fail "address $TUN_IP"

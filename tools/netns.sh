@@ -220,6 +220,26 @@ dnsf_netns_down() {
 	return 0
 }
 
+# dnsf_netns_session TAG TEMPLATE (sourced; the capture scripts): a scratch directory in $work
+# (mktemp -d TEMPLATE), an empty $pids for the caller's background processes, and one EXIT trap
+# that kills and reaps them, removes the topology TAG and the directory (INT/TERM exit 130/143).
+dnsf_netns_session() {
+	DNSF_NETNS_SESSION_TAG=$1
+	work=$(mktemp -d "$2") || return 1
+	pids=()
+	trap dnsf_netns__session_end EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+dnsf_netns__session_end() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	dnsf_netns_down "$DNSF_NETNS_SESSION_TAG"
+	rm -rf "$work"
+}
+
 # dnsf_netns_bypass on|off (after dnsf_netns_up, inline topology): join the two fence ends
 # with a kernel bridge in the fence namespace, or remove it -- the bypass an operator falls
 # back to when the box is out of the path. Only while no dnsfence has the ends open.
