@@ -232,6 +232,77 @@ name_skip(const uint8_t *m, size_t len, size_t pos, size_t *endp, unsigned *wlen
 	return DNSF_DNS_OK;
 }
 
+#ifdef __SSE2__
+/*
+ * The common question name, decoded in two cheap passes instead of label by label: every label
+ * in place (no pointer), the whole name inside the message. First the label lengths are walked
+ * (offsets and lengths recorded), then the octets after the first length byte are lower-cased
+ * 16 at a time straight into qname[], and the length bytes that landed between labels become
+ * '.'. Length bytes are 1..63: lower16() leaves them alone and never counts them as upper case.
+ * Returns 0 for anything else (root, pointer, bad length, overlong or cut name), which
+ * qname_decode()'s general walk then decides, so statuses stay exactly its own.
+ */
+static inline int
+qname_fast(const uint8_t *m, size_t len, size_t start, struct dnsf_dns_msg *o, size_t *endp)
+{
+	size_t pos = start;
+	unsigned n = 0, c, q, i;
+	char *out = o->qname;
+
+	for (;;) {
+		if (pos >= len)
+			return 0;
+		c = m[pos];
+		if (c == 0)
+			break;
+		if (c > 63)
+			return 0;
+		/* Checked before the stores: the name so far plus this label and the final 0
+		 * stays within 255 octets, which also keeps n < 127 and offsets < 255. */
+		if (pos - start + c + 2 > DNSF_DNS_MAX_NAME)
+			return 0;
+		o->label_off[n] = (uint8_t)(pos - start);
+		o->label_len[n] = (uint8_t)c;
+		n++;
+		pos += c + 1;
+	}
+	if (n == 0)
+		return 0;
+	/* Presentation length: the octets between the first length byte and the final 0. At most
+	 * 253, so whole 16-byte blocks stay inside qname[256]. */
+	q = (unsigned)(pos - start - 1);
+	const uint8_t *s = m + start + 1;
+	__m128i ups = _mm_setzero_si128();
+	for (i = 0; i + 16 <= q; i += 16)
+		ups = _mm_add_epi8(ups, lower16(s + i, out + i));
+	if (i < q) {
+		const uint8_t *src = s + i;
+		uint8_t tail[16];
+		/* The last block may not be readable past the message: copy what is there. */
+		if (len - (start + 1 + i) < 16) {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, src, q - i);
+			src = tail;
+		}
+		ups = _mm_add_epi8(
+		    ups,
+		    _mm_and_si128(lower16(src, out + i),
+		                  _mm_loadu_si128((const __m128i *)(const void *)(dnsf_head16 + 16 -
+		                                                                  (q - i)))));
+	}
+	for (i = 1; i < n; i++)
+		out[o->label_off[i] - 1] = '.';
+	out[q] = '\0';
+	ups = _mm_sad_epu8(ups, _mm_setzero_si128());
+	o->nlabels = (uint8_t)n;
+	o->qname_len = (uint8_t)q;
+	o->qname_upper = (uint8_t)((unsigned)_mm_cvtsi128_si32(ups) +
+	                           (unsigned)_mm_cvtsi128_si32(_mm_unpackhi_epi64(ups, ups)));
+	*endp = pos + 1;
+	return 1;
+}
+#endif
+
 /* Decode the first question's name into o->qname / labels. Same rules as name_skip(). */
 static enum dnsf_dns_status
 qname_decode(const uint8_t *m, size_t len, size_t pos, struct dnsf_dns_msg *o, size_t *endp)
@@ -241,6 +312,10 @@ qname_decode(const uint8_t *m, size_t len, size_t pos, struct dnsf_dns_msg *o, s
 	enum dnsf_dns_status st;
 	char *out = o->qname;
 
+#ifdef __SSE2__
+	if (qname_fast(m, len, pos, o, endp))
+		return DNSF_DNS_OK;
+#endif
 	for (;;) {
 		if (pos >= len)
 			return DNSF_DNS_E_TRUNC_QNAME;

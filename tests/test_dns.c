@@ -198,6 +198,71 @@ test_lowercase_reference(void **state)
 	}
 }
 
+/* Whole names against the reference: 1..12 labels of 1..63 bytes (also '.', NUL and bytes
+ * >= 0x80 inside labels), then 0..20 bytes after the final 0, so the name ends at every
+ * distance from the end of the message (the parser lower-cases 16 bytes at a time and must not
+ * read past the message: parse_exact() parses an exact-size heap copy). Cut before QTYPE/QCLASS
+ * is trunc_q; overlong names are name_len; otherwise the labels, the '.' between them and the
+ * upper-case count must match. */
+static void
+test_multilabel_reference(void **state)
+{
+	(void)state;
+	static const uint8_t alphabet[] = {'A', 'Z', 'a', 'z',  '@',  '[', '.',
+	                                   0,   '0', '-', 0x80, 0xda, 'M', 'q'};
+	uint8_t b[600], lab[63];
+	struct dnsf_dns_msg m;
+	uint32_t x = 777;
+
+	for (int rep = 0; rep < 3000; rep++) {
+		struct pb_dns d;
+		unsigned nl, wire = 1, lens[12];
+
+		x = x * 1103515245u + 12345u;
+		nl = 1 + (x >> 16) % 12;
+		pb_dns_init(&d, b, sizeof(b), 1, 0);
+		for (unsigned l = 0; l < nl; l++) {
+			x = x * 1103515245u + 12345u;
+			/* Mostly short labels, now and then a long one. */
+			lens[l] = (x >> 20) % 4 ? 1 + (x >> 16) % 20 : 1 + (x >> 16) % 63;
+			for (unsigned i = 0; i < lens[l]; i++) {
+				x = x * 1103515245u + 12345u;
+				lab[i] = alphabet[(x >> 16) % sizeof(alphabet)];
+			}
+			pb_label(&d, lab, lens[l]);
+			wire += lens[l] + 1;
+		}
+		pb_u8(&d, 0);
+		x = x * 1103515245u + 12345u;
+		const unsigned after = (x >> 16) % 21;
+		for (unsigned i = 0; i < after; i++)
+			pb_u8(&d, i < 4 ? 1 : 0x41);
+		d.count[0] = 1;
+		const size_t n = pb_dns_finish(&d);
+		const enum dnsf_dns_status st = parse_exact(b, n, &m);
+
+		if (wire > DNSF_DNS_MAX_NAME) {
+			assert_int_equal(st, DNSF_DNS_E_NAME_LEN);
+			continue;
+		}
+		if (after < 4) {
+			assert_int_equal(st, DNSF_DNS_E_TRUNC_Q);
+		} else {
+			/* Trailing bytes beyond the question are records the header does not
+			 * announce: ignored. */
+			assert_int_equal(st, DNSF_DNS_OK);
+		}
+		assert_int_equal(m.nlabels, nl);
+		assert_int_equal(m.qname_len, wire - 2);
+		assert_int_equal(m.qname_wire_len, wire);
+		for (unsigned l = 0; l < nl; l++) {
+			assert_int_equal(m.label_len[l], lens[l]);
+			if (l)
+				assert_int_equal(m.qname[m.label_off[l] - 1], '.');
+		}
+	}
+}
+
 static void
 test_name_limits(void **state)
 {
@@ -850,6 +915,7 @@ main(void)
 	    cmocka_unit_test(test_query_root_and_no_question),
 	    cmocka_unit_test(test_query_odd_bytes),
 	    cmocka_unit_test(test_lowercase_reference),
+	    cmocka_unit_test(test_multilabel_reference),
 	    cmocka_unit_test(test_name_limits),
 	    cmocka_unit_test(test_edns),
 	    cmocka_unit_test(test_response_rdata_stats),
