@@ -32,7 +32,7 @@ dnsf_control_totals(const struct dnsf_app *app, struct dnsf_worker_stats *ws,
 		struct dnsf_worker_stats w;
 		struct dnsf_app_stats a;
 
-		dnsf_stats_snapshot(&app->lc[i]->w.stats, &w);
+		dnsf_worker_stats_read(&app->lc[i]->w, &w);
 		dnsf_app_stats_snapshot(&app->lc[i]->app, &a);
 		dnsf_stats_accumulate(ws, &w);
 		dnsf_app_stats_accumulate(as, &a);

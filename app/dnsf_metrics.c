@@ -151,7 +151,7 @@ dnsf_metrics_render(const struct dnsf_app *app, char **out, size_t *out_len)
 		return -1;
 	/* One snapshot per worker, so every family of one page comes from the same reads. */
 	for (w = 0; w < app->n_workers; w++) {
-		dnsf_stats_snapshot(&app->lc[w]->w.stats, &ws[w]);
+		dnsf_worker_stats_read(&app->lc[w]->w, &ws[w]);
 		dnsf_app_stats_snapshot(&app->lc[w]->app, &as[w]);
 	}
 #define DNSF_X_PROM(name, text)                                                                    \

@@ -206,7 +206,7 @@ impl_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	memcpy(wd, tapp->watch, sizeof(wd));
 	for (w = 0; w < tapp->n_workers; w++) {
-		dnsf_stats_snapshot(&tapp->lc[w]->w.stats, &ws[w]);
+		dnsf_worker_stats_read(&tapp->lc[w]->w, &ws[w]);
 		dnsf_app_stats_snapshot(&tapp->lc[w]->app, &as[w]);
 		total += 16 + 120 + est_counters(&ws[w], &as[w]);
 	}

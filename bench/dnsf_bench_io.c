@@ -462,9 +462,10 @@ main(int argc, char **argv)
 
 	double io[64], wk[64], ratio[64], io_all[64], wk_all[64], ratio_all[64];
 	struct loop_res ri, rw, sum_i = {0}, sum_w = {0};
-	struct dnsf_worker_stats s0 = g_lc->w.stats;
+	struct dnsf_worker_stats s0, s1v;
 	struct dnsf_app_stats a0 = g_lc->app;
 
+	dnsf_worker_stats_read(&g_lc->w, &s0);
 	printf("dnsfence-bench-io: 2 net_ring ports, lcore %s, mix %u frames (mean %.0f B), "
 	       "burst %u, %u rounds x %.1f s per loop\n",
 	       lcores, g_mix.n, (double)g_mix.bytes / g_mix.n, o.burst, o.rounds, o.seconds);
@@ -496,7 +497,9 @@ main(int argc, char **argv)
 	const double io_all_m = dnsf_bench_median(io_all, o.rounds);
 	const double wk_all_m = dnsf_bench_median(wk_all, o.rounds);
 	const double ratio_all_m = dnsf_bench_median(ratio_all, o.rounds);
-	const struct dnsf_worker_stats *s1 = &g_lc->w.stats;
+	const struct dnsf_worker_stats *s1 = &s1v;
+
+	dnsf_worker_stats_read(&g_lc->w, &s1v);
 	const struct dnsf_app_stats *a1 = &g_lc->app;
 	const double nic = (double)sum_i.nic_tsc / sum_i.pkts;
 

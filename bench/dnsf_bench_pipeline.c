@@ -553,9 +553,9 @@ bench_headline(struct dnsf_bench_mix *mix)
 		struct run wr = {0};
 		run_packets(&c, &wr, (uint64_t)o.warmup_passes * mix->n);
 	}
-	s0 = w.stats;
+	dnsf_worker_stats_read(&w, &s0);
 	measure(&c, &r, 0, 0);
-	s1 = w.stats;
+	dnsf_worker_stats_read(&w, &s1);
 
 	printf("realistic mix, dnsf_worker_process(), one core:\n");
 	print_run("whole decision", &r);
@@ -763,14 +763,19 @@ point_init(struct point *pt, struct dnsf_bench_mix *mix, const uint32_t *ix, uin
 	/* Warm-up: every flow seen twice (flood: the table filled twice over). */
 	struct run wr = {0};
 	run_packets(&pt->c, &wr, flood ? 2ull * pt->entries : 2ull * flows);
-	pt->ev0 = pt->w.stats.flow_evictions;
-	pt->ins0 = pt->w.stats.flow_inserts;
+	struct dnsf_worker_stats st;
+	dnsf_worker_stats_read(&pt->w, &st);
+	pt->ev0 = st.flow_evictions;
+	pt->ins0 = st.flow_inserts;
 }
 
 static void
 point_result(struct point *pt, struct scale_res *res)
 {
-	const struct dnsf_worker_stats *st = &pt->w.stats;
+	struct dnsf_worker_stats sts;
+	const struct dnsf_worker_stats *st = &sts;
+
+	dnsf_worker_stats_read(&pt->w, &sts);
 
 	res->flows = pt->flows;
 	res->entries = pt->entries;
@@ -1195,8 +1200,10 @@ bench_hash(struct dnsf_bench_mix *mix)
 				seq += e - b;
 			}
 		}
-		hsh_bytes(&x, &w.stats, sizeof(w.stats));
-		hsh_bytes(&y, &w.stats, sizeof(w.stats));
+		struct dnsf_worker_stats st;
+		dnsf_worker_stats_read(&w, &st);
+		hsh_bytes(&x, &st, sizeof(st));
+		hsh_bytes(&y, &st, sizeof(st));
 		res[run] = x.h;
 		vev[run] = y.h;
 		if (run == 0) {

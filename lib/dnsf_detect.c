@@ -466,7 +466,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		f->last_us = now_us;
 		dnsf_flow_view_w(f, &d->fwin, &fv);
 	} else {
-		d->no_state++;
+		/* Read by the control side (dnsf_worker_stats_read): a relaxed store. */
+		__atomic_store_n(&d->no_state, d->no_state + 1, __ATOMIC_RELAXED);
 	}
 	if (dm != NULL) {
 		if (pkt->is_query)

@@ -140,7 +140,8 @@ struct dnsf_detect {
 	uint64_t cache_hits;    /* messages judged from a running hold */
 	uint64_t flow_verdicts; /* holds started on flows */
 	uint64_t dom_verdicts;  /* holds started on registered domains */
-	uint64_t no_state;      /* messages scored without a flow entry (bucket full of holds) */
+	uint64_t no_state;      /* messages scored without a flow entry (bucket full of holds);
+	                           relaxed stores: control reads it (dnsf_worker_stats_read) */
 	uint64_t wt_hits;       /* queries judged water torture */
 	uint64_t beacon_hits;   /* tunnel verdicts the beacon part decided (reason beacon) */
 	/* Window positions of the flow and domain windows at the last packet's now_us (the

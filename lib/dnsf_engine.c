@@ -238,6 +238,24 @@ dnsf_worker_top_read(const struct dnsf_worker *w, struct dnsf_top_snap *out)
 	return dnsf_top_read(&w->top, out);
 }
 
+void
+dnsf_worker_stats_read(const struct dnsf_worker *w, struct dnsf_worker_stats *out)
+{
+	const struct dnsf_detect *det;
+
+	dnsf_stats_snapshot(&w->stats, out);
+	if (w->st == NULL || !w->eng->cfg.detect.enabled)
+		return;
+	/* The tables count for themselves (relaxed stores by the worker): read them here rather
+	 * than have the worker copy them into w->stats after every message. */
+	det = &w->st->det;
+	out->flow_inserts = __atomic_load_n(&det->flows.inserts, __ATOMIC_RELAXED);
+	out->flow_evictions = __atomic_load_n(&det->flows.evictions, __ATOMIC_RELAXED);
+	out->domain_inserts = __atomic_load_n(&det->doms.inserts, __ATOMIC_RELAXED);
+	out->domain_evictions = __atomic_load_n(&det->doms.evictions, __ATOMIC_RELAXED);
+	out->flow_no_state = __atomic_load_n(&det->no_state, __ATOMIC_RELAXED);
+}
+
 int
 dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,
                    struct dnsf_tab_counters *doms)
@@ -507,12 +525,6 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		*w->tap = out;
 	v->score = out.score;
 	v->model_score = out.model_score;
-	/* The tables count for themselves; mirror them for the control core (relaxed stores). */
-	__atomic_store_n(&w->stats.flow_inserts, det->flows.inserts, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->stats.flow_evictions, det->flows.evictions, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->stats.domain_inserts, det->doms.inserts, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->stats.domain_evictions, det->doms.evictions, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->stats.flow_no_state, det->no_state, __ATOMIC_RELAXED);
 	if (out.torture) {
 		/* Its own action: operators may only log floods they would not drop as tunnels. */
 		DNSF_STAT_INC(&w->stats, water_torture);

@@ -49,9 +49,12 @@ struct dnsf_verdict {
 };
 
 struct dnsf_worker {
-	const struct dnsf_engine *eng;  /* read-only, owned by control */
-	struct dnsf_worker_state *st;   /* owned and written by this worker only */
-	struct dnsf_worker_stats stats; /* written by this worker, read by control (relaxed) */
+	const struct dnsf_engine *eng; /* read-only, owned by control */
+	struct dnsf_worker_state *st;  /* owned and written by this worker only */
+	/* Written by this worker, read by control (relaxed) through dnsf_worker_stats_read(),
+	 * which adds the five counters the flow and domain tables keep themselves (dnsf_stats.h;
+	 * always 0 here). */
+	struct dnsf_worker_stats stats;
 	uint16_t id;
 	/* Offline tools only (the trainer), NULL in the dataplane: when set, every DNS message that
 	 * reaches the detector leaves the detector's output here (features, scores, verdict), so
@@ -146,6 +149,9 @@ void dnsf_worker_top_flush(struct dnsf_worker *w);
 /* Control side: the last published pass (pass 0: none yet). 0, or -1 when a publication kept
  * overlapping the copy (try again later). */
 int dnsf_worker_top_read(const struct dnsf_worker *w, struct dnsf_top_snap *out);
+/* Any thread: the worker's counters (relaxed reads): w->stats, with the ones the flow and domain
+ * tables keep filled in from the tables (dnsf_stats.h). */
+void dnsf_worker_stats_read(const struct dnsf_worker *w, struct dnsf_worker_stats *out);
 /* Control side: flow and domain table counters (relaxed reads). 0, or -1 when detection is
  * off (no tables; *flows and *doms zeroed). */
 int dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,

@@ -4,7 +4,10 @@
  *
  * Ownership: a struct dnsf_worker_stats is written only by the worker lcore that owns it (plain
  * relaxed stores, no read-modify-write atomics on the fast path) and read by the control core
- * and the telemetry thread with relaxed atomic loads (dnsf_stats_snapshot). The X-macro list is
+ * and the telemetry thread with relaxed atomic loads (dnsf_stats_snapshot). Five of them
+ * (flow_inserts, flow_evictions, domain_inserts, domain_evictions, flow_no_state) the detector's
+ * tables keep themselves: they stay 0 in the struct and dnsf_worker_stats_read() (dnsf_engine.h)
+ * fills them in from the tables, so the worker does not copy them per message. The X-macro list is
  * the single source of counter names: telemetry keys, Prometheus names and docs/telemetry.md all
  * follow it. Names are snake_case: DPDK telemetry silently drops keys with spaces.
  */
