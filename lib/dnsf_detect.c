@@ -116,9 +116,10 @@ ratio_points(uint32_t value, uint32_t threshold, int32_t full, int32_t cap)
 	return v > (uint64_t)cap ? cap : (int32_t)v;
 }
 
-int32_t
-dnsf_rules_query_points(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
-                        uint32_t *evidence)
+/* Query points and their evidence bits (*ev, set). Inline: dnsf_detect_packet() needs them once
+ * per scored message, for "suspicious" and for the score. */
+static inline __attribute__((always_inline)) int32_t
+query_points(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, uint32_t *evidence)
 {
 	const struct dnsf_rules_cfg *r = &p->rules;
 	const int nothex = !(q->fit & DNSF_FIT_HEX);
@@ -166,21 +167,35 @@ dnsf_rules_query_points(const struct dnsf_detect_params *p, const struct dnsf_qf
 		pts += DNSF_PT_RARE_TYPE;
 		ev |= DNSF_EV_RARE_TYPE;
 	}
-	if (evidence != NULL)
-		*evidence |= ev;
+	*evidence = ev;
 	return pts > DNSF_PT_QUERY_CAP ? DNSF_PT_QUERY_CAP : pts;
 }
 
 int32_t
-dnsf_rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
-                 const struct dnsf_flow_view *fv, const struct dnsf_dom_view *dv,
-                 struct dnsf_rule_parts *parts)
+dnsf_rules_query_points(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
+                        uint32_t *evidence)
+{
+	uint32_t ev;
+	const int32_t pts = query_points(p, q, &ev);
+
+	if (evidence != NULL)
+		*evidence |= ev;
+	return pts;
+}
+
+/* dnsf_rules_score() from the message's query points `qpts` and their evidence `qev`
+ * (query_points), which dnsf_detect_packet() has already. */
+static inline __attribute__((always_inline)) int32_t
+rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, int32_t qpts,
+            uint32_t qev, const struct dnsf_flow_view *fv, const struct dnsf_dom_view *dv,
+            struct dnsf_rule_parts *parts)
 {
 	const struct dnsf_rules_cfg *r = &p->rules;
 	struct dnsf_rule_parts x = {0};
 	int32_t a;
 
-	x.q = dnsf_rules_query_points(p, q, &x.evidence);
+	x.q = qpts;
+	x.evidence = qev;
 
 	/* Flow: information volume and count of distinct suspicious subdomains. */
 	a = ratio_points(fv->susp_info, r->flow_info_bytes, DNSF_PT_FLOW_INFO, DNSF_PT_FLOW_INFO);
@@ -222,6 +237,17 @@ dnsf_rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
 		*parts = x;
 	/* For one client the flow and domain parts see the same names: count the stronger. */
 	return x.q + (x.flow > x.dom ? x.flow : x.dom) + x.resp;
+}
+
+int32_t
+dnsf_rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q,
+                 const struct dnsf_flow_view *fv, const struct dnsf_dom_view *dv,
+                 struct dnsf_rule_parts *parts)
+{
+	uint32_t ev;
+	const int32_t qpts = query_points(p, q, &ev);
+
+	return rules_score(p, q, qpts, ev, fv, dv, parts);
 }
 
 static void
@@ -442,7 +468,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		dnsf_qfeat_reuse(m, in->q_named, &out->q);
 	else
 		dnsf_qfeat_compute(m, split, in->dns, in->dns_len, in->h[0], &out->q);
-	const int32_t qpts = dnsf_rules_query_points(p, &out->q, NULL);
+	uint32_t qev;
+	const int32_t qpts = query_points(p, &out->q, &qev);
 	out->suspicious = qpts >= (int32_t)p->susp_points;
 	if (f != NULL) {
 		if (pkt->is_query) {
@@ -484,7 +511,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 
 	d->scored++;
 	out->scored = 1;
-	out->score = dnsf_rules_score(p, &out->q, &fv, &dv, &out->parts);
+	out->score = rules_score(p, &out->q, qpts, qev, &fv, &dv, &out->parts);
 	/* Beacon part: a periodic flow (a run of regular check-in gaps) whose current burst carries
 	 * data names. Rule input only: the model's vector does not see it. */
 	if (f != NULL && (fq & DNSF_FQ_BURST) && f->hb_names > 0 &&
