@@ -412,12 +412,15 @@ opt_options_ok(const uint8_t *p, size_t rdlen)
 	return 1;
 }
 
+/* Answer classes whose RDATA is free-form data: txtnull_max. */
+#define DATA_CLASSES ((1u << DNSF_RRC_TXT) | (1u << DNSF_RRC_NULL) | (1u << DNSF_RRC_PRIVATE))
+
 static enum dnsf_dns_status
 parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 {
 	enum dnsf_dns_status st;
 	size_t pos, end;
-	unsigned wlen, sec, i, qd;
+	unsigned wlen, i, qd;
 
 	dnsf_dns_msg_init(o);
 	if (len > DNSF_MSG_MAX)
@@ -466,60 +469,55 @@ parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 	}
 	o->end_off = (uint16_t)pos;
 
-	const uint16_t counts[3] = {o->ancount, o->nscount, o->arcount};
-	for (sec = 0; sec < 3; sec++) {
-		for (i = 0; i < counts[sec]; i++) {
-			/* Most owner names are exactly the pointer to the question name (0xc00c):
-			 * what name_skip() concludes for it (the pointer goes backwards, the
-			 * question's length is known), without the call. */
-			if (o->qname_wire_len && len - pos >= 2 && m[pos] == 0xc0 &&
-			    m[pos + 1] == DNSF_DNS_HDR_LEN) {
-				end = pos + 2;
-				wlen = o->qname_wire_len;
-			} else if (pos < len && m[pos] == 0) {
-				/* The root (an OPT record's owner): what name_skip() concludes. */
-				end = pos + 1;
-				wlen = 1;
-			} else {
-				st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR,
-				               o->qname_wire_len);
-				if (st == DNSF_DNS_E_TRUNC_RR)
-					goto trunc;
-				if (st != DNSF_DNS_OK)
-					return st;
-			}
-			if (len - end < 10)
+	/* One walk over the three sections: records [0, ar0) answer or authority, [ar0, all)
+	 * additional; only answers feed the RDATA summary. */
+	const unsigned n_an = o->ancount, ar0 = n_an + o->nscount, all = ar0 + o->arcount;
+	for (i = 0; i < all; i++) {
+		/* Most owner names are exactly the pointer to the question name (0xc00c): what
+		 * name_skip() concludes for it (the pointer goes backwards, the question's length
+		 * is known), without the call. */
+		if (o->qname_wire_len && len - pos >= 2 && m[pos] == 0xc0 &&
+		    m[pos + 1] == DNSF_DNS_HDR_LEN) {
+			end = pos + 2;
+			wlen = o->qname_wire_len;
+		} else if (pos < len && m[pos] == 0) {
+			/* The root (an OPT record's owner): what name_skip() concludes. */
+			end = pos + 1;
+			wlen = 1;
+		} else {
+			st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR,
+			               o->qname_wire_len);
+			if (st == DNSF_DNS_E_TRUNC_RR)
 				goto trunc;
-			const uint8_t *rr = m + end;
-			uint16_t type = rd16(rr), rdlen = rd16(rr + 8);
-			if (rdlen > len - end - 10)
-				goto trunc;
-			if (type == DNSF_T_OPT) {
-				/* RFC 6891 6.1.1: one OPT, in the additional section, owned by
-				 * root. */
-				if (sec != 2 || wlen != 1 || o->has_opt ||
-				    !opt_options_ok(rr + 10, rdlen))
-					return DNSF_DNS_E_BAD_OPT;
-				o->has_opt = 1;
-				o->udp_size = rd16(rr + 2);
-				o->ext_rcode = rr[4];
-				o->edns_version = rr[5];
-				o->do_bit = rr[6] >> 7;
-			}
-			if (sec == 0) {
-				enum dnsf_rrclass rc = dnsf_rrclass_of(type);
-				o->rdata_total += rdlen;
-				if (rdlen > o->rdata_max)
-					o->rdata_max = rdlen;
-				if ((rc == DNSF_RRC_TXT || rc == DNSF_RRC_NULL ||
-				     rc == DNSF_RRC_PRIVATE) &&
-				    rdlen > o->txtnull_max)
-					o->txtnull_max = rdlen;
-				o->answer_types |= (uint16_t)(1u << rc);
-			}
-			pos = end + 10 + rdlen;
-			o->end_off = (uint16_t)pos;
+			if (st != DNSF_DNS_OK)
+				return st;
 		}
+		if (len - end < 10)
+			goto trunc;
+		const uint8_t *rr = m + end;
+		uint16_t type = rd16(rr), rdlen = rd16(rr + 8);
+		if (rdlen > len - end - 10)
+			goto trunc;
+		if (type == DNSF_T_OPT) {
+			/* RFC 6891 6.1.1: one OPT, in the additional section, owned by root. */
+			if (i < ar0 || wlen != 1 || o->has_opt || !opt_options_ok(rr + 10, rdlen))
+				return DNSF_DNS_E_BAD_OPT;
+			o->has_opt = 1;
+			o->udp_size = rd16(rr + 2);
+			o->ext_rcode = rr[4];
+			o->edns_version = rr[5];
+			o->do_bit = rr[6] >> 7;
+		} else if (i < n_an) {
+			const unsigned rc = dnsf_rrclass_of(type);
+			o->rdata_total += rdlen;
+			if (rdlen > o->rdata_max)
+				o->rdata_max = rdlen;
+			if (((1u << rc) & DATA_CLASSES) && rdlen > o->txtnull_max)
+				o->txtnull_max = rdlen;
+			o->answer_types |= (uint16_t)(1u << rc);
+		}
+		pos = end + 10 + rdlen;
+		o->end_off = (uint16_t)pos;
 	}
 	return DNSF_DNS_OK;
 
