@@ -82,21 +82,18 @@ dnsf_tab_find(struct dnsf_tab *t, uint64_t key, uint32_t check)
 	return NULL;
 }
 
+/* dnsf_tab_get() after no slot of bucket b held the key: a free slot, else the least recently
+ * seen entry not under a running hold, else none (no_room). */
 struct dnsf_tab_ent *
-dnsf_tab_get(struct dnsf_tab *t, uint64_t key, uint32_t check, uint64_t now_us, int *created)
+dnsf_tab_insert_(struct dnsf_tab *t, struct dnsf_tab_ent *b, uint64_t key, uint32_t check,
+                 uint64_t now_us, int *created)
 {
-	struct dnsf_tab_ent *b = dnsf_tab_bucket(t, key);
 	struct dnsf_tab_ent *victim = NULL;
 	const uint32_t now_s = (uint32_t)(now_us / 1000000);
 
-	tab_inc(&t->lookups);
 	*created = 0;
 	for (unsigned i = 0; i < DNSF_TAB_WAYS; i++) {
 		struct dnsf_tab_ent *e = &b[i];
-		if (e->key == key && e->check == check) {
-			tab_inc(&t->hits);
-			return e;
-		}
 		if (e->check == 0) {
 			if (victim == NULL || victim->check != 0)
 				victim = e; /* a free slot beats any eviction */

@@ -115,8 +115,8 @@ struct dnsf_tab {
 	struct dnsf_tab_ent *ent; /* entries x 64 B, 64-byte aligned */
 	uint32_t entries;
 	uint32_t bucket_mask;
-	/* Counters, written by the owner. */
-	uint64_t lookups;
+	/* Counters, written by the owner. Look-ups are not counted apart: each one is a hit, an
+	 * insert or a no_room (dnsf_tab_counters adds them up). */
 	uint64_t hits;
 	uint64_t inserts;   /* new entries (into a free, expired or evicted slot) */
 	uint64_t evictions; /* live entries replaced (least recently seen of a full bucket) */
@@ -133,11 +133,11 @@ dnsf_tab_counters(const struct dnsf_tab *t, struct dnsf_tab_counters *c)
 {
 	c->entries = t->entries;
 	c->used = __atomic_load_n(&t->used, __ATOMIC_RELAXED);
-	c->lookups = __atomic_load_n(&t->lookups, __ATOMIC_RELAXED);
 	c->hits = __atomic_load_n(&t->hits, __ATOMIC_RELAXED);
 	c->inserts = __atomic_load_n(&t->inserts, __ATOMIC_RELAXED);
 	c->evictions = __atomic_load_n(&t->evictions, __ATOMIC_RELAXED);
 	c->no_room = __atomic_load_n(&t->no_room, __ATOMIC_RELAXED);
+	c->lookups = c->hits + c->inserts + c->no_room;
 }
 
 /* Returns 0, or -1 when entries is not a power of two >= DNSF_TAB_WAYS or memory fails. */
@@ -185,8 +185,23 @@ struct dnsf_tab_ent *dnsf_tab_find(struct dnsf_tab *t, uint64_t key, uint32_t ch
  * A new entry gets last_us = now_us; an existing one keeps it (the caller reads the previous
  * time, e.g. for the rate, then stamps it). now_us decides whether a hold is still running.
  */
-struct dnsf_tab_ent *dnsf_tab_get(struct dnsf_tab *t, uint64_t key, uint32_t check, uint64_t now_us,
-                                  int *created);
+struct dnsf_tab_ent *dnsf_tab_insert_(struct dnsf_tab *t, struct dnsf_tab_ent *b, uint64_t key,
+                                      uint32_t check, uint64_t now_us, int *created);
+
+static inline struct dnsf_tab_ent *
+dnsf_tab_get(struct dnsf_tab *t, uint64_t key, uint32_t check, uint64_t now_us, int *created)
+{
+	struct dnsf_tab_ent *b = dnsf_tab_bucket(t, key);
+
+	/* The hit (nearly every packet) inline; the miss, which picks a victim, is not. */
+	for (unsigned i = 0; i < DNSF_TAB_WAYS; i++)
+		if (b[i].key == key && b[i].check == check) {
+			__atomic_store_n(&t->hits, t->hits + 1, __ATOMIC_RELAXED);
+			*created = 0;
+			return &b[i];
+		}
+	return dnsf_tab_insert_(t, b, key, check, now_us, created);
+}
 
 /* ---- keys ---- */
 

@@ -78,6 +78,12 @@ test_insert_update_evict(void **state)
 	assert_non_null(dnsf_tab_get(&t, 4, 7 | 1, T0, &created));
 	assert_int_equal(t.evictions, 1);
 	assert_int_equal(t.used, 5);
+	/* Seven look-ups: six inserts and one hit. */
+	struct dnsf_tab_counters c;
+	dnsf_tab_counters(&t, &c);
+	assert_int_equal(c.lookups, 7);
+	assert_int_equal(c.hits, 1);
+	assert_int_equal(c.inserts, 6);
 	dnsf_tab_fini(&t);
 }
 
@@ -97,6 +103,11 @@ test_holds_are_not_evicted(void **state)
 	assert_null(dnsf_tab_get(&t, 99, 1, T0 + SEC, &created));
 	assert_int_equal(t.no_room, 1);
 	assert_int_equal(t.evictions, 0);
+	{
+		struct dnsf_tab_counters c;
+		dnsf_tab_counters(&t, &c);
+		assert_int_equal(c.lookups, 5); /* 4 inserts and the no_room */
+	}
 	/* Once a hold runs out its slot can go again. */
 	assert_non_null(dnsf_tab_get(&t, 99, 1, T0 + 101 * SEC, &created));
 	assert_int_equal(t.evictions, 1);
