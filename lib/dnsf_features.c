@@ -72,21 +72,33 @@ dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, s
 }
 
 /* What both definitions take from the message as it is: zeroes *q, then the name, type, answer
- * and EDNS fields and the longest label. */
-static void
-qfeat_message(const struct dnsf_dns_msg *m, uint64_t name_hash, struct dnsf_qfeat *q)
+ * and EDNS fields. */
+static inline __attribute__((always_inline)) void
+qfeat_head(const struct dnsf_dns_msg *m, uint64_t name_hash, struct dnsf_qfeat *q)
 {
-	unsigned maxl = 0;
-
 	memset(q, 0, sizeof(*q));
 	q->name_hash = name_hash;
 	q->qname_len = m->qname_len;
 	q->nlabels = m->nlabels;
 	qfeat_fields(m, q);
-	for (unsigned i = 0; i < m->nlabels; i++)
+}
+
+/* The longest of `maxl` and the labels from..nlabels-1. */
+static inline unsigned
+max_label_from(const struct dnsf_dns_msg *m, unsigned from, unsigned maxl)
+{
+	for (unsigned i = from; i < m->nlabels; i++)
 		if (m->label_len[i] > maxl)
 			maxl = m->label_len[i];
-	q->max_label = (uint16_t)maxl;
+	return maxl;
+}
+
+/* qfeat_head() and the longest label. */
+static void
+qfeat_message(const struct dnsf_dns_msg *m, uint64_t name_hash, struct dnsf_qfeat *q)
+{
+	qfeat_head(m, name_hash, q);
+	q->max_label = (uint16_t)max_label_from(m, 0, 0);
 }
 
 void
@@ -211,7 +223,10 @@ dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8
  *   bits 42..47  the bigram symbol, bits 48..63 the symbol times DNSF_BG_NSYM (the row of the
  *                cost table where the next character looks).
  * The entropy sum is kept incrementally: adding n log n differences as a byte's count grows
- * telescopes to exactly sum(c log c) over the distinct bytes, so no second pass is needed.
+ * telescopes to exactly sum(c log c) over the distinct bytes, so no second pass is needed. The
+ * counts are kept per bigram symbol, one per byte of [a-z0-9-_] (a 40-byte array to clear, not
+ * 256): the same sum while every byte is in that alphabet; a subdomain with any other byte
+ * (upper case, base64 signs, binary: "other" > 0) is recounted by byte (qf_ent_bytes).
  * Bigram pairs across a label start read an all-zero row, so no per-character branch.
  */
 enum {
@@ -272,22 +287,41 @@ qf_tables_init(void)
 	/* qf_cost[QF_ZROW ..] stays 0 */
 }
 
+/* sum(c log c) (milli) over the distinct bytes of the subdomain's labels 0..split-1. */
+static uint32_t
+qf_ent_bytes(const struct dnsf_dns_msg *m, unsigned split)
+{
+	uint8_t cnt[256];
+	uint32_t ent_sum = 0;
+
+	memset(cnt, 0, sizeof(cnt));
+	for (unsigned i = 0; i < split; i++) {
+		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
+		for (unsigned k = 0; k < m->label_len[i]; k++)
+			ent_sum += qf_dent[cnt[s[k]]++];
+	}
+	return ent_sum;
+}
+
 void
 dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                    size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
 {
-	uint8_t cnt[256];
+	uint8_t cnt[40]; /* per bigram symbol, DNSF_BG_NSYM of them */
 	unsigned chars = 0, sub_maxl = 0, or_fl = 0, and_fl = 0x3f;
 	unsigned hex_chars = 0, hex_maxl = 0, hex_fl = 0;
 	uint64_t lanes = 0;
 	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
 	int sub_upper = -1, reg_upper;
 
+	_Static_assert(sizeof(cnt) >= DNSF_BG_NSYM, "a count per symbol");
 	if (split > m->nlabels)
 		split = m->nlabels;
-	qfeat_message(m, name_hash, q);
-	if (split == 0)
+	qfeat_head(m, name_hash, q);
+	if (split == 0) {
+		q->max_label = (uint16_t)max_label_from(m, 0, 0);
 		return;
+	}
 	/* The tables assume what the parser guarantees (the subdomain inside qname[], so fewer
 	 * than 256 characters); anything else takes the definition. */
 	if ((unsigned)m->label_off[split - 1] + m->label_len[split - 1] > 255) {
@@ -304,13 +338,14 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 		for (unsigned k = 0; k < len; k++) {
 			const uint8_t c = s[k];
 			const uint64_t e = qf_ent[c];
+			const unsigned sym = (unsigned)(e >> 42) & 0x3f;
 
 			lanes += e;
 			land &= QF_FLAGS(e);
 			lor |= QF_FLAGS(e);
-			bg_sum += qf_cost[row + ((unsigned)(e >> 42) & 0x3f)];
+			bg_sum += qf_cost[row + sym];
 			row = (unsigned)(e >> 48);
-			ent_sum += qf_dent[cnt[c]++];
+			ent_sum += qf_dent[cnt[sym]++];
 		}
 		sub_maxl = len > sub_maxl ? len : sub_maxl;
 		chars += len;
@@ -328,12 +363,17 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	const unsigned hyph = (unsigned)(lanes >> 24) & 0xfff;
 	const unsigned other = chars - letters - digits - hyph;
 
+	/* The subdomain's longest label is known: only the registered domain's are left. */
+	q->max_label = (uint16_t)max_label_from(m, split, sub_maxl);
 	q->sub_labels = (uint16_t)split;
 	q->sub_chars = (uint16_t)chars;
 	q->sub_len = (uint16_t)(m->label_off[split - 1] + m->label_len[split - 1]);
 	q->sub_max_label = (uint16_t)sub_maxl;
 	if (chars == 0)
 		return;
+	/* Bytes outside [a-z0-9-_] share the "other" symbol (upper case that of its letter). */
+	if (other != 0)
+		ent_sum = qf_ent_bytes(m, split);
 	q->entropy_milli = (uint16_t)qf_div(dnsf_nlog2n_milli[chars] - ent_sum, chars);
 	q->digit_pm = (uint16_t)qf_div(digits * 1000, chars);
 	q->hyphen_pm = (uint16_t)qf_div(hyph * 1000, chars);
