@@ -395,13 +395,12 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	const struct dnsf_pkt *pkt = in->pkt;
 	const struct dnsf_dns_msg *m = &pkt->dns;
 	const uint64_t now_us = in->now_us;
-	const uint32_t now_s = (uint32_t)(now_us / 1000000);
 	const unsigned split = in->split <= m->nlabels ? in->split : m->nlabels;
-	const uint64_t reg_hash = in->h[split];
+	uint32_t now_s;
 	struct dnsf_flow *f;
 	struct dnsf_dom *dm;
-	struct dnsf_flow_view fv = {0};
-	struct dnsf_dom_view dv = {0};
+	struct dnsf_flow_view fv;
+	struct dnsf_dom_view dv;
 	uint64_t key, dkey;
 	uint32_t check, dcheck;
 	int created, rules_hit, model_hit, tunnel, neg_dom;
@@ -425,6 +424,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		dnsf_win_at(&d->fwin, now_us, p->flow_window_s);
 	if (d->dwin.now_us != now_us || d->dwin.win_s != p->domain_window_s)
 		dnsf_win_at(&d->dwin, now_us, p->domain_window_s);
+	now_s = d->fwin.now_s; /* the division done once per instant, with the windows' */
 
 	d->now_us = now_us;
 	/* Both buckets are requested before either is read, so their cache misses (the tables
@@ -436,6 +436,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		dkey = in->dkey;
 		dcheck = in->dcheck;
 	} else {
+		const uint64_t reg_hash = in->h[split];
+
 		dnsf_flow_key(dnsf_pkt_client_addr(pkt), reg_hash, &key, &check);
 		dnsf_dom_key(reg_hash, &dkey, &dcheck);
 		dnsf_tab_prefetch(&d->flows, key);
@@ -493,6 +495,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		f->last_us = now_us;
 		dnsf_flow_view_w(f, &d->fwin, &fv);
 	} else {
+		memset(&fv, 0, sizeof(fv));
 		/* Read by the control side (dnsf_worker_stats_read): a relaxed store. */
 		__atomic_store_n(&d->no_state, d->no_state + 1, __ATOMIC_RELAXED);
 	}
@@ -507,6 +510,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			dnsf_dom_on_response(dm, &out->q);
 		dm->last_us = now_us;
 		dnsf_dom_view_w(dm, &d->dwin, &dv);
+	} else {
+		memset(&dv, 0, sizeof(dv));
 	}
 
 	d->scored++;
@@ -542,8 +547,9 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	 * blocking it saves nothing, and its shape alone is an admin's `dig CNAME
 	 * img2.news.example` and its answer as much as a tunnel's poll (docs/model.md,
 	 * "Threshold"). Its score is still reported (model.score: all); the rules judge it. */
-	const int may_judge = out->q.sub_len >= p->model_min_sub ||
-	                      (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES);
+	const int may_judge =
+	    p->model != NULL && (out->q.sub_len >= p->model_min_sub ||
+	                         (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES));
 	if (p->model != NULL && p->model_score != NULL &&
 	    (p->model_scope == DNSF_MSCOPE_ALL || out->score >= (int32_t)p->susp_points ||
 	     (p->model_scope == DNSF_MSCOPE_NEEDED && may_judge))) {

@@ -281,6 +281,7 @@ dnsf_win_at(struct dnsf_win *x, uint64_t now_us, uint32_t win_s)
 	const uint64_t into = now_us - wfull * span_us;
 
 	x->now_us = now_us;
+	x->now_s = (uint32_t)(now_us / 1000000);
 	x->win_s = win_s;
 	x->w = (uint16_t)wfull;
 	x->pw = (uint32_t)((span_us - into) * 1024 / span_us);
@@ -352,7 +353,7 @@ dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspic
                      const struct dnsf_win *x)
 {
 	const uint64_t now_us = x->now_us;
-	const uint32_t now_s = (uint32_t)(now_us / 1000000);
+	const uint32_t now_s = x->now_s;
 	unsigned flags = 0;
 
 	if (f->first_s == 0) {
@@ -506,14 +507,6 @@ dnsf_dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q)
 	d->negative += q->rcode == DNSF_RCODE_NXDOMAIN || q->rcode == DNSF_RCODE_SERVFAIL;
 }
 
-uint32_t
-dnsf_dom_negative_pm(const struct dnsf_dom *d, uint32_t min_responses)
-{
-	if (d->responses == 0 || d->responses < min_responses)
-		return 0;
-	return (uint32_t)d->negative * 1000u / d->responses;
-}
-
 void
 dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struct dnsf_flow_view *v)
 {
@@ -530,7 +523,6 @@ dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dns
 {
 	const unsigned wd = flow_wdiff(f, x);
 	const uint32_t pw = x->pw;
-	const uint64_t now_us = x->now_us;
 	uint32_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
 
 	if (wd <= 1) {
@@ -562,7 +554,7 @@ dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dns
 	v->susp_info = csi + (psi * pw >> 10);
 	v->queries = f->queries;
 	v->age_s = (uint32_t)(f->last_us / 1000000) - f->first_s;
-	if (f->first_s == 0 || v->age_s > (uint32_t)(now_us / 1000000))
+	if (f->first_s == 0 || v->age_s > x->now_s)
 		v->age_s = 0;
 	v->rate_x128 = f->rate;
 	/* Most flows have neither: 0 without a division. */

@@ -230,7 +230,13 @@ void dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspi
 void dnsf_dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q);
 /* Share of the domain's recent answers that were negative, per mille (0 with fewer than
  * min_responses answers counted). */
-uint32_t dnsf_dom_negative_pm(const struct dnsf_dom *d, uint32_t min_responses);
+static inline uint32_t
+dnsf_dom_negative_pm(const struct dnsf_dom *d, uint32_t min_responses)
+{
+	if (d->responses == 0 || d->responses < min_responses)
+		return 0;
+	return (uint32_t)d->negative * 1000u / d->responses;
+}
 
 /* Sliding-window readings at now_us (do not modify the entry). */
 void dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s,
@@ -250,6 +256,7 @@ struct dnsf_win {
 	uint32_t win_s; /* W; 0: not computed yet */
 	uint32_t pw;    /* weight of the previous window, 1/1024 */
 	uint16_t w;     /* window number, low 16 bits */
+	uint32_t now_s; /* now_us in whole seconds (the hold and age readings share it) */
 	uint64_t stale; /* 2 W in microseconds: older than this since a flow's last packet means
 	                   its counters are two or more windows old */
 };
