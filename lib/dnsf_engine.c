@@ -33,6 +33,9 @@ struct dnsf_engine {
 	char warning[DNSF_ERR_MAX + 64];  /* "" or why an optional model was not loaded */
 	struct dnsf_suffix_set *case_exc; /* hardening.case_exceptions; NULL = empty */
 	struct dnsf_harden harden;        /* hardening settings and key (dnsf_harden.h) */
+	/* No model scores every message: the detector may fill the raw features only where they
+	 * are read (dnsf_detect_in.lazy_feat), unless a tap wants them all. */
+	uint8_t lazy_feat;
 };
 
 /* A worker's private detector state: flow and domain tables (dnsf_detect.h). */
@@ -138,6 +141,7 @@ dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char
 	dnsf_detect_params_init(&eng->detect, &cfg->detect, &cfg->model);
 	if (cfg->detect.enabled && cfg->model.path[0] != '\0' && load_model(eng, err, errlen) != 0)
 		goto fail;
+	eng->lazy_feat = eng->detect.model == NULL || eng->detect.model_scope != DNSF_MSCOPE_ALL;
 	if (cfg->detect.enabled &&
 	    dnsf_psl_load(cfg->detect.psl[0] != '\0' ? cfg->detect.psl : DNSF_PSL_DEFAULT_PATH,
 	                  false, &eng->psl, err, errlen) != 0)
@@ -491,17 +495,16 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	const struct dnsf_engine *eng = w->eng;
 	struct dnsf_detect *det = &w->st->det;
 	struct dnsf_detect_out out;
-	struct dnsf_detect_in in = {
-	    .pkt = p,
-	    .dns = frame + p->dns_off,
-	    .dns_len = p->dns_len,
-	    .h = h,
-	    .split = split,
-	    .now_us = now_us,
-	};
+	struct dnsf_detect_in in; /* every field set below, each once (no zeroing first) */
 
-	if (pre != NULL && pre->keyed) {
-		in.has_keys = 1;
+	in.pkt = p;
+	in.dns = frame + p->dns_off;
+	in.dns_len = p->dns_len;
+	in.h = h;
+	in.split = split;
+	in.now_us = now_us;
+	in.has_keys = pre != NULL && pre->keyed;
+	if (in.has_keys) {
 		in.key = pre->key;
 		in.check = pre->check;
 		in.dkey = pre->dkey;
@@ -509,12 +512,10 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	}
 	/* The name's features from the memo: its entry is for these very wire octets (the
 	 * caller passes none when hardening restored the case of this frame's name). */
-	if (me != NULL && (me->have & DNSF_QM_QFEAT))
-		in.q_named = &me->q;
+	in.q_named = me != NULL && (me->have & DNSF_QM_QFEAT) ? &me->q : NULL;
 	/* The raw features are read by the model, events and the trainer's tap only (a model
 	 * that scores every message needs them every time anyway). */
-	in.lazy_feat = w->tap == NULL &&
-	               (eng->detect.model == NULL || eng->detect.model_scope != DNSF_MSCOPE_ALL);
+	in.lazy_feat = w->tap == NULL && eng->lazy_feat;
 
 	dnsf_detect_packet(det, &eng->detect, &in, &out);
 	if (me != NULL && in.q_named == NULL && out.scored) {
