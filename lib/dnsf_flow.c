@@ -516,10 +516,18 @@ dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s, struc
 	dnsf_flow_view_w(f, &x, v);
 }
 
+void
+dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
+{
+	dnsf_flow_view_rules_w(f, x, v);
+	dnsf_flow_view_rest_w(f, x, v);
+}
+
 /* The previous window's weight pw: the share of the sliding W-second span it still covers, in
  * 1/1024 (dnsf_win_at). Entries not rolled yet are read as of the window now. */
 DNSF_POPCNT_CLONES void
-dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
+dnsf_flow_view_rules_w(const struct dnsf_flow *f, const struct dnsf_win *x,
+                       struct dnsf_flow_view *v)
 {
 	const unsigned wd = flow_wdiff(f, x);
 	const uint32_t pw = x->pw;
@@ -553,14 +561,8 @@ dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dns
 	v->susp_distinct = csd + (psd * pw >> 10);
 	v->susp_info = csi + (psi * pw >> 10);
 	v->queries = f->queries;
-	v->age_s = (uint32_t)(f->last_us / 1000000) - f->first_s;
-	if (f->first_s == 0 || v->age_s > x->now_s)
-		v->age_s = 0;
-	v->rate_x128 = f->rate;
-	/* Most flows have neither: 0 without a division. */
+	/* Most flows have none: 0 without a division. */
 	v->rare_pm = f->rare && f->queries ? (uint32_t)f->rare * 1000 / f->queries : 0;
-	v->nx_pm = f->nx && f->responses ? (uint32_t)f->nx * 1000 / f->responses : 0;
-	v->rdata = (uint32_t)f->rdata_16 * 16;
 }
 
 void
