@@ -319,12 +319,16 @@ cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, s
  */
 static int
 water_torture(const struct dnsf_detect_params *p, const struct dnsf_flow *f,
-              const struct dnsf_dom *dm, const struct dnsf_dns_msg *m, const struct dnsf_qfeat *q,
-              const struct dnsf_dom_view *dv)
+              const struct dnsf_dom *dm, const struct dnsf_win *dx, const struct dnsf_dns_msg *m,
+              const struct dnsf_qfeat *q, struct dnsf_dom_view *dv)
 {
-	return p->wt_on && f != NULL && dm != NULL && q->sub_len > 0 && m->qtype != DNSF_T_PTR &&
-	       f->responses >= DNSF_WT_MIN_FLOW_RESPONSES &&
-	       dnsf_flow_nx_pm(f) >= p->wt_negative_pm && dv->distinct >= p->wt_domain_distinct &&
+	if (!(p->wt_on && f != NULL && dm != NULL && q->sub_len > 0 && m->qtype != DNSF_T_PTR &&
+	      f->responses >= DNSF_WT_MIN_FLOW_RESPONSES &&
+	      dnsf_flow_nx_pm(f) >= p->wt_negative_pm))
+		return 0;
+	/* The domain's distinct names: the rules did not need them, read them now. */
+	dnsf_dom_view_rest_w(dm, dx, dv);
+	return dv->distinct >= p->wt_domain_distinct &&
 	       dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
 }
 
@@ -373,15 +377,18 @@ beacon_name(const struct dnsf_flow *f, const struct dnsf_dns_msg *m, const uint6
 }
 
 /* out->feat of a scored message: the raw features, the rule parts, the beacon's flow values.
- * *fv holds the rules' readings of f at fx (dnsf_flow_view_rules_w), or zeros without f: the
- * rest of the view is read here, only for the messages whose features someone reads (f has
- * changed since in none of the fields it reads). */
+ * *fv and *dv hold the rules' readings of f and dm (dnsf_flow_view_rules_w,
+ * dnsf_dom_view_rules_w), or zeros without an entry: the rest of each view is read here, only
+ * for the messages whose features someone reads (the entries have changed since in none of the
+ * fields it reads). */
 static inline __attribute__((always_inline)) void
-out_features(struct dnsf_detect_out *out, struct dnsf_flow_view *fv, const struct dnsf_dom_view *dv,
-             const struct dnsf_flow *f, const struct dnsf_win *fx)
+out_features(struct dnsf_detect_out *out, struct dnsf_flow_view *fv, struct dnsf_dom_view *dv,
+             const struct dnsf_flow *f, const struct dnsf_dom *dm, const struct dnsf_detect *d)
 {
 	if (f != NULL)
-		dnsf_flow_view_rest_w(f, fx, fv);
+		dnsf_flow_view_rest_w(f, &d->fwin, fv);
+	if (dm != NULL)
+		dnsf_dom_view_rest_w(dm, &d->dwin, dv);
 	dnsf_feat_fill(&out->q, fv, dv, &out->feat);
 	out->feat.v[DNSF_F_Q_POINTS] = out->parts.q;
 	out->feat.v[DNSF_F_FLOW_POINTS] = out->parts.flow;
@@ -514,7 +521,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		else
 			dnsf_dom_on_response(dm, &out->q);
 		dm->last_us = now_us;
-		dnsf_dom_view_w(dm, &d->dwin, &dv);
+		dnsf_dom_view_rules_w(dm, &d->dwin, &dv);
 	} else {
 		memset(&dv, 0, sizeof(dv));
 	}
@@ -536,7 +543,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	 * event — from the same values (what follows changes only the flow's hold and event
 	 * time and its label, none of them a feature). */
 	if (!in->lazy_feat)
-		out_features(out, &fv, &dv, f, &d->fwin);
+		out_features(out, &fv, &dv, f, dm, d);
 
 	/* While most of the domain's answers are negative (a pseudo-random-subdomain flood against
 	 * a victim), the domain's evidence is the attacker's, not this client's: the rules then
@@ -560,7 +567,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	     (p->model_scope == DNSF_MSCOPE_NEEDED && may_judge))) {
 		int32_t vec[DNSF_F_VEC_COUNT];
 		if (!out->has_feat)
-			out_features(out, &fv, &dv, f, &d->fwin);
+			out_features(out, &fv, &dv, f, dm, d);
 		dnsf_feat_vector(&out->feat, vec);
 		out->model_score = p->model_score(p->model, vec);
 		model_hit = out->model_score >= p->model_threshold && may_judge;
@@ -588,13 +595,13 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		dnsf_flow_label_score(&d->labels[(struct dnsf_tab_ent *)f - d->flows.ent],
 		                      out->score, out->model_score);
 	if (!tunnel) {
-		if (pkt->is_query && water_torture(p, f, dm, m, &out->q, &dv)) {
+		if (pkt->is_query && water_torture(p, f, dm, &d->dwin, m, &out->q, &dv)) {
 			out->torture = 1;
 			out->reason = DNSF_R_WATER_TORTURE;
 			d->wt_hits++;
 			rate_limit_event(p, f, now_s, out);
 			if (out->emit && !out->has_feat)
-				out_features(out, &fv, &dv, f, &d->fwin);
+				out_features(out, &fv, &dv, f, dm, d);
 		}
 		return;
 	}
@@ -631,7 +638,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	}
 	rate_limit_event(p, f, now_s, out);
 	if (out->emit && !out->has_feat)
-		out_features(out, &fv, &dv, f, &d->fwin);
+		out_features(out, &fv, &dv, f, dm, d);
 }
 
 static void

@@ -574,38 +574,56 @@ dnsf_dom_view(const struct dnsf_dom *d, uint64_t now_us, uint32_t win_s, struct 
 	dnsf_dom_view_w(d, &x, v);
 }
 
-DNSF_POPCNT_CLONES void
+void
 dnsf_dom_view_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v)
 {
-	const uint16_t w = x->w;
-	const uint32_t pw = x->pw;
-	uint64_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
+	dnsf_dom_view_rules_w(d, x, v);
+	dnsf_dom_view_rest_w(d, x, v);
+}
 
-	if (d->win == w || (uint16_t)(w - d->win) == 1) {
-		uint32_t d0, i0, d1, i1;
+/* Which window a domain's counters belong to, seen from x: 0 this one, 1 the previous, 2 older. */
+static inline unsigned
+dom_wdiff(const struct dnsf_dom *d, const struct dnsf_win *x)
+{
+	return d->win == x->w ? 0 : (uint16_t)(x->w - d->win) == 1 ? 1 : 2;
+}
 
-		win_est(d->info, (unsigned)__builtin_popcountll(d->all_bits), dnsf_lc64_x16, &d0,
-		        &i0);
-		win_est(d->susp_info, (unsigned)__builtin_popcountll(d->susp_bits), dnsf_lc64_x16,
-		        &d1, &i1);
-		if (d->win == w) {
+/* One sliding reading of a domain's window counters (bitmap, information) and the previous
+ * window's estimates, as the flow's: in 64 bits, a domain's previous information can pass 2^22. */
+static inline void
+dom_read(unsigned wd, uint32_t pw, uint32_t info, uint64_t bits, uint32_t prev_distinct,
+         uint32_t prev_info, uint32_t *distinct, uint32_t *inf)
+{
+	uint64_t cd = 0, ci = 0, pd = 0, pi = 0;
+
+	if (wd <= 1) {
+		uint32_t d0, i0;
+
+		win_est(info, (unsigned)__builtin_popcountll(bits), dnsf_lc64_x16, &d0, &i0);
+		if (wd == 0) {
 			cd = d0;
 			ci = i0;
-			csd = d1;
-			csi = i1;
-			pd = d->prev_distinct;
-			pi = d->prev_info;
-			psd = d->prev_susp_distinct;
-			psi = d->prev_susp_info;
+			pd = prev_distinct;
+			pi = prev_info;
 		} else {
 			pd = d0;
 			pi = i0;
-			psd = d1;
-			psi = i1;
 		}
 	}
-	v->distinct = (uint32_t)(cd + (pd * pw >> 10));
-	v->info = (uint32_t)(ci + (pi * pw >> 10));
-	v->susp_distinct = (uint32_t)(csd + (psd * pw >> 10));
-	v->susp_info = (uint32_t)(csi + (psi * pw >> 10));
+	*distinct = (uint32_t)(cd + (pd * pw >> 10));
+	*inf = (uint32_t)(ci + (pi * pw >> 10));
+}
+
+DNSF_POPCNT_CLONES void
+dnsf_dom_view_rules_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v)
+{
+	dom_read(dom_wdiff(d, x), x->pw, d->susp_info, d->susp_bits, d->prev_susp_distinct,
+	         d->prev_susp_info, &v->susp_distinct, &v->susp_info);
+}
+
+DNSF_POPCNT_CLONES void
+dnsf_dom_view_rest_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v)
+{
+	dom_read(dom_wdiff(d, x), x->pw, d->info, d->all_bits, d->prev_distinct, d->prev_info,
+	         &v->distinct, &v->info);
 }

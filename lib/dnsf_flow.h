@@ -305,8 +305,7 @@ dnsf_flow_nx_pm(const struct dnsf_flow *f)
 }
 
 static inline void
-dnsf_flow_view_rest_w(const struct dnsf_flow *f, const struct dnsf_win *x,
-                      struct dnsf_flow_view *v)
+dnsf_flow_view_rest_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
 {
 	v->age_s = (uint32_t)(f->last_us / 1000000) - f->first_s;
 	if (f->first_s == 0 || v->age_s > x->now_s)
@@ -316,6 +315,12 @@ dnsf_flow_view_rest_w(const struct dnsf_flow *f, const struct dnsf_win *x,
 	v->rdata = (uint32_t)f->rdata_16 * 16;
 }
 void dnsf_dom_view_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v);
+/* dnsf_dom_view_w() in two parts, like the flow's: the suspicious readings the rules score
+ * from (susp_distinct, susp_info), then distinct and info (features, water torture). */
+void dnsf_dom_view_rules_w(const struct dnsf_dom *d, const struct dnsf_win *x,
+                           struct dnsf_dom_view *v);
+void dnsf_dom_view_rest_w(const struct dnsf_dom *d, const struct dnsf_win *x,
+                          struct dnsf_dom_view *v);
 
 /* Linear-counting estimate of a bitmap (x16 fixed point in the tables; here whole items). */
 uint32_t dnsf_lc_est32(uint32_t bits);
