@@ -25,7 +25,9 @@
 struct dnsf_engine {
 	struct dnsf_config cfg; /* private copy: the engine never changes under a worker */
 	/* Allow and deny lists, never NULL. Control writes it (dnsf_engine_swap_lists, release);
-	 * workers read it once per packet (acquire): the one field that changes under them. */
+	 * workers read it once per packet (acquire) where they work on its name (name_work: the
+	 * burst's first phase, or dnsf_worker_process) and decide that packet with those lists:
+	 * the one field that changes under them. */
 	struct dnsf_lists *lists;
 	struct dnsf_psl *psl;             /* registered-domain split; NULL when detection is off */
 	struct dnsf_detect_params detect; /* detector settings resolved from cfg (dnsf_detect.h) */
@@ -50,12 +52,14 @@ struct dnsf_worker_state {
 	uint64_t deny_ev_key[DENY_EV_SLOTS];
 	uint32_t deny_ev_sec[DENY_EV_SLOTS];
 	/* A burst's first phase (dnsf_worker_prepare): each slot's parse, suffix hashes, PSL
-	 * split and table keys, read back by the second phase (dnsf_worker_decide). */
+	 * split, allow/deny results and table keys, read back by the second phase
+	 * (dnsf_worker_decide). */
 	struct dnsf_prep {
 		struct dnsf_pkt p;
 		uint8_t cls;   /* what dnsf_pkt_parse() returned */
 		uint8_t keyed; /* split and keys below are set (a DNS message, detection on) */
 		unsigned split;
+		int8_t allow, deny; /* list results (name_work) */
 		uint32_t check, dcheck;
 		uint64_t key, dkey;
 		struct dnsf_qmemo_ref mref; /* the name memo's entry for the question name */
@@ -103,6 +107,10 @@ load_model(struct dnsf_engine *eng, char *err, size_t errlen)
 struct dnsf_lists *
 dnsf_engine_swap_lists(struct dnsf_engine *eng, struct dnsf_lists *lists)
 {
+	/* Not yet published: building its index here is still control-side work. Without one
+	 * (out of memory) workers make the three look-ups one by one. */
+	if (lists->idx == NULL)
+		(void)dnsf_lists_index(lists, eng->psl, NULL, 0);
 	return __atomic_exchange_n(&eng->lists, lists, __ATOMIC_ACQ_REL);
 }
 
@@ -145,6 +153,8 @@ dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char
 	if (cfg->detect.enabled &&
 	    dnsf_psl_load(cfg->detect.psl[0] != '\0' ? cfg->detect.psl : DNSF_PSL_DEFAULT_PATH,
 	                  false, &eng->psl, err, errlen) != 0)
+		goto fail;
+	if (dnsf_lists_index(eng->lists, eng->psl, err, errlen) != 0)
 		goto fail;
 	*out = eng;
 	return 0;
@@ -274,14 +284,47 @@ dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,
 }
 
 /*
- * Suffix hashes (into h) and, with detection on, the PSL split of a DNS message: from the name
- * memo when its question name was seen before with the same wire octets, else computed and
- * remembered. *ref is then the memo entry (or none), where the list results and the features
- * of the name are kept once computed. Reads the frame and the read-only engine only.
+ * The allow/deny results (*am, *dm: dm is -1 when am matched) and, with detection on, the PSL
+ * split (returned) of a message whose suffix hashes are h: one walk of the lists' index, or the
+ * three look-ups one by one when the lists have no index for this engine's PSL.
  */
 static inline __attribute__((always_inline)) unsigned
-name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p, uint64_t *h,
-          struct dnsf_qmemo_ref *ref)
+name_lookup(const struct dnsf_engine *eng, const struct dnsf_lists *lists,
+            const struct dnsf_dns_msg *m, const uint64_t *h, int8_t *am, int8_t *dm)
+{
+	unsigned split = 0;
+	int a, d;
+
+	if (__builtin_expect(lists->idx != NULL && lists->idx_psl == eng->psl, 1)) {
+		struct dnsf_listidx_res r;
+
+		dnsf_listidx_lookup(lists->idx, m, h, &r);
+		a = r.allow;
+		d = r.deny;
+		if (eng->psl != NULL && r.psl > 0)
+			split = (unsigned)r.psl - 1;
+	} else {
+		a = lists->allow != NULL ? dnsf_suffix_set_match(lists->allow, m, h) : -1;
+		d = a < 0 && lists->deny != NULL ? dnsf_suffix_set_match(lists->deny, m, h) : -1;
+		if (eng->psl != NULL)
+			split = (unsigned)dnsf_psl_split(eng->psl, m, h);
+	}
+	*am = (int8_t)a;
+	*dm = (int8_t)(a < 0 ? d : -1);
+	return split;
+}
+
+/*
+ * Suffix hashes (into h), list results against `lists` (*am, *dm) and, with detection on, the
+ * PSL split (returned) of a DNS message: from the name memo when its question name was seen
+ * before with the same wire octets (list results: with the same lists), else computed and
+ * remembered. *ref is then the memo entry (or none), where the features of the name are kept
+ * once computed. Reads the frame, the lists and the read-only engine only.
+ */
+static inline __attribute__((always_inline)) unsigned
+name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p,
+          const struct dnsf_lists *lists, uint64_t *h, struct dnsf_qmemo_ref *ref, int8_t *am,
+          int8_t *dm)
 {
 	const struct dnsf_engine *eng = w->eng;
 	struct dnsf_qmemo *mm = &w->st->memo;
@@ -289,28 +332,42 @@ name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p,
 	const unsigned wl = m->qname_wire_len;
 	const uint8_t *key = frame + p->dns_off + m->qname_wire_off;
 	struct dnsf_qmemo_ent *e, *fill;
-	unsigned split = 0;
+	unsigned split;
 
 	ref->idx = -1;
 	/* A question name with a compression pointer (its wire octets are not the whole name,
 	 * then shorter than qname_len + 2) is not held. */
 	if (m->nlabels == 0 || wl != (unsigned)m->qname_len + 2 || !dnsf_qmemo_use(mm)) {
 		dnsf_name_msg_hashes(m, h);
-		return eng->psl != NULL ? (unsigned)dnsf_psl_split(eng->psl, m, h) : 0;
+		return name_lookup(eng, lists, m, h, am, dm);
 	}
 	e = dnsf_qmemo_find(mm, key, wl, m->nlabels, &fill);
 	if (e != NULL) {
 		memcpy(h, e->h, ((size_t)m->nlabels + 1) * sizeof(*h));
 		*ref = dnsf_qmemo_ref_of(mm, e);
+		if (__builtin_expect((e->have & DNSF_QM_LISTS) && e->lists_gen == lists->gen, 1)) {
+			*am = e->allow;
+			*dm = e->deny;
+		} else {
+			/* Lists reloaded since: their results again (the split stays). */
+			(void)name_lookup(eng, lists, m, h, am, dm);
+			e->allow = *am;
+			e->deny = *dm;
+			e->lists_gen = lists->gen;
+			e->have |= DNSF_QM_LISTS;
+		}
 		return e->split;
 	}
 	dnsf_name_msg_hashes(m, h);
-	if (eng->psl != NULL)
-		split = (unsigned)dnsf_psl_split(eng->psl, m, h);
+	split = name_lookup(eng, lists, m, h, am, dm);
 	if (fill != NULL) {
 		dnsf_qmemo_fill(mm, fill, key, wl, m->nlabels);
 		memcpy(fill->h, h, ((size_t)m->nlabels + 1) * sizeof(*h));
 		fill->split = split;
+		fill->allow = *am;
+		fill->deny = *dm;
+		fill->lists_gen = lists->gen;
+		fill->have |= DNSF_QM_LISTS;
 		*ref = dnsf_qmemo_ref_of(mm, fill);
 	}
 	return split;
@@ -407,11 +464,11 @@ block(struct dnsf_worker *w, uint8_t action, uint8_t reason, uint8_t *frame, uin
  */
 static void
 rare_type(struct dnsf_worker *w, uint8_t ta, uint8_t *frame, uint32_t len, uint32_t room,
-          uint64_t now_us, const struct dnsf_pkt *p, const uint64_t *h, struct dnsf_verdict *v,
-          struct dnsf_event *ev)
+          uint64_t now_us, const struct dnsf_pkt *p, const uint64_t *h, unsigned split,
+          struct dnsf_verdict *v, struct dnsf_event *ev)
 {
 	const struct dnsf_engine *eng = w->eng;
-	unsigned split = 0, off;
+	unsigned off;
 
 	if (ta == DNSF_TYPE_COUNT) {
 		DNSF_STAT_INC(&w->stats, rare_type_counted);
@@ -425,9 +482,7 @@ rare_type(struct dnsf_worker *w, uint8_t ta, uint8_t *frame, uint32_t len, uint3
 		DNSF_STAT_INC(&w->stats, rare_type_dropped);
 	/* The event names the registered domain when the PSL is loaded, else the whole name; the
 	 * rate limit counts per registered domain, or per client and type without the PSL (a
-	 * tunnel's names all differ). */
-	if (eng->psl != NULL)
-		split = (unsigned)dnsf_psl_split(eng->psl, &p->dns, h);
+	 * tunnel's names all differ). `split` is the PSL split (0 without the PSL). */
 	off = split < p->dns.nlabels ? p->dns.label_off[split] : p->dns.qname_len;
 	if (!deny_event_due(w, p,
 	                    (eng->psl != NULL ? h[split] : 0) ^
@@ -569,13 +624,13 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	struct dnsf_qmemo_ref mref;
 	struct dnsf_qmemo_ent *me;
 	unsigned split;
-	int am, dm, restored = 0;
+	int8_t am, dm;
+	int restored = 0;
 	const struct dnsf_engine *eng = w->eng;
 	const struct dnsf_config *cfg = &eng->cfg;
 	struct dnsf_harden_undo undo;
 	const int rewrite = cfg->mode == DNSF_MODE_INLINE; /* a TAP cannot change packets */
 	uint8_t ta;
-	const struct dnsf_lists *lists;
 	int m;
 
 	undo.active = 0;
@@ -626,10 +681,14 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		DNSF_STAT_INC(&w->stats, dns_tcp);
 
 	if (pre == NULL) {
-		split = name_work(w, frame, p, h, &mref);
+		/* One load per packet: a reload between two packets is seen by the next one. */
+		split = name_work(w, frame, p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE), h,
+		                  &mref, &am, &dm);
 		me = mref.idx >= 0 ? &w->st->memo.ent[mref.idx] : NULL;
 	} else {
 		split = pre->split;
+		am = pre->allow;
+		dm = pre->deny;
 		/* Still this name's entry (a later frame of the burst may have taken the slot). */
 		me = dnsf_qmemo_held(&w->st->memo, pre->mref);
 	}
@@ -651,22 +710,8 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 			DNSF_STAT_INC(&w->stats, case_exempted);
 	}
 
-	/* One load per packet: a reload between two packets is seen by the next one. */
-	lists = __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE);
-	if (me != NULL && (me->have & DNSF_QM_LISTS) && me->lists_gen == lists->gen) {
-		am = me->allow;
-		dm = me->deny;
-	} else {
-		am = lists->allow != NULL ? dnsf_suffix_set_match(lists->allow, &p->dns, h) : -1;
-		dm = am < 0 && lists->deny != NULL ? dnsf_suffix_set_match(lists->deny, &p->dns, h)
-		                                   : -1;
-		if (me != NULL) {
-			me->allow = (int8_t)am;
-			me->deny = (int8_t)dm;
-			me->lists_gen = lists->gen;
-			me->have |= DNSF_QM_LISTS;
-		}
-	}
+	/* The list results came with the name work (the lists it loaded; lower-case name and
+	 * hashes, which the case restore does not change). */
 	if (am >= 0) {
 		DNSF_STAT_INC(&w->stats, allowlisted);
 		v->reason = DNSF_R_ALLOWLIST;
@@ -700,7 +745,7 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	}
 	if (p->is_query && p->dns.opcode == 0 &&
 	    (ta = dnsf_harden_type_action(&eng->harden, p->dns.qtype)) != DNSF_TYPE_PASS)
-		rare_type(w, ta, frame, len, room, now_us, p, h, v, ev);
+		rare_type(w, ta, frame, len, room, now_us, p, h, split, v, ev);
 done:
 	/* Every query that passes is randomized and every answer restored: the two must agree. */
 	if (rewrite)
@@ -734,9 +779,12 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 	pre->cls = (uint8_t)dnsf_pkt_parse(frame, len, &eng->cfg.pkt, &pre->p);
 	if (pre->cls != DNSF_PKT_DNS)
 		return;
-	/* All of this is a function of the frame and the read-only engine (PSL), never of table
-	 * state, so doing it a burst ahead changes nothing but when the buckets arrive. */
-	pre->split = name_work(w, frame, &pre->p, pre->h, &pre->mref);
+	/* All of this is a function of the frame, the read-only engine (PSL) and the lists, never
+	 * of table state, so doing it a burst ahead changes nothing but when the buckets arrive.
+	 * The lists are loaded here, once for the packet, and stay valid to its decision: both
+	 * phases run inside one burst, between two quiescent states of the worker. */
+	pre->split = name_work(w, frame, &pre->p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE),
+	                       pre->h, &pre->mref, &pre->allow, &pre->deny);
 	if (!eng->cfg.detect.enabled)
 		return;
 	{

@@ -49,11 +49,25 @@ fail:
 	return -1;
 }
 
+int
+dnsf_lists_index(struct dnsf_lists *l, const struct dnsf_psl *psl, char *err, size_t errlen)
+{
+	dnsf_listidx_free(l->idx);
+	l->idx_psl = psl;
+	l->idx = dnsf_listidx_build(l->allow, l->deny, psl);
+	if (l->idx != NULL)
+		return 0;
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "out of memory indexing the allow/deny lists");
+	return -1;
+}
+
 void
 dnsf_lists_free(struct dnsf_lists *l)
 {
 	if (l == NULL)
 		return;
+	dnsf_listidx_free(l->idx);
 	dnsf_suffix_set_free(l->allow);
 	dnsf_suffix_set_free(l->deny);
 	free(l);

@@ -16,7 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dnsf_listidx.h"
 #include "dnsf_suffix.h"
+
+struct dnsf_psl;
 
 #define DNSF_LISTS_VERSION_MAX 40 /* "<count>-<16 hex digits>" */
 
@@ -30,6 +33,11 @@ struct dnsf_lists {
 	/* Unique per dnsf_lists_load() in the process (never 0): written once at load, read by
 	 * workers, whose name memo (dnsf_qmemo.h) keeps list results per generation. */
 	uint64_t gen;
+	/* The allow, deny and PSL look-ups as one walk (dnsf_listidx.h), built by the control side
+	 * (dnsf_lists_index) before the lists are published, for the engine whose PSL is
+	 * idx_psl; NULL = not built (workers then make the three look-ups one by one). */
+	struct dnsf_listidx *idx;
+	const struct dnsf_psl *idx_psl;
 };
 
 /*
@@ -38,6 +46,13 @@ struct dnsf_lists {
  */
 int dnsf_lists_load(const char *allow_path, const char *deny_path, struct dnsf_lists **out,
                     char *err, size_t errlen);
+
+/*
+ * Build l->idx over l's lists and `psl` (NULL = no PSL), replacing any index l had. Control
+ * side, before l is published (dnsf_engine_swap_lists does it for lists that have none).
+ * Returns 0, or -1 with "out of memory ..." in err (may be NULL) and l->idx NULL.
+ */
+int dnsf_lists_index(struct dnsf_lists *l, const struct dnsf_psl *psl, char *err, size_t errlen);
 
 void dnsf_lists_free(struct dnsf_lists *l); /* NULL is fine */
 

@@ -9,15 +9,14 @@
 #include "dnsf_psl.h"
 #include "dnsf_suffix.h"
 
-/* Rule flags stored on the suffix-set entries (bit 0 is DNSF_SUFFIX_F_MEMBER). A name can carry
- * several: "ck" is the base of "*.ck" and could also be a rule of its own. */
+/* Rule flags stored on the suffix-set entries (dnsf_psl.h). */
 enum {
-	F_RULE = 0x02,
-	F_WILD = 0x04, /* "*.<this name>" is a rule */
-	F_EXC = 0x08,  /* "!<this name>" is a rule */
-	F_RULE_PRIV = 0x10,
-	F_WILD_PRIV = 0x20,
-	F_EXC_PRIV = 0x40,
+	F_RULE = DNSF_PSL_F_RULE,
+	F_WILD = DNSF_PSL_F_WILD,
+	F_EXC = DNSF_PSL_F_EXC,
+	F_RULE_PRIV = DNSF_PSL_F_RULE_PRIV,
+	F_WILD_PRIV = DNSF_PSL_F_WILD_PRIV,
+	F_EXC_PRIV = DNSF_PSL_F_EXC_PRIV,
 };
 
 struct dnsf_psl {
@@ -389,6 +388,12 @@ dnsf_psl_version(const struct dnsf_psl *p, char *buf, size_t len)
 {
 	return snprintf(buf, len, "%" PRIu32 "-%016" PRIx64, p->info.rules,
 	                dnsf_suffix_set_digest(p->set));
+}
+
+const struct dnsf_suffix_set *
+dnsf_psl_rules(const struct dnsf_psl *p)
+{
+	return p->set;
 }
 
 /* ---- look-up ---- */

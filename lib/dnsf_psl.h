@@ -33,6 +33,7 @@
 #define DNSF_PSL_DEFAULT_PATH "/usr/share/publicsuffix/public_suffix_list.dat"
 
 struct dnsf_psl;
+struct dnsf_suffix_set;
 
 /*
  * Load a list. ignore_private: skip the rules between "===BEGIN PRIVATE DOMAINS===" and
@@ -61,6 +62,21 @@ void dnsf_psl_get_info(const struct dnsf_psl *p, struct dnsf_psl_info *out);
 
 /* "<rules>-<digest as 16 hex digits>", for telemetry. Returns what snprintf returns. */
 int dnsf_psl_version(const struct dnsf_psl *p, char *buf, size_t len);
+
+/*
+ * The rule table, for indexes that merge it with other lists (dnsf_listidx.h): a suffix set
+ * whose entries carry DNSF_SUFFIX_F_MEMBER and these flags (a name can carry several: "ck" is
+ * the base of "*.ck" and could be a rule of its own). Read-only, owned by `p`.
+ */
+enum {
+	DNSF_PSL_F_RULE = 0x02,
+	DNSF_PSL_F_WILD = 0x04, /* "*.<this name>" is a rule */
+	DNSF_PSL_F_EXC = 0x08,  /* "!<this name>" is a rule */
+	DNSF_PSL_F_RULE_PRIV = 0x10,
+	DNSF_PSL_F_WILD_PRIV = 0x20,
+	DNSF_PSL_F_EXC_PRIV = 0x40,
+};
+const struct dnsf_suffix_set *dnsf_psl_rules(const struct dnsf_psl *p);
 
 /* How the prevailing rule was found (bits, for tests and telemetry). */
 enum {

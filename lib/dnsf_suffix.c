@@ -399,6 +399,26 @@ dnsf_suffix_set_memory(const struct dnsf_suffix_set *s)
 }
 
 int
+dnsf_suffix_set_foreach(const struct dnsf_suffix_set *s,
+                        int (*fn)(void *arg, const char *name, unsigned len, uint8_t flags),
+                        void *arg)
+{
+	for (uint32_t i = 0; s != NULL && i <= s->mask; i++) {
+		const uint8_t *r;
+		int rc;
+		if (s->slots[i].off == 0)
+			continue;
+		r = s->arena + s->slots[i].off;
+		if (r[REC_FLAGS] == 0)
+			continue;
+		rc = fn(arg, (const char *)r + REC_NAME, r[REC_LEN], r[REC_FLAGS]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
 dnsf_suffix_set_probe(const struct dnsf_suffix_set *s, const struct dnsf_dns_msg *m,
                       const uint64_t *h, unsigned i)
 {

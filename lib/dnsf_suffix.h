@@ -114,4 +114,10 @@ int dnsf_suffix_set_insert(struct dnsf_suffix_set *s, const char *name, size_t l
 int dnsf_suffix_set_probe(const struct dnsf_suffix_set *s, const struct dnsf_dns_msg *m,
                           const uint64_t *h, unsigned i);
 
+/* Control side: call fn for every stored name whose flags are not 0 (the entries; ancestor
+ * nodes are implied by them), in no particular order, until fn returns non-zero (returned). */
+int dnsf_suffix_set_foreach(const struct dnsf_suffix_set *s,
+                            int (*fn)(void *arg, const char *name, unsigned len, uint8_t flags),
+                            void *arg);
+
 #endif

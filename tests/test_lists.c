@@ -108,6 +108,8 @@ test_swap_takes_effect(void **state)
 	assert_int_equal(dnsf_engine_create(&cfg, &eng, err, sizeof(err)), 0);
 	assert_int_equal(dnsf_worker_init(&w, eng, 0, err, sizeof(err)), 0);
 	assert_int_equal(dnsf_engine_lists(eng)->deny_entries, 1);
+	/* The engine indexed its lists (one walk for allow, deny and PSL: dnsf_listidx.h). */
+	assert_non_null(dnsf_engine_lists(eng)->idx);
 
 	assert_int_equal(decide(&w, "x.evil.com", &reason), DNSF_ACT_DROP);
 	assert_int_equal(reason, DNSF_R_DENYLIST);
@@ -117,7 +119,9 @@ test_swap_takes_effect(void **state)
 	write_file("deny2", "newbad.org\n", d2, sizeof(d2));
 	write_file("allow2", "ok.newbad.org\n", a2, sizeof(a2));
 	assert_int_equal(dnsf_lists_load(a2, d2, &nl, err, sizeof(err)), 0);
+	assert_null(nl->idx);
 	old = dnsf_engine_swap_lists(eng, nl);
+	assert_non_null(nl->idx); /* indexed by the swap, before workers can see it */
 	assert_non_null(old);
 	assert_ptr_equal(dnsf_engine_lists(eng), nl);
 	/* The old lists are still whole (a worker might be mid-packet with them). */
@@ -130,6 +134,15 @@ test_swap_takes_effect(void **state)
 	assert_int_equal(reason, DNSF_R_ALLOWLIST);
 	assert_int_equal(w.stats.denylisted, 2);
 	assert_int_equal(w.stats.allowlisted, 1);
+	/* Without an index (say its build ran out of memory) workers make the three look-ups
+	 * one by one, with the same results (names the memo has not seen). */
+	dnsf_listidx_free(nl->idx);
+	nl->idx = NULL;
+	assert_int_equal(decide(&w, "z.newbad.org", &reason), DNSF_ACT_DROP);
+	assert_int_equal(reason, DNSF_R_DENYLIST);
+	assert_int_equal(decide(&w, "b.ok.newbad.org", &reason), DNSF_ACT_PASS);
+	assert_int_equal(reason, DNSF_R_ALLOWLIST);
+	assert_int_equal(decide(&w, "x.evil.com", &reason), DNSF_ACT_PASS);
 
 	/* Swapping back returns the lists we installed. */
 	back = dnsf_engine_swap_lists(eng, old);
