@@ -499,7 +499,7 @@ rare_type(struct dnsf_worker *w, uint8_t ta, uint8_t *frame, uint32_t len, uint3
 }
 
 /* Hardening of a message that passes, in inline mode (dnsf_harden.h). */
-static void
+static inline __attribute__((always_inline)) void
 harden_pass(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
             const struct dnsf_pkt *p, const uint64_t *h, struct dnsf_verdict *v)
 {
@@ -542,7 +542,7 @@ harden_pass(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
  * Tunnel detection (dnsf_detect.h): flow/domain state, rule score (and model), verdict cache,
  * per-flow event rate limit. A tunnel verdict is carried out with the configured action.
  */
-static void
+static inline __attribute__((always_inline)) void
 detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
        const struct dnsf_pkt *p, const uint64_t *h, unsigned split, const struct dnsf_prep *pre,
        struct dnsf_qmemo_ent *me, struct dnsf_verdict *v, struct dnsf_event *ev)
@@ -614,9 +614,11 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
  * The decision after the parse: `p` is the frame's parse (v->cls set from it), `h` its suffix
  * hashes when it is a DNS message (computed here when `pre` is NULL), `pre` the burst slot it
  * came from (split and keys) or NULL. The same code for dnsf_worker_process() and
- * dnsf_worker_decide(), so the two cannot drift apart.
+ * dnsf_worker_decide(), so the two cannot drift apart. Inlined into both (a call with ten
+ * arguments per packet cost more than the copy), and so are detect() and harden_pass(): left
+ * to itself GCC then stops inlining them into the bigger function.
  */
-static void
+static inline __attribute__((always_inline)) void
 decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
        struct dnsf_pkt *p, uint64_t *h, const struct dnsf_prep *pre, struct dnsf_verdict *v,
        struct dnsf_event *ev)
