@@ -229,7 +229,8 @@ rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, int3
 		x.resp += DNSF_PT_BIG_ANSWER;
 		x.evidence |= DNSF_EV_BIG_ANSWER;
 	}
-	if (fv->queries >= 8 && fv->rare_pm >= 500) {
+	/* rare_pm >= 500 without its division: floor(r * 1000 / q) >= 500 iff r * 1000 >= 500 q. */
+	if (fv->queries >= 8 && fv->rare * 1000 >= 500 * fv->queries) {
 		x.resp += DNSF_PT_FLOW_RARE;
 		x.evidence |= DNSF_EV_FLOW_RARE;
 	}

@@ -177,6 +177,7 @@ struct dnsf_feat {
 struct dnsf_flow_view {
 	uint32_t queries, age_s, rate_x128, distinct, info, susp_distinct, susp_info, rare_pm,
 	    nx_pm, rdata;
+	uint32_t rare; /* queries of rare types (the rules compare it with queries, no division) */
 };
 struct dnsf_dom_view {
 	uint32_t distinct, info, susp_distinct, susp_info;

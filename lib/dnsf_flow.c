@@ -531,38 +531,63 @@ dnsf_flow_view_rules_w(const struct dnsf_flow *f, const struct dnsf_win *x,
 {
 	const unsigned wd = flow_wdiff(f, x);
 	const uint32_t pw = x->pw;
-	uint32_t cd = 0, ci = 0, csd = 0, csi = 0, pd = 0, pi = 0, psd = 0, psi = 0;
+	uint32_t cd = 0, csd = 0, csi = 0, pd = 0, psd = 0, psi = 0;
 
 	if (wd <= 1) {
-		uint32_t d0, i0, d1, i1;
+		/* Distinct names from the 32-bit bitmap (its information: dnsf_flow_view_rest_w),
+		 * distinct and information of the suspicious ones from the 64-bit one. */
+		const uint32_t d0 =
+		    ((uint32_t)dnsf_lc32_x16[__builtin_popcount(f->all_bits)] + 8) / 16;
+		uint32_t d1, i1;
 
-		win_est(f->info, (unsigned)__builtin_popcount(f->all_bits), dnsf_lc32_x16, &d0,
-		        &i0);
 		win_est(f->susp_info, (unsigned)__builtin_popcountll(f->susp_bits), dnsf_lc64_x16,
 		        &d1, &i1);
 		if (wd == 0) {
 			cd = d0;
-			ci = i0;
 			csd = d1;
 			csi = i1;
 			pd = f->prev_distinct;
-			pi = f->prev_info;
 			psd = f->prev_susp_distinct;
 			psi = f->prev_susp_info;
 		} else {
 			pd = d0;
-			pi = i0;
 			psd = d1;
 			psi = i1;
 		}
 	}
 	v->distinct = cd + (pd * pw >> 10);
-	v->info = ci + (pi * pw >> 10);
 	v->susp_distinct = csd + (psd * pw >> 10);
 	v->susp_info = csi + (psi * pw >> 10);
 	v->queries = f->queries;
+	v->rare = f->rare;
+}
+
+DNSF_POPCNT_CLONES void
+dnsf_flow_view_rest_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
+{
+	const unsigned wd = flow_wdiff(f, x);
+	uint32_t ci = 0, pi = 0;
+
+	if (wd <= 1) {
+		const unsigned n = (unsigned)__builtin_popcount(f->all_bits);
+		const uint32_t i0 = n ? div16n((uint64_t)f->info * dnsf_lc32_x16[n], n) : 0;
+
+		if (wd == 0) {
+			ci = i0;
+			pi = f->prev_info;
+		} else {
+			pi = i0;
+		}
+	}
+	v->info = ci + (pi * x->pw >> 10);
 	/* Most flows have none: 0 without a division. */
 	v->rare_pm = f->rare && f->queries ? (uint32_t)f->rare * 1000 / f->queries : 0;
+	v->age_s = (uint32_t)(f->last_us / 1000000) - f->first_s;
+	if (f->first_s == 0 || v->age_s > x->now_s)
+		v->age_s = 0;
+	v->rate_x128 = f->rate;
+	v->nx_pm = dnsf_flow_nx_pm(f);
+	v->rdata = (uint32_t)f->rdata_16 * 16;
 }
 
 void

@@ -289,12 +289,14 @@ void dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x,
                       struct dnsf_flow_view *v);
 /*
  * dnsf_flow_view_w() in two parts, for the detector: the readings the rules score from
- * (distinct, info, susp_distinct, susp_info, queries, rare_pm), then the rest, which only the
- * features read (age_s, rate_x128, nx_pm, rdata) and which the detector fills only when it
- * fills the features. The two together equal dnsf_flow_view_w().
+ * (distinct, susp_distinct, susp_info, queries, rare), then the rest, which only the features
+ * read (info, rare_pm, age_s, rate_x128, nx_pm, rdata) and which the detector fills only when
+ * it fills the features. The two together equal dnsf_flow_view_w().
  */
 void dnsf_flow_view_rules_w(const struct dnsf_flow *f, const struct dnsf_win *x,
                             struct dnsf_flow_view *v);
+void dnsf_flow_view_rest_w(const struct dnsf_flow *f, const struct dnsf_win *x,
+                           struct dnsf_flow_view *v);
 
 /* NXDOMAIN share of the flow's answers, per mille (most flows have none: 0 without a
  * division). */
@@ -304,16 +306,6 @@ dnsf_flow_nx_pm(const struct dnsf_flow *f)
 	return f->nx && f->responses ? (uint32_t)f->nx * 1000 / f->responses : 0;
 }
 
-static inline void
-dnsf_flow_view_rest_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
-{
-	v->age_s = (uint32_t)(f->last_us / 1000000) - f->first_s;
-	if (f->first_s == 0 || v->age_s > x->now_s)
-		v->age_s = 0;
-	v->rate_x128 = f->rate;
-	v->nx_pm = dnsf_flow_nx_pm(f);
-	v->rdata = (uint32_t)f->rdata_16 * 16;
-}
 void dnsf_dom_view_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v);
 /* dnsf_dom_view_w() in two parts, like the flow's: the suspicious readings the rules score
  * from (susp_distinct, susp_info), then distinct and info (features, water torture). */

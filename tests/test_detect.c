@@ -809,6 +809,37 @@ test_water_torture_long_labels(void **state)
 	ctx_fini(&c);
 }
 
+/* The flow's rare-type rule (>= 8 queries, >= half of them TXT/NULL/unusual) reads the view's
+ * raw counts; it fires exactly when the view's per-mille share, the feature, is >= 500. */
+static void
+test_flow_rare_share(void **state)
+{
+	struct ctx c;
+	struct dnsf_qfeat q;
+	struct dnsf_dom_view dv;
+	(void)state;
+
+	ctx_init(&c);
+	memset(&q, 0, sizeof(q));
+	memset(&dv, 0, sizeof(dv));
+	for (uint32_t n = 0; n <= 1100; n++)
+		for (uint32_t r = 0; r <= n; r++) {
+			struct dnsf_flow_view fv;
+			struct dnsf_rule_parts parts;
+
+			memset(&fv, 0, sizeof(fv));
+			fv.queries = n;
+			fv.rare = r;
+			fv.rare_pm = r && n ? r * 1000 / n : 0;
+			(void)dnsf_rules_score(&c.p, &q, &fv, &dv, &parts);
+			assert_int_equal(!!(parts.evidence & DNSF_EV_FLOW_RARE),
+			                 n >= 8 && fv.rare_pm >= 500);
+			assert_int_equal(parts.resp,
+			                 n >= 8 && fv.rare_pm >= 500 ? DNSF_PT_FLOW_RARE : 0);
+		}
+	ctx_fini(&c);
+}
+
 int
 main(void)
 {
@@ -826,6 +857,7 @@ main(void)
 	    cmocka_unit_test(test_disabled_and_big_answers),
 	    cmocka_unit_test(test_water_torture),
 	    cmocka_unit_test(test_water_torture_long_labels),
+	    cmocka_unit_test(test_flow_rare_share),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
