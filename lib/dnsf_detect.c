@@ -330,7 +330,7 @@ water_torture(const struct dnsf_detect_params *p, const struct dnsf_flow *f,
 	/* The domain's distinct names: the rules did not need them, read them now. */
 	dnsf_dom_view_rest_w(dm, dx, dv);
 	return dv->distinct >= p->wt_domain_distinct &&
-	       dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
+	       dnsf_dom_negative_at_least(dm, DNSF_WT_MIN_RESPONSES, p->wt_negative_pm);
 }
 
 /* The 3 bits of a name's hash kept as the burst's check-in tag (not the bitmap's bits). */
@@ -552,7 +552,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	 * sources are judged on their own names, or as water torture). A tunnel needs answers
 	 * that carry data, so its domain evidence still counts. */
 	neg_dom = p->wt_on && dm != NULL &&
-	          dnsf_dom_negative_pm(dm, DNSF_WT_MIN_RESPONSES) >= p->wt_negative_pm;
+	          dnsf_dom_negative_at_least(dm, DNSF_WT_MIN_RESPONSES, p->wt_negative_pm);
 	rules_hit = out->score - (neg_dom ? out->parts.dom : 0) >= (int32_t)p->rules.threshold;
 	model_hit = 0;
 	/* A message whose subdomain is shorter than model.min_subdomain carries a few bytes at
@@ -560,34 +560,35 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	 * blocking it saves nothing, and its shape alone is an admin's `dig CNAME
 	 * img2.news.example` and its answer as much as a tunnel's poll (docs/model.md,
 	 * "Threshold"). Its score is still reported (model.score: all); the rules judge it. */
-	const int may_judge =
-	    p->model != NULL && (out->q.sub_len >= p->model_min_sub ||
-	                         (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES));
-	if (p->model != NULL && p->model_score != NULL &&
-	    (p->model_scope == DNSF_MSCOPE_ALL || out->score >= (int32_t)p->susp_points ||
-	     (p->model_scope == DNSF_MSCOPE_NEEDED && may_judge))) {
-		int32_t vec[DNSF_F_VEC_COUNT];
-		if (!out->has_feat)
-			out_features(out, &fv, &dv, f, dm, d);
-		dnsf_feat_vector(&out->feat, vec);
-		out->model_score = p->model_score(p->model, vec);
-		model_hit = out->model_score >= p->model_threshold && may_judge;
-		switch (p->combine) {
-		case DNSF_COMBINE_BOTH:
-			tunnel = rules_hit && model_hit;
-			break;
-		case DNSF_COMBINE_RULES:
-			tunnel = rules_hit;
-			break;
-		case DNSF_COMBINE_MODEL:
-			tunnel = model_hit;
-			break;
-		default:
-			tunnel = rules_hit || model_hit;
-			break;
+	tunnel = rules_hit;
+	if (p->model != NULL && p->model_score != NULL) {
+		const int may_judge =
+		    out->q.sub_len >= p->model_min_sub ||
+		    (!pkt->is_query && out->q.rdata_total >= DNSF_MODEL_ANSWER_BYTES);
+
+		if (p->model_scope == DNSF_MSCOPE_ALL || out->score >= (int32_t)p->susp_points ||
+		    (p->model_scope == DNSF_MSCOPE_NEEDED && may_judge)) {
+			int32_t vec[DNSF_F_VEC_COUNT];
+			if (!out->has_feat)
+				out_features(out, &fv, &dv, f, dm, d);
+			dnsf_feat_vector(&out->feat, vec);
+			out->model_score = p->model_score(p->model, vec);
+			model_hit = out->model_score >= p->model_threshold && may_judge;
+			switch (p->combine) {
+			case DNSF_COMBINE_BOTH:
+				tunnel = rules_hit && model_hit;
+				break;
+			case DNSF_COMBINE_RULES:
+				tunnel = rules_hit;
+				break;
+			case DNSF_COMBINE_MODEL:
+				tunnel = model_hit;
+				break;
+			default:
+				tunnel = rules_hit || model_hit;
+				break;
+			}
 		}
-	} else {
-		tunnel = rules_hit;
 	}
 	d->rules_hits += (uint64_t)rules_hit;
 	d->model_hits += (uint64_t)model_hit;

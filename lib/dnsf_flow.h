@@ -237,6 +237,15 @@ dnsf_dom_negative_pm(const struct dnsf_dom *d, uint32_t min_responses)
 		return 0;
 	return (uint32_t)d->negative * 1000u / d->responses;
 }
+/* dnsf_dom_negative_pm(d, min_responses) >= pm without the division (the detector asks it of
+ * every scored message): floor(n * 1000 / r) >= pm iff n * 1000 >= pm * r. */
+static inline int
+dnsf_dom_negative_at_least(const struct dnsf_dom *d, uint32_t min_responses, uint32_t pm)
+{
+	if (d->responses == 0 || d->responses < min_responses)
+		return pm == 0;
+	return (uint64_t)d->negative * 1000u >= (uint64_t)pm * d->responses;
+}
 
 /* Sliding-window readings at now_us (do not modify the entry). */
 void dnsf_flow_view(const struct dnsf_flow *f, uint64_t now_us, uint32_t win_s,

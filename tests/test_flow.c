@@ -401,6 +401,28 @@ test_window_and_info_arith(void **state)
 	}
 }
 
+/* The detector's division-free test of a domain's negative share equals the share's. */
+static void
+test_negative_at_least(void **state)
+{
+	static const uint32_t pms[] = {0, 1, 250, 499, 500, 501, 999, 1000};
+	struct dnsf_dom d;
+	(void)state;
+
+	memset(&d, 0, sizeof(d));
+	for (uint32_t r = 0; r <= 1200; r++)
+		for (uint32_t n = 0; n <= r; n++) {
+			d.responses = (uint16_t)r;
+			d.negative = (uint16_t)n;
+			for (unsigned i = 0; i < sizeof(pms) / sizeof(pms[0]); i++) {
+				assert_int_equal(dnsf_dom_negative_at_least(&d, 32, pms[i]),
+				                 dnsf_dom_negative_pm(&d, 32) >= pms[i]);
+				assert_int_equal(dnsf_dom_negative_at_least(&d, 0, pms[i]),
+				                 dnsf_dom_negative_pm(&d, 0) >= pms[i]);
+			}
+		}
+}
+
 int
 main(void)
 {
@@ -414,6 +436,7 @@ main(void)
 	    cmocka_unit_test(test_rate),
 	    cmocka_unit_test(test_responses_and_domain),
 	    cmocka_unit_test(test_window_and_info_arith),
+	    cmocka_unit_test(test_negative_at_least),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
