@@ -119,10 +119,17 @@ rrclass_table_init(void)
 		rrclass_small[t] = (uint8_t)rrclass_switch((uint16_t)t);
 }
 
+/* Inline for the record walk below; dnsf_rrclass_of() is the same for other modules. */
+static inline enum dnsf_rrclass
+rrclass_of(uint16_t t)
+{
+	return t < 256 ? (enum dnsf_rrclass)rrclass_small[t] : rrclass_switch(t);
+}
+
 enum dnsf_rrclass
 dnsf_rrclass_of(uint16_t t)
 {
-	return t < 256 ? (enum dnsf_rrclass)rrclass_small[t] : rrclass_switch(t);
+	return rrclass_of(t);
 }
 
 static enum dnsf_rrclass
@@ -249,17 +256,21 @@ qname_fast(const uint8_t *m, size_t len, size_t start, struct dnsf_dns_msg *o, s
 	unsigned n = 0, c, q, i;
 	char *out = o->qname;
 
+	if (start >= len)
+		return 0;
+	/* The next length byte must be readable and the final 0 at most 254 octets on (255 with
+	 * it): one compare per label for both. Checked before the stores, which also keeps
+	 * n < 127 and offsets < 255. */
+	const size_t lim =
+	    len - 1 < start + DNSF_DNS_MAX_NAME - 1 ? len - 1 : start + DNSF_DNS_MAX_NAME - 1;
 	for (;;) {
-		if (pos >= len)
-			return 0;
 		c = m[pos];
-		if (c == 0)
-			break;
-		if (c > 63)
+		if (c - 1u > 62u) { /* 0 ends the name; > 63 is a pointer or a bad length */
+			if (c == 0)
+				break;
 			return 0;
-		/* Checked before the stores: the name so far plus this label and the final 0
-		 * stays within 255 octets, which also keeps n < 127 and offsets < 255. */
-		if (pos - start + c + 2 > DNSF_DNS_MAX_NAME)
+		}
+		if (pos + c + 1 > lim)
 			return 0;
 		o->label_off[n] = (uint8_t)(pos - start);
 		o->label_len[n] = (uint8_t)c;
@@ -508,7 +519,7 @@ parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 			o->edns_version = rr[5];
 			o->do_bit = rr[6] >> 7;
 		} else if (i < n_an) {
-			const unsigned rc = dnsf_rrclass_of(type);
+			const unsigned rc = rrclass_of(type);
 			o->rdata_total += rdlen;
 			if (rdlen > o->rdata_max)
 				o->rdata_max = rdlen;
