@@ -111,23 +111,28 @@ crc32c_sw(uint32_t crc, uint64_t w)
 	return crc;
 }
 
-/* The label step, generic over the CRC primitive (inlined into each variant). */
-#define DNSF_NAME_CHAIN_BODY(CRC)                                                                  \
+/* The label step on the two lanes a and b (variables in scope, as are label and len), generic
+ * over the CRC primitive (inlined into each variant). */
+#define DNSF_NAME_LANES(CRC)                                                                       \
 	do {                                                                                       \
-		uint32_t a = (uint32_t)right, b = (uint32_t)(right >> 32);                         \
 		unsigned done = 0;                                                                 \
+		uint64_t w;                                                                        \
 		while (len - done > 8) {                                                           \
-			const uint64_t w = load64(label + done);                                   \
+			w = load64(label + done);                                                  \
 			a = CRC(a, w);                                                             \
 			b = CRC(b, w * LANE_B_MUL);                                                \
 			done += 8;                                                                 \
 		}                                                                                  \
-		{                                                                                  \
-			const uint64_t w =                                                         \
-			    (len ? tail(label, len, len - done) : 0) ^ ((uint64_t)len << 56);      \
-			a = CRC(a, w);                                                             \
-			b = CRC(b, w * LANE_B_MUL);                                                \
-		}                                                                                  \
+		w = (len ? tail(label, len, len - done) : 0) ^ ((uint64_t)len << 56);              \
+		a = CRC(a, w);                                                                     \
+		b = CRC(b, w * LANE_B_MUL);                                                        \
+	} while (0)
+
+/* One label chained onto the 64-bit hash to its right. */
+#define DNSF_NAME_CHAIN_BODY(CRC)                                                                  \
+	do {                                                                                       \
+		uint32_t a = (uint32_t)right, b = (uint32_t)(right >> 32);                         \
+		DNSF_NAME_LANES(CRC);                                                              \
 		return (uint64_t)b << 32 | a;                                                      \
 	} while (0)
 
@@ -175,13 +180,22 @@ chain_hw(uint64_t right, const char *label, unsigned len)
 	DNSF_NAME_CHAIN_BODY(crc32c_hw);
 }
 
+/* chain_hw() label after label with the two lanes kept apart in registers (the values are
+ * those of the chained calls; this is the per-packet path). */
 DNSF_NAME_HW_ATTR static void
 suffix_hashes_hw(const char *qname, const uint8_t *label_off, const uint8_t *label_len,
                  unsigned nlabels, uint64_t *h)
 {
+	uint32_t a = (uint32_t)DNSF_NAME_ROOT_HASH, b = (uint32_t)(DNSF_NAME_ROOT_HASH >> 32);
+
 	h[nlabels] = DNSF_NAME_ROOT_HASH;
-	for (unsigned i = nlabels; i-- > 0;)
-		h[i] = chain_hw(h[i + 1], qname + label_off[i], label_len[i]);
+	for (unsigned i = nlabels; i-- > 0;) {
+		const char *label = qname + label_off[i];
+		const unsigned len = label_len[i];
+
+		DNSF_NAME_LANES(crc32c_hw);
+		h[i] = (uint64_t)b << 32 | a;
+	}
 }
 
 #ifndef DNSF_NAME_HW_ONLY
