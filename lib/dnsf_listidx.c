@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* One index over the allow, deny and public suffix lists (dnsf_listidx.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,69 +18,20 @@ enum {
 	        DNSF_PSL_F_WILD_PRIV | DNSF_PSL_F_EXC_PRIV,
 	F_ALLOW = 0x100,
 	F_DENY = 0x200,
-	F_DESC = 0x400,
+	F_DESC = DNSF_LISTIDX_F_DESC,
 };
 
-/* Open addressing, linear probing; slot index = low bits of the hash. Everything a probe needs
- * is in the slot (one cache line holds four); the arena holds the names for compares only. */
-struct slot {
-	uint64_t h;
-	uint32_t off;   /* name in the arena; 0 = empty slot (the arena starts with a spare byte) */
-	uint16_t key;   /* name length | label count << 8 */
-	uint16_t flags; /* F_* */
-};
-
-struct dnsf_listidx {
-	struct slot *slots;
-	uint32_t mask; /* capacity - 1 */
-	uint32_t used;
-	int exact; /* two stored names share (h, key): compare on every probe */
-	char *arena;
-	size_t arena_len, arena_cap;
-};
-
-#define KEY(len, nl) ((uint16_t)((len) | (nl) << 8))
-
-static inline uint64_t
-ld64(const char *p)
-{
-	uint64_t w;
-	memcpy(&w, p, 8);
-	return w;
-}
-
-static inline uint32_t
-ld32(const char *p)
-{
-	uint32_t w;
-	memcpy(&w, p, 4);
-	return w;
-}
-
-static inline uint16_t
-ld16(const char *p)
-{
-	uint16_t w;
-	memcpy(&w, p, 2);
-	return w;
-}
-
-/* a[0..len) == b[0..len), len >= 1, without a call and without reading outside either. */
-static inline int
-same(const char *a, const char *b, unsigned len)
-{
-	if (len >= 8) {
-		uint64_t d = 0;
-		for (unsigned i = 0; i + 8 < len; i += 8)
-			d |= ld64(a + i) ^ ld64(b + i);
-		return (d | (ld64(a + len - 8) ^ ld64(b + len - 8))) == 0;
-	}
-	if (len >= 4)
-		return ((ld32(a) ^ ld32(b)) | (ld32(a + len - 4) ^ ld32(b + len - 4))) == 0;
-	if (len >= 2)
-		return ((ld16(a) ^ ld16(b)) | (ld16(a + len - 2) ^ ld16(b + len - 2))) == 0;
-	return a[0] == b[0];
-}
+/* The layout (slots, records) is in dnsf_listidx.h, for the inline fast path. */
+#define slot       dnsf_listidx_slot
+#define probe      dnsf_listidx_probe_
+#define KEY        DNSF_LISTIDX_KEY
+#define R_ALLOW    DNSF_LISTIDX_R_ALLOW
+#define R_DENY     DNSF_LISTIDX_R_DENY
+#define R_PSL_SELF DNSF_LISTIDX_R_PSL_SELF
+#define R_HOW_SELF DNSF_LISTIDX_R_HOW_SELF
+#define R_PSL_EXT  DNSF_LISTIDX_R_PSL_EXT
+#define R_HOW_EXT  DNSF_LISTIDX_R_HOW_EXT
+#define R_NAME     DNSF_LISTIDX_R_NAME
 
 /* ---- build (control side) ---- */
 
@@ -120,29 +72,30 @@ store(struct dnsf_listidx *x, uint64_t h, const char *name, unsigned len, unsign
 		struct slot *e = &x->slots[i];
 		if (e->h != h || e->key != key)
 			continue;
-		if (memcmp(x->arena + e->off, name, len) == 0) {
+		if (memcmp(x->arena + e->off + R_NAME, name, len) == 0) {
 			e->flags |= flags;
 			return 0;
 		}
 		x->exact = 1;
 	}
-	if (x->arena_len + len + 1 > x->arena_cap) {
+	if (x->arena_len + R_NAME + len + 1 > x->arena_cap) {
 		size_t ncap = x->arena_cap * 2;
 		char *na;
-		while (ncap < x->arena_len + len + 1)
+		while (ncap < x->arena_len + R_NAME + len + 1)
 			ncap *= 2;
 		if (ncap > UINT32_MAX || (na = realloc(x->arena, ncap)) == NULL)
 			return -1;
 		x->arena = na;
 		x->arena_cap = ncap;
 	}
-	memcpy(x->arena + x->arena_len, name, len);
-	x->arena[x->arena_len + len] = '\0';
+	memset(x->arena + x->arena_len, 0, R_NAME);
+	memcpy(x->arena + x->arena_len + R_NAME, name, len);
+	x->arena[x->arena_len + R_NAME + len] = '\0';
 	x->slots[i].h = h;
 	x->slots[i].off = (uint32_t)x->arena_len;
 	x->slots[i].key = key;
 	x->slots[i].flags = flags;
-	x->arena_len += len + 1;
+	x->arena_len += R_NAME + len + 1;
 	x->used++;
 	return 0;
 }
@@ -189,6 +142,8 @@ add_one(void *arg, const char *name, unsigned len, uint8_t flags)
 	return f != 0 ? insert(a->x, name, len, f) : 0;
 }
 
+static void precompute(struct dnsf_listidx *x);
+
 struct dnsf_listidx *
 dnsf_listidx_build(const struct dnsf_suffix_set *allow, const struct dnsf_suffix_set *deny,
                    const struct dnsf_psl *psl)
@@ -216,6 +171,7 @@ dnsf_listidx_build(const struct dnsf_suffix_set *allow, const struct dnsf_suffix
 	a.flags = 0;
 	if (psl != NULL && dnsf_suffix_set_foreach(dnsf_psl_rules(psl), add_one, &a) != 0)
 		goto fail;
+	precompute(x);
 	{
 		char *na = realloc(x->arena, x->arena_len);
 		if (na != NULL) {
@@ -258,105 +214,107 @@ dnsf_listidx_exact(const struct dnsf_listidx *x)
 	return x != NULL && x->exact;
 }
 
-/* ---- look-up (fast path) ---- */
-
-static inline __attribute__((always_inline)) const struct slot *
-probe(const struct dnsf_listidx *x, uint64_t h, uint16_t key, const char *name, unsigned len,
-      const int exact)
-{
-	for (uint32_t i = (uint32_t)h & x->mask;; i = (i + 1) & x->mask) {
-		const struct slot *e = &x->slots[i];
-		if (e->off == 0)
-			return NULL;
-		if (e->h == h && e->key == key && (!exact || same(x->arena + e->off, name, len)))
-			return e;
-	}
-}
+/* ---- look-up ---- */
 
 /*
- * The walk, right to left; the PSL part is dnsf_psl_suffix()'s algorithm step for step. Returns
- * 0, or -1 when (exact == 0) the deepest slot that decided something holds another name.
+ * The reference: the three look-ups' algorithms in one walk over the slot flags, comparing
+ * names on every probe (dnsf_psl_suffix() step for step for the PSL part). Used at build time
+ * to fill the records, so the fast path below inherits its results.
  */
-static inline __attribute__((always_inline)) int
-walk(const struct dnsf_listidx *x, const struct dnsf_dns_msg *m, const uint64_t *h,
-     struct dnsf_listidx_res *r, const int exact)
+static void
+ref_walk(const struct dnsf_listidx *x, const struct dnsf_dns_msg *m, const uint64_t *h,
+         struct dnsf_listidx_res *r)
 {
 	const unsigned n = m->nlabels;
 	int allow = -1, deny = -1, best = n > 0 ? (int)n - 1 : 0, psl_on = 1;
 	unsigned how = DNSF_PSL_M_DEFAULT;
-	const struct slot *dec = NULL; /* deepest slot whose flags changed a result */
-	unsigned dec_i = 0;
 
 	for (unsigned i = n; i-- > 0;) {
 		const unsigned off = m->label_off[i], len = m->qname_len - off;
-		const struct slot *e = probe(x, h[i], KEY(len, n - i), m->qname + off, len, exact);
+		const struct slot *e = probe(x, h[i], KEY(len, n - i), m->qname + off, len, 1);
 		unsigned f;
 
 		if (e == NULL)
 			break; /* no stored name ends with this suffix: none longer matches */
 		f = e->flags;
-		if (f & (F_ALLOW | F_DENY | F_PSL)) {
-			if (allow < 0 && (f & F_ALLOW)) {
-				allow = (int)i;
-				dec = e, dec_i = i;
+		if (allow < 0 && (f & F_ALLOW))
+			allow = (int)i;
+		if (deny < 0 && (f & F_DENY))
+			deny = (int)i;
+		if (psl_on && (f & DNSF_PSL_F_EXC)) {
+			/* An exception prevails over every other rule: the PSL is decided. */
+			best = (int)i + 1;
+			how = DNSF_PSL_M_EXCEPTION |
+			      (f & DNSF_PSL_F_EXC_PRIV ? DNSF_PSL_M_PRIVATE : 0);
+			psl_on = 0;
+		} else if (psl_on) {
+			if (f & DNSF_PSL_F_RULE) {
+				best = (int)i;
+				how = DNSF_PSL_M_RULE |
+				      (f & DNSF_PSL_F_RULE_PRIV ? DNSF_PSL_M_PRIVATE : 0);
+			} else if (f & DNSF_PSL_F_WILD) {
+				/* The base of "*.x" is a public suffix too. */
+				best = (int)i;
+				how = DNSF_PSL_M_WILDCARD |
+				      (f & DNSF_PSL_F_WILD_PRIV ? DNSF_PSL_M_PRIVATE : 0);
 			}
-			if (deny < 0 && (f & F_DENY)) {
-				deny = (int)i;
-				dec = e, dec_i = i;
-			}
-			if (psl_on && (f & F_PSL)) {
-				dec = e, dec_i = i;
-				if (f & DNSF_PSL_F_EXC) {
-					/* An exception prevails over every other rule: the PSL is
-					 * decided. */
-					best = (int)i + 1;
-					how = DNSF_PSL_M_EXCEPTION |
-					      (f & DNSF_PSL_F_EXC_PRIV ? DNSF_PSL_M_PRIVATE : 0);
-					psl_on = 0;
-				} else {
-					if (f & DNSF_PSL_F_RULE) {
-						best = (int)i;
-						how = DNSF_PSL_M_RULE |
-						      (f & DNSF_PSL_F_RULE_PRIV ? DNSF_PSL_M_PRIVATE
-						                                : 0);
-					} else if (f & DNSF_PSL_F_WILD) {
-						/* The base of "*.x" is a public suffix too. */
-						best = (int)i;
-						how = DNSF_PSL_M_WILDCARD |
-						      (f & DNSF_PSL_F_WILD_PRIV ? DNSF_PSL_M_PRIVATE
-						                                : 0);
-					}
-					/* "*.x" covers the label left of x whether or not it is
-					 * stored; a rule found there next overrides it. */
-					if ((f & DNSF_PSL_F_WILD) && i > 0) {
-						best = (int)i - 1;
-						how = DNSF_PSL_M_WILDCARD |
-						      (f & DNSF_PSL_F_WILD_PRIV ? DNSF_PSL_M_PRIVATE
-						                                : 0);
-					}
-				}
+			/* "*.x" covers the label left of x whether or not it is stored; a rule
+			 * found there next overrides it. */
+			if ((f & DNSF_PSL_F_WILD) && i > 0) {
+				best = (int)i - 1;
+				how = DNSF_PSL_M_WILDCARD |
+				      (f & DNSF_PSL_F_WILD_PRIV ? DNSF_PSL_M_PRIVATE : 0);
 			}
 		}
 		if (!(f & F_DESC))
 			break; /* nothing stored below: the next probe would miss */
 	}
-	/* Deeper slots than dec changed nothing; if dec holds the name, so do all slots above it
-	 * (ancestors are stored, and no two stored names share (h, key) in this mode). */
-	if (!exact && dec != NULL &&
-	    !same(x->arena + dec->off, m->qname + m->label_off[dec_i], dec->key & 0xffu))
-		return -1;
 	r->allow = allow;
 	r->deny = deny;
 	r->psl = best;
 	r->how = how;
-	return 0;
 }
 
-void
-dnsf_listidx_lookup(const struct dnsf_listidx *x, const struct dnsf_dns_msg *m, const uint64_t *h,
-                    struct dnsf_listidx_res *r)
+/* Label count from the right of index i in a name of n labels (-1, none: 0). */
+static uint8_t
+count_of(int i, unsigned n)
 {
-	if (__builtin_expect(!x->exact, 1) && walk(x, m, h, r, 0) == 0)
-		return;
-	walk(x, m, h, r, 1);
+	return i < 0 ? 0 : (uint8_t)(n - (unsigned)i);
+}
+
+/* Fill every record with the reference results for its own name and for one label more. */
+static void
+precompute(struct dnsf_listidx *x)
+{
+	for (uint32_t k = 0; k <= x->mask; k++) {
+		struct dnsf_dns_msg m;
+		uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+		struct dnsf_listidx_res r;
+		uint8_t *rec;
+		char ext[DNSF_DNS_MAX_NAME + 4];
+
+		if (x->slots[k].off == 0)
+			continue;
+		rec = (uint8_t *)x->arena + x->slots[k].off;
+		/* Stored names parse (the suffix sets checked them); '*' is never stored, so
+		 * "*.name" is a name one label deeper whose last probe misses. */
+		if (dnsf_suffix_name_parse((const char *)rec + R_NAME, &m) != 0)
+			continue;
+		dnsf_name_msg_hashes(&m, h);
+		ref_walk(x, &m, h, &r);
+		rec[R_ALLOW] = count_of(r.allow, m.nlabels);
+		rec[R_DENY] = count_of(r.deny, m.nlabels);
+		rec[R_PSL_SELF] = (uint8_t)(m.nlabels - (unsigned)r.psl);
+		rec[R_HOW_SELF] = (uint8_t)r.how;
+		rec[R_PSL_EXT] = rec[R_PSL_SELF];
+		rec[R_HOW_EXT] = rec[R_HOW_SELF];
+		/* Too long for one label more: no name can extend it. */
+		snprintf(ext, sizeof(ext), "*.%s", (const char *)rec + R_NAME);
+		if (dnsf_suffix_name_parse(ext, &m) != 0)
+			continue;
+		dnsf_name_msg_hashes(&m, h);
+		ref_walk(x, &m, h, &r);
+		rec[R_PSL_EXT] = (uint8_t)(m.nlabels - (unsigned)r.psl);
+		rec[R_HOW_EXT] = (uint8_t)r.how;
+	}
 }
