@@ -86,8 +86,7 @@ if total == 0 or pkts == 0:
     sys.exit("callgrind.sh: no instructions collected")
 
 key = ["dnsf_worker_process", "dnsf_pkt_parse", "dnsf_dns_parse", "dnsf_name_suffix_hashes",
-       "dnsf_suffix_set_match", "dnsf_psl_suffix", "dnsf_listidx_lookup", "dnsf_detect_packet",
-       "dnsf_qfeat_compute",
+       "dnsf_suffix_set_match", "dnsf_psl_suffix", "dnsf_detect_packet", "dnsf_qfeat_compute",
        "dnsf_tab_get", "dnsf_flow_on_query", "dnsf_dom_on_query", "dnsf_flow_view",
        "dnsf_dom_view", "dnsf_rules_query_points", "dnsf_rules_score", "dnsf_feat_fill",
        "dnsf_hash_bytes"]
