@@ -229,8 +229,13 @@ dnsf_pkt_parse(const uint8_t *f, size_t len, const struct dnsf_pkt_cfg *cfg, str
 	o->l4_off = (uint16_t)l4;
 	o->sport = rd16(f + l4);
 	o->dport = rd16(f + l4 + 2);
-	sdns = is_dns_port(cfg, o->sport);
-	ddns = is_dns_port(cfg, o->dport);
+	if (cfg->n_dns_ports == 1) { /* the usual list: port 53 alone */
+		sdns = o->sport == cfg->dns_ports[0];
+		ddns = o->dport == cfg->dns_ports[0];
+	} else {
+		sdns = is_dns_port(cfg, o->sport);
+		ddns = is_dns_port(cfg, o->dport);
+	}
 	if (!(sdns | ddns) || (proto == PROTO_TCP && !cfg->tcp))
 		return finish(o, DNSF_PKT_NON_DNS);
 
