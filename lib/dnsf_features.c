@@ -215,71 +215,59 @@ dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8
 
 /*
  * The fast path's one pass over the subdomain (dnsf_qfeat_compute_ref() is the definition, kept
- * for the equivalence test). One 64-bit table entry per byte holds everything the pass needs:
- *   bits  0..35  three 12-bit counting lanes (letters, digits, hyphens): summed as one word;
- *                a lane never exceeds 253 (the longest name), so no carry leaves its lane and
- *                the bits above, summed too, are never read from the sum;
- *   bits 36..41  flags, AND-ed and OR-ed over labels and the name (the alphabet fits);
- *   bits 42..47  the bigram symbol, bits 48..63 the symbol times DNSF_BG_NSYM (the row of the
- *                cost table where the next character looks).
+ * for the equivalence test). One 64-bit table entry per byte holds seven 8-bit counting lanes,
+ * summed as one word per character: letters, digits, hyphens, and the counts of bytes outside
+ * each alphabet the fits test (hex [0-9a-f], base32 [a-z0-7], base64 = cclass != 0) and of the
+ * base64 signs. A lane never exceeds 255 (the subdomain has fewer than 256 characters), so no
+ * carry leaves its lane. The alphabet fits are then count tests: a label is hex when its
+ * non-hex lane did not grow over it, the name is base32 when its non-base32 lane is 0; the
+ * only per-label work is one subtraction of the word before and after the label.
  * The entropy sum is kept incrementally: adding n log n differences as a byte's count grows
  * telescopes to exactly sum(c log c) over the distinct bytes, so no second pass is needed. The
  * counts are kept per bigram symbol, one per byte of [a-z0-9-_] (a 40-byte array to clear, not
  * 256): the same sum while every byte is in that alphabet; a subdomain with any other byte
  * (upper case, base64 signs, binary: "other" > 0) is recounted by byte (qf_ent_bytes).
- * Bigram pairs across a label start read an all-zero row, so no per-character branch.
+ * Bigram pairs across a label start read an all-zero row (QF_ZROW), so no per-character branch.
  */
-enum {
-	QF_LETTER = 1,
-	QF_DIGIT = 2,
-	QF_B64S = 4,
-	QF_HEXOK = 8,  /* [0-9a-f] */
-	QF_B32OK = 16, /* [a-z0-7] */
-	QF_B64OK = 32, /* inside the host-name or base64 alphabet (cclass != 0) */
-};
-#define QF_LANE(i)  ((uint64_t)1 << (12 * (i)))
-#define QF_FLAGS(e) ((unsigned)((e) >> 36) & 0x3f)
-#define QF_ZROW     (DNSF_BG_NSYM * DNSF_BG_NSYM) /* row of zero costs: no pair yet */
+enum { QF_L_LETTER, QF_L_DIGIT, QF_L_HYPH, QF_L_NONHEX, QF_L_NONB32, QF_L_NONB64, QF_L_B64S };
+#define QF_LANE(i)     ((uint64_t)1 << (8 * (i)))
+#define QF_COUNT(w, i) ((unsigned)((w) >> (8 * (i))) & 0xff)
+#define QF_ZROW        (DNSF_BG_NSYM * DNSF_BG_NSYM) /* row of zero costs: no pair yet */
 
 static uint64_t qf_ent[256];
 static uint8_t qf_cost[(DNSF_BG_NSYM + 1) * DNSF_BG_NSYM];
 static uint32_t qf_dent[256]; /* nlog2n_milli[k + 1] - nlog2n_milli[k] */
-/* ceil(2^64 / d) for d = 2..255: the per-mille shares and means divide by the subdomain's
- * character or pair count (< 256); floor(n * m / 2^64) == n / d exactly for n < 2^32 (the error
- * term n * (m d - 2^64) stays below 2^64), without a division instruction. */
-static uint64_t qf_recip[256];
+/* ceil(2^40 / d) for d = 1..255 (and 1000 times it): the per-mille shares and means divide by
+ * the subdomain's character or pair count (< 256) a numerator n < 2^23; floor(n * r / 2^40)
+ * == n / d exactly (the error term n * (r d - 2^40) < 2^23 * 255 stays below 2^40), the
+ * product below 2^63, one multiply and a shift without a branch for d == 1. */
+#define QF_RSHIFT 40
+static uint64_t qf_recip[256], qf_recip_k[256];
 
 static inline uint32_t
-qf_div(uint32_t n, unsigned d)
+qf_mulr(uint32_t n, uint64_t r)
 {
-	return d == 1 ? n : (uint32_t)(((unsigned __int128)n * qf_recip[d]) >> 64);
+	return (uint32_t)((n * r) >> QF_RSHIFT);
 }
 
 __attribute__((constructor)) static void
 qf_tables_init(void)
 {
 	for (unsigned c = 0; c < 256; c++) {
-		const unsigned cl = cclass[c], sym = dnsf_bigram_sym[c];
+		const unsigned cl = cclass[c];
 		uint64_t e = 0;
-		unsigned fl = 0;
 
-		if (cl & C_LETTER)
-			e += QF_LANE(0);
-		if (cl & C_DIGIT)
-			e += QF_LANE(1);
-		if (cl & C_HYPH)
-			e += QF_LANE(2);
-		fl |= (cl & C_LETTER) ? QF_LETTER : 0;
-		fl |= (cl & C_DIGIT) ? QF_DIGIT : 0;
-		fl |= (cl & C_B64S) ? QF_B64S : 0;
-		fl |= (cl & (C_DIGIT | C_HEXL)) ? QF_HEXOK : 0;
-		fl |= (cl & (C_B32D | C_LETTER)) ? QF_B32OK : 0;
-		fl |= cl != 0 ? QF_B64OK : 0;
-		e |=
-		    (uint64_t)fl << 36 | (uint64_t)sym << 42 | (uint64_t)(sym * DNSF_BG_NSYM) << 48;
+		e += (cl & C_LETTER) ? QF_LANE(QF_L_LETTER) : 0;
+		e += (cl & C_DIGIT) ? QF_LANE(QF_L_DIGIT) : 0;
+		e += (cl & C_HYPH) ? QF_LANE(QF_L_HYPH) : 0;
+		e += (cl & (C_DIGIT | C_HEXL)) ? 0 : QF_LANE(QF_L_NONHEX);
+		e += (cl & (C_B32D | C_LETTER)) ? 0 : QF_LANE(QF_L_NONB32);
+		e += cl != 0 ? 0 : QF_LANE(QF_L_NONB64);
+		e += (cl & C_B64S) ? QF_LANE(QF_L_B64S) : 0;
 		qf_ent[c] = e;
 		qf_dent[c] = c < 255 ? dnsf_nlog2n_milli[c + 1] - dnsf_nlog2n_milli[c] : 0;
-		qf_recip[c] = c >= 2 ? UINT64_MAX / c + 1 : 0;
+		qf_recip[c] = c >= 1 ? (((uint64_t)1 << QF_RSHIFT) + c - 1) / c : 0;
+		qf_recip_k[c] = qf_recip[c] * 1000;
 	}
 	for (unsigned a = 0; a < DNSF_BG_NSYM; a++)
 		for (unsigned b = 0; b < DNSF_BG_NSYM; b++)
@@ -303,16 +291,29 @@ qf_ent_bytes(const struct dnsf_dns_msg *m, unsigned split)
 	return ent_sum;
 }
 
+/* The case split of the subdomain's upper case (names with upper case only). */
+static __attribute__((noinline)) int
+qf_upper(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire, size_t wire_len,
+         unsigned chars, int *reg_upper)
+{
+	int sub_upper = wire != NULL ? wire_upper(m, 0, split, wire, wire_len) : -1;
+
+	if (sub_upper < 0) {
+		*reg_upper = 0;
+		return m->qname_upper < chars ? m->qname_upper : (int)chars;
+	}
+	*reg_upper = (int)m->qname_upper - sub_upper;
+	return sub_upper;
+}
+
 void
 dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                    size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
 {
 	uint8_t cnt[40]; /* per bigram symbol, DNSF_BG_NSYM of them */
-	unsigned chars = 0, sub_maxl = 0, or_fl = 0, and_fl = 0x3f;
-	unsigned hex_chars = 0, hex_maxl = 0, hex_fl = 0;
-	uint64_t lanes = 0;
-	uint32_t ent_sum = 0, bg_sum = 0, bg_n = 0;
-	int sub_upper = -1, reg_upper;
+	unsigned sub_maxl = 0, hex_chars = 0, hex_maxl = 0;
+	uint64_t lanes = 0, hex_lanes = 0;
+	uint32_t ent_sum = 0, bg_sum = 0;
 
 	_Static_assert(sizeof(cnt) >= DNSF_BG_NSYM, "a count per symbol");
 	if (split > m->nlabels)
@@ -324,97 +325,89 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	}
 	/* The tables assume what the parser guarantees (the subdomain inside qname[], so fewer
 	 * than 256 characters); anything else takes the definition. */
-	if ((unsigned)m->label_off[split - 1] + m->label_len[split - 1] > 255) {
+	const unsigned sub_len = (unsigned)m->label_off[split - 1] + m->label_len[split - 1];
+	if (sub_len > 255) {
 		dnsf_qfeat_compute_ref(m, split, wire, wire_len, name_hash, q);
 		return;
 	}
 
 	memset(cnt, 0, sizeof(cnt));
+	unsigned chars = 0, bg_n = 0;
 	for (unsigned i = 0; i < split; i++) {
 		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
 		const unsigned len = m->label_len[i];
+		const uint8_t *const end = s + len;
+		const uint64_t before = lanes;
 		unsigned row = QF_ZROW;
-		/* Whole entries AND-ed and OR-ed: their flag bits are those of the flags AND-ed
-		 * and OR-ed, taken out once per label instead of per character. */
-		uint64_t eand = ~UINT64_C(0), eor = 0;
 
-		for (unsigned k = 0; k < len; k++) {
-			const uint8_t c = s[k];
-			const uint64_t e = qf_ent[c];
-			const unsigned sym = dnsf_bigram_sym[c]; /* = e >> 42 & 0x3f, one load */
+		for (; s != end; s++) {
+			const unsigned c = *s;
+			const unsigned sym = dnsf_bigram_sym[c];
 
-			lanes += e;
-			eand &= e;
-			eor |= e;
+			lanes += qf_ent[c];
 			bg_sum += qf_cost[row + sym];
-			row = (unsigned)(e >> 48);
+			row = sym * DNSF_BG_NSYM;
 			ent_sum += qf_dent[cnt[sym]++];
 		}
-		const unsigned land = QF_FLAGS(eand), lor = QF_FLAGS(eor);
+		const uint64_t d = lanes - before;
 		sub_maxl = len > sub_maxl ? len : sub_maxl;
 		chars += len;
 		bg_n += len ? len - 1 : 0;
-		and_fl &= land;
-		or_fl |= lor;
-		if (land & QF_HEXOK) {
+		if (QF_COUNT(d, QF_L_NONHEX) == 0) {
 			hex_chars += len;
-			hex_fl |= lor;
+			hex_lanes |= d;
 			hex_maxl = len > hex_maxl ? len : hex_maxl;
 		}
 	}
-	const unsigned letters = (unsigned)lanes & 0xfff;
-	const unsigned digits = (unsigned)(lanes >> 12) & 0xfff;
-	const unsigned hyph = (unsigned)(lanes >> 24) & 0xfff;
+	const unsigned letters = QF_COUNT(lanes, QF_L_LETTER);
+	const unsigned digits = QF_COUNT(lanes, QF_L_DIGIT);
+	const unsigned hyph = QF_COUNT(lanes, QF_L_HYPH);
 	const unsigned other = chars - letters - digits - hyph;
 
 	/* The subdomain's longest label is known: only the registered domain's are left. */
 	q->max_label = (uint16_t)max_label_from(m, split, sub_maxl);
 	q->sub_labels = (uint16_t)split;
 	q->sub_chars = (uint16_t)chars;
-	q->sub_len = (uint16_t)(m->label_off[split - 1] + m->label_len[split - 1]);
+	q->sub_len = (uint16_t)sub_len;
 	q->sub_max_label = (uint16_t)sub_maxl;
 	if (chars == 0)
 		return;
 	/* Bytes outside [a-z0-9-_] share the "other" symbol (upper case that of its letter). */
 	if (other != 0)
 		ent_sum = qf_ent_bytes(m, split);
-	q->entropy_milli = (uint16_t)qf_div(dnsf_nlog2n_milli[chars] - ent_sum, chars);
-	q->digit_pm = (uint16_t)qf_div(digits * 1000, chars);
-	q->hyphen_pm = (uint16_t)qf_div(hyph * 1000, chars);
-	q->other_pm = (uint16_t)qf_div(other * 1000, chars);
+	const uint64_t r = qf_recip[chars], rk = qf_recip_k[chars];
+	q->entropy_milli = (uint16_t)qf_mulr(dnsf_nlog2n_milli[chars] - ent_sum, r);
+	q->digit_pm = (uint16_t)qf_mulr(digits, rk);
+	q->hyphen_pm = (uint16_t)qf_mulr(hyph, rk);
+	q->other_pm = (uint16_t)qf_mulr(other, rk);
 	/* 1/16 bit per unit -> millibits; x / (16 n) == (x / 16) / n. */
 	_Static_assert(DNSF_BG_UNIT == 16, "bigram unit");
-	q->bigram_milli = bg_n ? (uint16_t)qf_div(bg_sum * 1000 >> 4, bg_n) : 0;
+	q->bigram_milli = (uint16_t)qf_mulr(bg_sum * 1000 >> 4, qf_recip[bg_n]);
 
 	/* Without upper case in the name, both parts have none whatever the wire says. */
-	if (m->qname_upper == 0) {
-		sub_upper = 0;
-		reg_upper = 0;
-	} else {
-		if (wire != NULL)
-			sub_upper = wire_upper(m, 0, split, wire, wire_len);
-		if (sub_upper < 0) {
-			sub_upper = m->qname_upper < chars ? m->qname_upper : (int)chars;
-			reg_upper = 0;
-		} else {
-			reg_upper = (int)m->qname_upper - sub_upper;
-		}
+	int mixed = 0;
+	if (m->qname_upper != 0) {
+		int reg_upper;
+		const int sub_upper = qf_upper(m, split, wire, wire_len, chars, &reg_upper);
+		/* As in the definition: 0x20 randomisation touches the registered domain too. */
+		mixed = reg_upper <= 0 && sub_upper > 0 && (unsigned)sub_upper < letters;
+		if (reg_upper <= 0)
+			q->upper_pm = (uint16_t)qf_mulr((unsigned)sub_upper, rk);
 	}
-	/* As in the definition: 0x20 randomisation touches the registered domain too. */
-	int mixed = reg_upper <= 0 && sub_upper > 0 && (unsigned)sub_upper < letters;
-	if (reg_upper <= 0)
-		q->upper_pm = (uint16_t)qf_div((unsigned)sub_upper * 1000, chars);
 
-	const int both = digits > 0 && letters > 0;
-	if (hex_chars * 4 >= chars * 3 && hex_maxl == sub_maxl && (hex_fl & QF_DIGIT) &&
-	    (hex_fl & QF_LETTER))
-		q->fit |= DNSF_FIT_HEX;
-	if ((and_fl & QF_B32OK) && both && !mixed)
-		q->fit |= DNSF_FIT_BASE32;
-	if ((and_fl & QF_B64OK) && ((or_fl & QF_B64S) || mixed))
-		q->fit |= DNSF_FIT_BASE64;
-	if (!(and_fl & QF_B64OK))
-		q->fit |= DNSF_FIT_BINARY;
+	unsigned fit = 0;
+	if (hex_chars * 4 >= chars * 3 && hex_maxl == sub_maxl && QF_COUNT(hex_lanes, QF_L_DIGIT) &&
+	    QF_COUNT(hex_lanes, QF_L_LETTER))
+		fit |= DNSF_FIT_HEX;
+	if (QF_COUNT(lanes, QF_L_NONB32) == 0 && digits > 0 && letters > 0 && !mixed)
+		fit |= DNSF_FIT_BASE32;
+	if (QF_COUNT(lanes, QF_L_NONB64) == 0) {
+		if (QF_COUNT(lanes, QF_L_B64S) || mixed)
+			fit |= DNSF_FIT_BASE64;
+	} else {
+		fit |= DNSF_FIT_BINARY;
+	}
+	q->fit = (uint8_t)fit;
 }
 
 /* ---- feature list ---- */
