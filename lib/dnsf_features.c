@@ -234,15 +234,22 @@ enum { QF_L_LETTER, QF_L_DIGIT, QF_L_HYPH, QF_L_NONHEX, QF_L_NONB32, QF_L_NONB64
 #define QF_COUNT(w, i) ((unsigned)((w) >> (8 * (i))) & 0xff)
 #define QF_ZROW        (DNSF_BG_NSYM * DNSF_BG_NSYM) /* row of zero costs: no pair yet */
 
-static uint64_t qf_ent[256];
-static uint8_t qf_cost[(DNSF_BG_NSYM + 1) * DNSF_BG_NSYM];
-static uint32_t qf_dent[256]; /* nlog2n_milli[k + 1] - nlog2n_milli[k] */
-/* ceil(2^40 / d) for d = 1..255 (and 1000 times it): the per-mille shares and means divide by
- * the subdomain's character or pair count (< 256) a numerator n < 2^23; floor(n * r / 2^40)
- * == n / d exactly (the error term n * (r d - 2^40) < 2^23 * 255 stays below 2^40), the
- * product below 2^63, one multiply and a shift without a branch for d == 1. */
+/* All tables of the pass in one object: position-independent code reaches each through one
+ * base register and a constant displacement, not a register per table, which leaves the
+ * per-label state in registers across the character loop. */
+static struct {
+	uint64_t ent[256];
+	/* ceil(2^40 / d) for d = 1..255 (and 1000 times it): the per-mille shares and means divide
+	 * by the subdomain's character or pair count (< 256) a numerator n < 2^23;
+	 * floor(n * r / 2^40) == n / d exactly (the error term n * (r d - 2^40) < 2^23 * 255 stays
+	 * below 2^40), the product below 2^63, one multiply and a shift without a branch for
+	 * d == 1. */
+	uint64_t recip[256], recip_k[256];
+	uint32_t dent[256]; /* nlog2n_milli[k + 1] - nlog2n_milli[k] */
+	uint8_t sym[256];   /* dnsf_bigram_sym */
+	uint8_t cost[(DNSF_BG_NSYM + 1) * DNSF_BG_NSYM];
+} qf;
 #define QF_RSHIFT 40
-static uint64_t qf_recip[256], qf_recip_k[256];
 
 static inline uint32_t
 qf_mulr(uint32_t n, uint64_t r)
@@ -264,15 +271,16 @@ qf_tables_init(void)
 		e += (cl & (C_B32D | C_LETTER)) ? 0 : QF_LANE(QF_L_NONB32);
 		e += cl != 0 ? 0 : QF_LANE(QF_L_NONB64);
 		e += (cl & C_B64S) ? QF_LANE(QF_L_B64S) : 0;
-		qf_ent[c] = e;
-		qf_dent[c] = c < 255 ? dnsf_nlog2n_milli[c + 1] - dnsf_nlog2n_milli[c] : 0;
-		qf_recip[c] = c >= 1 ? (((uint64_t)1 << QF_RSHIFT) + c - 1) / c : 0;
-		qf_recip_k[c] = qf_recip[c] * 1000;
+		qf.ent[c] = e;
+		qf.sym[c] = dnsf_bigram_sym[c];
+		qf.dent[c] = c < 255 ? dnsf_nlog2n_milli[c + 1] - dnsf_nlog2n_milli[c] : 0;
+		qf.recip[c] = c >= 1 ? (((uint64_t)1 << QF_RSHIFT) + c - 1) / c : 0;
+		qf.recip_k[c] = qf.recip[c] * 1000;
 	}
 	for (unsigned a = 0; a < DNSF_BG_NSYM; a++)
 		for (unsigned b = 0; b < DNSF_BG_NSYM; b++)
-			qf_cost[a * DNSF_BG_NSYM + b] = dnsf_bigram_cost[a][b];
-	/* qf_cost[QF_ZROW ..] stays 0 */
+			qf.cost[a * DNSF_BG_NSYM + b] = dnsf_bigram_cost[a][b];
+	/* qf.cost[QF_ZROW ..] stays 0 */
 }
 
 /* sum(c log c) (milli) over the distinct bytes of the subdomain's labels 0..split-1. */
@@ -286,7 +294,7 @@ qf_ent_bytes(const struct dnsf_dns_msg *m, unsigned split)
 	for (unsigned i = 0; i < split; i++) {
 		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
 		for (unsigned k = 0; k < m->label_len[i]; k++)
-			ent_sum += qf_dent[cnt[s[k]]++];
+			ent_sum += qf.dent[cnt[s[k]]++];
 	}
 	return ent_sum;
 }
@@ -342,12 +350,12 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 
 		for (; s != end; s++) {
 			const unsigned c = *s;
-			const unsigned sym = dnsf_bigram_sym[c];
+			const unsigned sym = qf.sym[c];
 
-			lanes += qf_ent[c];
-			bg_sum += qf_cost[row + sym];
+			lanes += qf.ent[c];
+			bg_sum += qf.cost[row + sym];
 			row = sym * DNSF_BG_NSYM;
-			ent_sum += qf_dent[cnt[sym]++];
+			ent_sum += qf.dent[cnt[sym]++];
 		}
 		const uint64_t d = lanes - before;
 		sub_maxl = len > sub_maxl ? len : sub_maxl;
@@ -375,14 +383,14 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	/* Bytes outside [a-z0-9-_] share the "other" symbol (upper case that of its letter). */
 	if (other != 0)
 		ent_sum = qf_ent_bytes(m, split);
-	const uint64_t r = qf_recip[chars], rk = qf_recip_k[chars];
+	const uint64_t r = qf.recip[chars], rk = qf.recip_k[chars];
 	q->entropy_milli = (uint16_t)qf_mulr(dnsf_nlog2n_milli[chars] - ent_sum, r);
 	q->digit_pm = (uint16_t)qf_mulr(digits, rk);
 	q->hyphen_pm = (uint16_t)qf_mulr(hyph, rk);
 	q->other_pm = (uint16_t)qf_mulr(other, rk);
 	/* 1/16 bit per unit -> millibits; x / (16 n) == (x / 16) / n. */
 	_Static_assert(DNSF_BG_UNIT == 16, "bigram unit");
-	q->bigram_milli = (uint16_t)qf_mulr(bg_sum * 1000 >> 4, qf_recip[bg_n]);
+	q->bigram_milli = (uint16_t)qf_mulr(bg_sum * 1000 >> 4, qf.recip[bg_n]);
 
 	/* Without upper case in the name, both parts have none whatever the wire says. */
 	int mixed = 0;
