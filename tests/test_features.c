@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -395,6 +396,171 @@ test_qfeat_equals_ref(void **state)
 		assert_true(counts[i] > 10000);
 }
 
+/* The same equivalence on messages built by hand, beyond what the random names above reach:
+ * every label length 1..63 (each in every position of a name), every byte 0..255 in the
+ * question name (upper case and 0x80+ included, '.' and NUL inside a label), names of up to
+ * 127 labels, names that fill qname[] to its last octet (253 characters), every split, and the
+ * wire case read from a heap buffer of exactly the message's size or cut short (under ASan a
+ * read past either end fails). */
+struct hmsg {
+	struct dnsf_dns_msg m;
+	uint8_t wire[512];
+	size_t wire_len;
+};
+
+/* Labels lens[0..n) with bytes from `kind`: 0 any byte, 1 [a-z0-9], 2 [0-9a-f], 3 base32,
+ * 4 base64 with signs, 5 a single repeated byte. Upper case in the wire for about 1 letter in
+ * `upper_one_in` (0: none). */
+static void
+hmsg_build(struct hmsg *h, const unsigned *lens, unsigned n, unsigned kind, unsigned upper_one_in)
+{
+	static const char *const al[] = {
+	    NULL, "abcdefghijklmnopqrstuvwxyz0123456789", "0123456789abcdef",
+	    "abcdefghijklmnopqrstuvwxyz234567",
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="};
+	struct dnsf_dns_msg *m = &h->m;
+	const uint8_t rep = (uint8_t)trng(256);
+	size_t w = 12;
+	unsigned pos = 0;
+
+	memset(h, 0, sizeof(*h));
+	m->qname_wire_off = 12;
+	for (unsigned i = 0; i < n; i++) {
+		m->label_off[i] = (uint8_t)pos;
+		m->label_len[i] = (uint8_t)lens[i];
+		h->wire[w++] = (uint8_t)lens[i];
+		for (unsigned k = 0; k < lens[i]; k++) {
+			uint8_t c;
+			if (kind == 0)
+				c = (uint8_t)trng(256);
+			else if (kind == 5)
+				c = rep;
+			else
+				c = (uint8_t)al[kind][trng((uint32_t)strlen(al[kind]))];
+			/* the wire byte; the parser lower-cases A-Z into qname (others as they are,
+			 * NUL as 0xff) and counts the upper case */
+			uint8_t wc = c;
+			if (c >= 'a' && c <= 'z' && upper_one_in && trng(upper_one_in) == 0)
+				wc = (uint8_t)(c - 32);
+			if (wc >= 'A' && wc <= 'Z') {
+				m->qname_upper++;
+				c = (uint8_t)(wc + 32);
+			}
+			h->wire[w++] = wc;
+			m->qname[pos++] = (char)(c == 0 ? 0xff : c);
+		}
+		if (i + 1 < n)
+			m->qname[pos++] = '.';
+	}
+	m->qname[pos] = '\0';
+	m->nlabels = (uint8_t)n;
+	m->qname_len = (uint8_t)pos;
+	h->wire[w++] = 0;
+	m->qname_wire_len = (uint16_t)(w - 12);
+	h->wire[w++] = 0;
+	h->wire[w++] = 16;
+	h->wire_len = w;
+	m->qtype = (uint16_t)(trng(2) ? 16 : 1);
+	m->qr = (uint8_t)trng(2);
+	m->rcode = (uint8_t)trng(16);
+	m->has_opt = (uint8_t)trng(2);
+	m->udp_size = (uint16_t)trng(65536);
+	m->ancount = (uint16_t)trng(8);
+	m->rdata_total = trng(5000);
+	m->txtnull_max = (uint16_t)trng(2000);
+}
+
+/* Both definitions on h at `split`, the wire on the heap cut to `wl` bytes (or none). */
+static void
+hmsg_check(const struct hmsg *h, unsigned split, int with_wire, size_t wl)
+{
+	struct dnsf_qfeat a, b;
+	uint8_t *w = NULL;
+
+	if (with_wire) {
+		w = malloc(wl ? wl : 1);
+		assert_non_null(w);
+		memcpy(w, h->wire, wl);
+	}
+	dnsf_qfeat_compute(&h->m, split, w, wl, 0x1234, &a);
+	dnsf_qfeat_compute_ref(&h->m, split, w, wl, 0x1234, &b);
+	assert_qfeat_same(&a, &b);
+	free(w);
+}
+
+static void
+test_qfeat_equals_ref_bytes(void **state)
+{
+	static struct hmsg h;
+	unsigned lens[127];
+	(void)state;
+
+	/* Every length in every position: a label of length L among up to three others. */
+	for (unsigned len = 1; len <= 63; len++) {
+		for (unsigned round = 0; round < 400; round++) {
+			const unsigned n = 1 + trng(4), at = trng(n);
+			for (unsigned i = 0; i < n; i++)
+				lens[i] = i == at ? len : 1 + trng(63);
+			unsigned sum = 0;
+			for (unsigned i = 0; i < n; i++)
+				sum += lens[i] + 1;
+			if (sum > 254)
+				lens[at == 0 ? n - 1 : 0] = 1; /* still fits: 3 x 64 + 2 */
+			hmsg_build(&h, lens, n, trng(6), trng(4) == 0 ? 0 : 1 + trng(6));
+			const unsigned split = trng(8) == 0 ? n + trng(3) : trng(n + 1);
+			const unsigned mode = trng(3);
+			hmsg_check(&h, split, mode != 1,
+			           mode == 2 ? trng((uint32_t)h.wire_len + 1) : h.wire_len);
+		}
+	}
+	/* Every byte value: a label of it alone, repeated, and inside a hex / base32 label. */
+	for (unsigned c = 0; c < 256; c++) {
+		for (unsigned round = 0; round < 40; round++) {
+			const unsigned n = 2 + trng(3);
+			for (unsigned i = 0; i < n; i++)
+				lens[i] = 1 + trng(20);
+			hmsg_build(&h, lens, n, 2 + trng(2), 1 + trng(3));
+			/* put c at a random place of the subdomain's first label */
+			const unsigned k = trng(lens[0]);
+			h.m.qname[h.m.label_off[0] + k] = (char)(c == 0 ? 0xff : c);
+			h.wire[13 + k] = (uint8_t)c;
+			if (c >= 'A' && c <= 'Z')
+				h.m.qname_upper++;
+			if (round & 1) { /* or the whole label of it */
+				memset(h.m.qname + h.m.label_off[0], c == 0 ? 0xff : (int)c,
+				       lens[0]);
+				memset(h.wire + 13, (int)c, lens[0]);
+			}
+			hmsg_check(&h, 1 + trng(n), 1, h.wire_len);
+		}
+	}
+	/* Long names: up to 127 labels, and names that fill qname[] to its last character. */
+	for (unsigned round = 0; round < 3000; round++) {
+		unsigned n = 0, pos = 0;
+		const unsigned maxlen = round % 3 == 0 ? 1 : round % 3 == 1 ? 63 : 1 + trng(63);
+		while (n < 127) {
+			unsigned len = 1 + trng(maxlen);
+			if (pos + len > 253)
+				len = 253 - pos;
+			if (len == 0)
+				break;
+			lens[n++] = len;
+			pos += len + 1;
+			if (pos >= 253)
+				break;
+		}
+		hmsg_build(&h, lens, n, trng(6), trng(3) == 0 ? 0 : 1 + trng(6));
+		hmsg_check(&h, trng(n + 1), trng(2), h.wire_len);
+		hmsg_check(&h, n, 1, h.wire_len);
+	}
+	/* A subdomain ending past qname's 255th octet (no parser gives it): the definition. */
+	lens[0] = 63, lens[1] = 63, lens[2] = 63, lens[3] = 61;
+	hmsg_build(&h, lens, 4, 1, 0);
+	h.m.label_off[3] = 193; /* 193 + 63 = 256: the last label ends at qname's end */
+	h.m.label_len[3] = 63;
+	hmsg_check(&h, 4, 0, 0);
+}
+
 /* dnsf_qfeat_reuse(): the features of a message computed from those of another message with
  * the same question name (wire octets, case, split) equal computing them, whatever the two
  * messages' types, directions, rcodes, EDNS and answers. */
@@ -456,6 +622,7 @@ main(void)
 	    cmocka_unit_test(test_names_and_schema),
 	    cmocka_unit_test(test_vector),
 	    cmocka_unit_test(test_qfeat_equals_ref),
+	    cmocka_unit_test(test_qfeat_equals_ref_bytes),
 	    cmocka_unit_test(test_qfeat_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
