@@ -284,7 +284,7 @@ qf_tables_init(void)
 }
 
 /* sum(c log c) (milli) over the distinct bytes of the subdomain's labels 0..split-1. */
-static uint32_t
+static __attribute__((noinline)) uint32_t
 qf_ent_bytes(const struct dnsf_dns_msg *m, unsigned split)
 {
 	uint8_t cnt[256];
