@@ -236,12 +236,12 @@ dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8
 
 /*
  * The fast path's one pass over the subdomain (dnsf_qfeat_compute_ref() is the definition, kept
- * for the equivalence test). One 64-bit table entry per byte holds seven 8-bit counting lanes,
- * summed as one word per character: letters, digits, hyphens, and the counts of bytes outside
+ * for the equivalence test). One 64-bit table entry per byte holds eight 8-bit counting lanes,
+ * summed as one word per character: letters, digits, hyphens, the counts of bytes outside
  * each alphabet the fits test (hex [0-9a-f], base32 [a-z0-7], base64 = cclass != 0) and of the
- * base64 signs. A lane never exceeds 255 (the subdomain has fewer than 256 characters), so no
- * carry leaves its lane. The alphabet fits are then count tests: a label is hex when its
- * non-hex lane did not grow over it, the name is base32 when its non-base32 lane is 0; the
+ * base64 signs, and all characters. A lane never exceeds 255 (the subdomain has fewer than 256
+ * characters), so no carry leaves its lane. The alphabet fits are then count tests: a label is hex
+ * when its non-hex lane did not grow over it, the name is base32 when its non-base32 lane is 0; the
  * only per-label work is one subtraction of the word before and after the label.
  * The entropy sum is kept incrementally: adding n log n differences as a byte's count grows
  * telescopes to exactly sum(c log c) over the distinct bytes, so no second pass is needed. The
@@ -250,7 +250,16 @@ dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8
  * (upper case, base64 signs, binary: "other" > 0) is recounted by byte (qf_ent_bytes).
  * Bigram pairs across a label start read an all-zero row (QF_ZROW), so no per-character branch.
  */
-enum { QF_L_LETTER, QF_L_DIGIT, QF_L_HYPH, QF_L_NONHEX, QF_L_NONB32, QF_L_NONB64, QF_L_B64S };
+enum {
+	QF_L_LETTER,
+	QF_L_DIGIT,
+	QF_L_HYPH,
+	QF_L_NONHEX,
+	QF_L_NONB32,
+	QF_L_NONB64,
+	QF_L_B64S,
+	QF_L_CHARS /* every byte */
+};
 #define QF_LANE(i)     ((uint64_t)1 << (8 * (i)))
 #define QF_COUNT(w, i) ((unsigned)((w) >> (8 * (i))) & 0xff)
 #define QF_ZROW        (DNSF_BG_NSYM * DNSF_BG_NSYM) /* row of zero costs: no pair yet */
@@ -292,6 +301,7 @@ qf_tables_init(void)
 		e += (cl & (C_B32D | C_LETTER)) ? 0 : QF_LANE(QF_L_NONB32);
 		e += cl != 0 ? 0 : QF_LANE(QF_L_NONB64);
 		e += (cl & C_B64S) ? QF_LANE(QF_L_B64S) : 0;
+		e += QF_LANE(QF_L_CHARS);
 		qf.ent[c] = e;
 		qf.sym[c] = dnsf_bigram_sym[c];
 		qf.dent[c] = c < 255 ? dnsf_nlog2n_milli[c + 1] - dnsf_nlog2n_milli[c] : 0;
@@ -361,7 +371,7 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	}
 
 	memset(cnt, 0, sizeof(cnt));
-	unsigned chars = 0, bg_n = 0;
+	unsigned empty = 0;
 	for (unsigned i = 0; i < split; i++) {
 		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
 		const unsigned len = m->label_len[i];
@@ -369,7 +379,12 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 		const uint64_t before = lanes;
 		unsigned row = QF_ZROW;
 
-		for (; s != end; s++) {
+		/* An empty label (no parser gives one) adds nothing, not even a pair. */
+		if (len == 0) {
+			empty++;
+			continue;
+		}
+		do {
 			const unsigned c = *s;
 			const unsigned sym = qf.sym[c];
 
@@ -377,17 +392,18 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 			bg_sum += qf.cost[row + sym];
 			row = sym * DNSF_BG_NSYM;
 			ent_sum += qf.dent[cnt[sym]++];
-		}
+		} while (++s != end);
 		const uint64_t d = lanes - before;
 		sub_maxl = len > sub_maxl ? len : sub_maxl;
-		chars += len;
-		bg_n += len ? len - 1 : 0;
 		if (QF_COUNT(d, QF_L_NONHEX) == 0) {
 			hex_chars += len;
 			hex_lanes |= d;
 			hex_maxl = len > hex_maxl ? len : hex_maxl;
 		}
 	}
+	const unsigned chars = QF_COUNT(lanes, QF_L_CHARS);
+	/* len - 1 pairs per non-empty label */
+	const unsigned bg_n = chars + empty - split;
 	const unsigned letters = QF_COUNT(lanes, QF_L_LETTER);
 	const unsigned digits = QF_COUNT(lanes, QF_L_DIGIT);
 	const unsigned hyph = QF_COUNT(lanes, QF_L_HYPH);
