@@ -404,7 +404,8 @@ deny_event_due(struct dnsf_worker *w, const struct dnsf_pkt *p, uint64_t suffix_
                uint64_t now_us)
 {
 	struct dnsf_worker_state *st = w->st;
-	const uint64_t key = dnsf_hash16(dnsf_pkt_client_addr(p), suffix_hash) | 1;
+	uint32_t check_unused;
+	const uint64_t key = dnsf_key16(dnsf_pkt_client_addr(p), suffix_hash, &check_unused) | 1;
 	const unsigned slot = (unsigned)(key >> 40) & (DENY_EV_SLOTS - 1);
 	const uint32_t now_s = (uint32_t)(now_us / 1000000);
 

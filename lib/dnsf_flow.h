@@ -19,8 +19,10 @@
  *  - Keys: a 64-bit hash of the key material chooses the bucket and is stored whole; a second,
  *    independent 32-bit hash ("check", low bit forced to 1 to mark the slot used) must match
  *    too. Two different flows share state only if both hashes collide: ~2^-95 per pair with
- *    our non-cryptographic fixed-seed hashes. Someone who can choose names to collide gains
- *    nothing but merging two of his own flows (names are hashed with the client address).
+ *    our non-cryptographic fixed-seed hashes (dnsf_key16: CRC32C lanes, one finaliser). Someone
+ *    who can choose names to collide gains nothing but merging two of his own flows (names are
+ *    hashed with the client address). A domain's identity is its 64-bit name hash alone (the
+ *    check is a function of it): two domains share state at ~2^-64 per pair.
  *
  * Windows: distinct/information counters are kept per window of W seconds (aligned to the
  * epoch) plus the previous window's totals; a reading is cur + prev * (time left in the
@@ -336,16 +338,21 @@ uint32_t dnsf_info_est_ref(uint32_t info, uint64_t bits, int wide);
 static inline void
 dnsf_flow_key(const uint8_t client[16], uint64_t reg_hash, uint64_t *key, uint32_t *check)
 {
-	*key = dnsf_hash16(client, reg_hash);
-	*check = (uint32_t)(dnsf_hash16(client, ~reg_hash) >> 32) | 1u;
+	/* Key and an independent check in one pass (dnsf_key16); bit 0 of the check marks the
+	 * slot used. */
+	*key = dnsf_key16(client, reg_hash, check);
+	*check |= 1u;
 }
 
 static inline void
 dnsf_dom_key(uint64_t reg_hash, uint64_t *key, uint32_t *check)
 {
-	/* reg_hash is already a mixed 64-bit hash: use it for the bucket, and a remix as check. */
+	/* reg_hash is the whole identity of a domain (64 bits; there is nothing else to hash): it
+	 * is the key, and the check, which can only be a function of it, is its high half with bit
+	 * 0 set to mark the slot used. Equal keys mean equal checks, as with any function of the
+	 * key: look-ups match exactly the entries they matched with a remixed check. */
 	*key = reg_hash;
-	*check = (uint32_t)(dnsf_hash8(&reg_hash, UINT64_C(0x5bd1e9955bd1e995)) >> 32) | 1u;
+	*check = (uint32_t)(reg_hash >> 32) | 1u;
 }
 
 #endif

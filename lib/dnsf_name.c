@@ -151,6 +151,15 @@ dnsf_name_chain_portable(uint64_t right, const char *label, unsigned len)
 	return chain_sw(right, label, len);
 }
 
+/* Not in the header: the unit test compares it with dnsf_key16() (the instruction). */
+uint64_t dnsf_key16_portable(const void *data, uint64_t seed, uint32_t *check);
+
+uint64_t
+dnsf_key16_portable(const void *data, uint64_t seed, uint32_t *check)
+{
+	DNSF_KEY16_BODY(crc32c_sw, data, seed, check);
+}
+
 static void
 suffix_hashes_sw(const char *qname, const uint8_t *label_off, const uint8_t *label_len,
                  unsigned nlabels, uint64_t *h)
@@ -214,6 +223,34 @@ detect_sse42(void)
 #endif
 #else
 #define USE_HW() 0
+#endif
+
+#ifndef DNSF_NAME_HW_ONLY
+#ifdef DNSF_NAME_X86
+/* The instruction reads the low 32 bits of crc and zero-extends its result (DNSF_KEY16_BODY). */
+DNSF_NAME_HW_ATTR static inline uint64_t
+crc32c_hw64(uint64_t crc, uint64_t w)
+{
+	return _mm_crc32_u64(crc, w);
+}
+
+DNSF_NAME_HW_ATTR static uint64_t
+key16_hw(const void *data, uint64_t seed, uint32_t *check)
+{
+	DNSF_KEY16_BODY(crc32c_hw64, data, seed, check);
+}
+#endif
+
+/* dnsf_name.h inlines dnsf_key16() when the build targets SSE4.2. */
+uint64_t
+dnsf_key16(const void *data, uint64_t seed, uint32_t *check)
+{
+#ifdef DNSF_NAME_X86
+	if (USE_HW())
+		return key16_hw(data, seed, check);
+#endif
+	return dnsf_key16_portable(data, seed, check);
+}
 #endif
 
 uint64_t

@@ -285,6 +285,214 @@ test_hash_fixed_lengths(void **state)
 	}
 }
 
+/* ---- dnsf_key16 (flow keys) ---- */
+
+uint64_t dnsf_key16_portable(const void *data, uint64_t seed, uint32_t *check);
+
+/* dnsf_key16 exactly as dnsf_name.h defines it, with the table CRC. */
+static uint64_t
+ref_key16(const uint8_t *d, uint64_t s, uint32_t *check)
+{
+	const uint64_t m1 = UINT64_C(0x9e3779b97f4a7c15), m2 = UINT64_C(0xc2b2ae3d27d4eb4f);
+	uint64_t w0 = 0, w1 = 0, x;
+
+	for (int i = 0; i < 8; i++) {
+		w0 |= (uint64_t)d[i] << (8 * i);
+		w1 |= (uint64_t)d[8 + i] << (8 * i);
+	}
+	const uint32_t a = ref_crc_word(ref_crc_word((uint32_t)s, w0), w1);
+	const uint32_t b = ref_crc_word(ref_crc_word((uint32_t)(s >> 32), w0 * m1), w1 * m1);
+	*check = ref_crc_word(ref_crc_word((uint32_t)((s * m2) >> 32), w1 * m2), w0 * m2);
+	x = (uint64_t)b << 32 | a;
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* The instruction (or the start-up choice), the software CRC and the reference agree. */
+static void
+test_key16_definition(void **state)
+{
+	uint8_t d[16 + 7];
+
+	(void)state;
+	crc_table_init();
+	for (unsigned r = 0; r < 200000; r++) {
+		const unsigned off = r & 7; /* unaligned input too */
+		uint32_t c_ref, c, c_sw;
+		for (unsigned i = 0; i < 16; i++)
+			d[off + i] = (uint8_t)(r < 4096 && i >= 4 ? 0 : rnd() >> 11);
+		const uint64_t s = r % 3 == 0 ? rnd() : r % 3 == 1 ? r : ~(uint64_t)r << 40;
+		const uint64_t k = ref_key16(d + off, s, &c_ref);
+		assert_true(dnsf_key16(d + off, s, &c) == k);
+		assert_true(dnsf_key16_portable(d + off, s, &c_sw) == k);
+		assert_int_equal(c, c_ref);
+		assert_int_equal(c_sw, c_ref);
+	}
+}
+
+typedef uint64_t (*key_fn)(const void *data, uint64_t seed, uint32_t *check);
+
+/* Bad keys that the checks below must reject: a plain xor, and a check taken from the key. */
+static uint64_t
+xor_key(const void *data, uint64_t seed, uint32_t *check)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, data, 8);
+	memcpy(&w1, (const char *)data + 8, 8);
+	*check = (uint32_t)((w0 ^ seed) >> 32 ^ w1);
+	return w0 ^ w1 ^ seed;
+}
+
+static uint64_t
+check_from_key(const void *data, uint64_t seed, uint32_t *check)
+{
+	const uint64_t k = dnsf_key16(data, seed, check);
+	*check = (uint32_t)(k >> 32);
+	return k;
+}
+
+enum { KN = 1 << 20, KB = 1 << 16 };
+enum key_set { KS_RANDOM, KS_IPV4_SEQ, KS_DOMAIN_SEQ, KS_IPV6_64 };
+
+/* Input i of a set: the client address (16 bytes, IPv4 in the first 4) and the name hash. */
+static void
+key_input(enum key_set set, uint32_t i, uint8_t c[16], uint64_t *seed)
+{
+	static const uint64_t example_hash = UINT64_C(0x5e1f2d3c4b5a6978);
+	char name[64];
+
+	memset(c, 0, 16);
+	switch (set) {
+	case KS_RANDOM: /* random clients, half IPv4, under random name hashes */
+		for (unsigned j = 0; j < (i & 1 ? 16u : 4u); j++)
+			c[j] = (uint8_t)(rnd() >> 17);
+		*seed = rnd();
+		return;
+	case KS_IPV4_SEQ: /* 10.0.0.0 upwards under one domain */
+		c[0] = 10;
+		c[1] = (uint8_t)(i >> 16);
+		c[2] = (uint8_t)(i >> 8);
+		c[3] = (uint8_t)i;
+		*seed = example_hash;
+		return;
+	case KS_DOMAIN_SEQ: /* one client, domains d0.example, d1.example, ... */
+		c[0] = 192, c[1] = 0, c[2] = 2, c[3] = 7;
+		snprintf(name, sizeof(name), "d%u.example", i);
+		*seed = dnsf_name_hash(name);
+		return;
+	case KS_IPV6_64: /* 2001:db8:1:2::/64, interface identifiers 1, 2, 3, ... */
+		c[0] = 0x20, c[1] = 0x01, c[2] = 0x0d, c[3] = 0xb8, c[5] = 1, c[7] = 2;
+		for (int j = 0; j < 8; j++)
+			c[15 - j] = (uint8_t)((uint64_t)(i + 1) >> (8 * j));
+		*seed = example_hash;
+		return;
+	}
+}
+
+struct key_pair {
+	uint64_t key;
+	uint32_t check;
+};
+
+static int
+cmp_pair(const void *x, const void *y)
+{
+	const struct key_pair *a = x, *b = y;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->check < b->check ? -1 : a->check > b->check ? 1 : 0;
+}
+
+static int
+cmp_u32(const void *x, const void *y)
+{
+	const uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* chi-square of n counts, expected e each, within 6 sd of its mean (df = n - 1). */
+static int
+chi_ok(const uint32_t *cnt, unsigned n, double e)
+{
+	double chi = 0;
+	for (unsigned i = 0; i < n; i++)
+		chi += (cnt[i] - e) * (cnt[i] - e) / e;
+	return chi < (n - 1) + 6 * __builtin_sqrt(2.0 * (n - 1));
+}
+
+/*
+ * 1 when KN keys of a set are fit for the tables: the bucket bits (0..15) and the deny-event
+ * slot bits (40..49) evenly spread (chi-square, and no bucket over 3x its share), no two inputs
+ * with the same key or the same key and check, equal checks no more often than chance
+ * (C(KN, 2) / 2^32 = 128 pairs), and the check independent of the key's bits (joint
+ * chi-square of key bits 0..7 and 32..39 against check bits 0..7).
+ */
+static int
+keys_ok(key_fn fn, enum key_set set)
+{
+	struct key_pair *p = malloc(sizeof(*p) * KN);
+	uint32_t *cnt = calloc(KB, sizeof(*cnt)), *slot = calloc(1024, sizeof(*slot));
+	uint32_t *j_lo = calloc(KB, sizeof(*j_lo)), *j_hi = calloc(KB, sizeof(*j_hi));
+	uint32_t *chk = malloc(sizeof(*chk) * KN), max = 0;
+	unsigned same_key = 0, same_pair = 0, same_check = 0;
+	uint8_t c[16];
+	uint64_t seed;
+	int ok;
+
+	assert_true(p && cnt && slot && j_lo && j_hi && chk);
+	for (uint32_t i = 0; i < KN; i++) {
+		key_input(set, i, c, &seed);
+		p[i].key = fn(c, seed, &p[i].check);
+		chk[i] = p[i].check;
+		cnt[p[i].key & (KB - 1)]++;
+		slot[(p[i].key >> 40) & 1023]++;
+		j_lo[(p[i].key & 0xff) << 8 | (p[i].check & 0xff)]++;
+		j_hi[((p[i].key >> 32) & 0xff) << 8 | (p[i].check & 0xff)]++;
+	}
+	for (unsigned i = 0; i < KB; i++)
+		max = cnt[i] > max ? cnt[i] : max;
+	qsort(p, KN, sizeof(*p), cmp_pair);
+	qsort(chk, KN, sizeof(*chk), cmp_u32);
+	for (unsigned i = 1; i < KN; i++) {
+		same_key += p[i].key == p[i - 1].key;
+		same_pair += p[i].key == p[i - 1].key && p[i].check == p[i - 1].check;
+		same_check += chk[i] == chk[i - 1];
+	}
+	ok = chi_ok(cnt, KB, (double)KN / KB) && max <= 3 * KN / KB &&
+	     chi_ok(slot, 1024, (double)KN / 1024) && same_key == 0 && same_pair == 0 &&
+	     same_check < 3 * 128 && chi_ok(j_lo, KB, (double)KN / KB) &&
+	     chi_ok(j_hi, KB, (double)KN / KB);
+	if (!ok)
+		print_message(
+		    "key set %d: max bucket %u, same key %u, same key+check %u, same check "
+		    "%u\n",
+		    (int)set, max, same_key, same_pair, same_check);
+	free(p);
+	free(cnt);
+	free(slot);
+	free(j_lo);
+	free(j_hi);
+	free(chk);
+	return ok;
+}
+
+static void
+test_key16_spread(void **state)
+{
+	(void)state;
+	for (int set = KS_RANDOM; set <= KS_IPV6_64; set++)
+		assert_true(keys_ok(dnsf_key16, (enum key_set)set));
+	/* The checks can fail: a plain xor crowds the structured sets into few buckets, and a
+	 * check taken from the key's high half is not independent of it. */
+	assert_false(keys_ok(xor_key, KS_IPV4_SEQ));
+	assert_false(keys_ok(xor_key, KS_IPV6_64));
+	assert_false(keys_ok(check_from_key, KS_RANDOM));
+}
+
 int
 main(void)
 {
@@ -296,6 +504,8 @@ main(void)
 	    cmocka_unit_test(test_no_read_past_label),
 	    cmocka_unit_test(test_spread),
 	    cmocka_unit_test(test_hash_fixed_lengths),
+	    cmocka_unit_test(test_key16_definition),
+	    cmocka_unit_test(test_key16_spread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
