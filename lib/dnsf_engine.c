@@ -56,10 +56,11 @@ struct dnsf_worker_state {
 	 * (dnsf_worker_decide). */
 	struct dnsf_prep {
 		struct dnsf_pkt p;
-		uint8_t cls;   /* what dnsf_pkt_parse() returned */
-		uint8_t keyed; /* split and keys below are set (a DNS message, detection on) */
+		uint8_t cls; /* what dnsf_pkt_parse() returned */
 		unsigned split;
 		int8_t allow, deny; /* list results (name_work) */
+		/* Set for every DNS message when detection is on (the config never changes under a
+		 * worker), so a DNS message's slot has them exactly when detect() runs: no flag. */
 		uint32_t check, dcheck;
 		uint64_t key, dkey;
 		struct dnsf_qmemo_ref mref; /* the name memo's entry for the question name */
@@ -559,7 +560,7 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	in.h = h;
 	in.split = split;
 	in.now_us = now_us;
-	in.has_keys = pre != NULL && pre->keyed;
+	in.has_keys = pre != NULL; /* detection is on: dnsf_worker_prepare set the keys */
 	if (in.has_keys) {
 		in.key = pre->key;
 		in.check = pre->check;
@@ -777,8 +778,7 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 	struct dnsf_prep *pre = &w->st->prep[slot & (DNSF_BURST_MAX - 1)];
 	struct dnsf_detect *det = &w->st->det;
 
-	pre->keyed = 0;
-	pre->mref.idx = -1;
+	/* Only a DNS message's slot is read past cls (dnsf_worker_decide): nothing to reset. */
 	pre->cls = (uint8_t)dnsf_pkt_parse(frame, len, &eng->cfg.pkt, &pre->p);
 	if (pre->cls != DNSF_PKT_DNS)
 		return;
@@ -812,7 +812,6 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 		__builtin_prefetch(l + 128, 1, 3);
 		__builtin_prefetch(l + 192, 1, 3);
 	}
-	pre->keyed = 1;
 }
 
 void
