@@ -488,7 +488,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	out->suspicious = qpts >= (int32_t)p->susp_points;
 	if (f != NULL) {
 		if (pkt->is_query) {
-			fq = dnsf_flow_on_query_w(f, &out->q, out->suspicious, &d->fwin);
+			fq = dnsf_flow_on_query_view_w(f, &out->q, out->suspicious, &d->fwin, &fv);
 			/* Beacon data: a new name in a burst, under the burst's check-in; a
 			 * repeated one marks the burst as a poll's. */
 			/* Not in a flow that never pauses (a forwarder's): a beacon's burst is a
@@ -503,10 +503,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 					f->hb_names++;
 			}
 		} else {
-			dnsf_flow_on_response_w(f, &out->q, &d->fwin);
+			dnsf_flow_on_response_view_w(f, &out->q, &d->fwin, &fv);
 		}
-		f->last_us = now_us;
-		dnsf_flow_view_rules_w(f, &d->fwin, &fv);
+		/* The rules' reading fv is of the updated entry, before the beacon's fields
+		 * above changed (it reads none of them). */
 	} else {
 		memset(&fv, 0, sizeof(fv));
 		/* Read by the control side (dnsf_worker_stats_read): a relaxed store. */
@@ -517,12 +517,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			/* Across clients only clearly encoded names count (a higher bar than
 			 * per flow): a big network sends many moderately odd names to the same
 			 * popular domains, one or two from each client. */
-			dnsf_dom_on_query_w(dm, &out->q, qpts >= (int32_t)p->dom_susp_points,
-			                    &d->dwin);
+			dnsf_dom_on_query_view_w(dm, &out->q, qpts >= (int32_t)p->dom_susp_points,
+			                         &d->dwin, &dv);
 		else
-			dnsf_dom_on_response(dm, &out->q);
-		dm->last_us = now_us;
-		dnsf_dom_view_rules_w(dm, &d->dwin, &dv);
+			dnsf_dom_on_response_view_w(dm, &out->q, &d->dwin, &dv);
 	} else {
 		memset(&dv, 0, sizeof(dv));
 	}

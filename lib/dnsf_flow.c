@@ -250,13 +250,10 @@ sat_info(uint32_t v, uint32_t max)
 	return (uint16_t)(v > max ? max : v);
 }
 
+/* The roll itself, once per flow and window: out of line (flow_roll is inline). */
 static void
-flow_roll(struct dnsf_flow *f, const struct dnsf_win *x)
+flow_roll_by(struct dnsf_flow *f, const struct dnsf_win *x, unsigned d)
 {
-	const unsigned d = flow_wdiff(f, x);
-
-	if (d == 0)
-		return;
 	if (d == 1) {
 		f->prev_info = sat16(info_est32(f->info, f->all_bits));
 		f->prev_susp_info = sat16(info_est64(f->susp_info, f->susp_bits));
@@ -269,6 +266,15 @@ flow_roll(struct dnsf_flow *f, const struct dnsf_win *x)
 	f->info = f->susp_info = 0;
 	f->all_bits = f->susp_bits = 0;
 	f->win = x->w & DNSF_FLOW_WIN_MASK;
+}
+
+static inline __attribute__((always_inline)) void
+flow_roll(struct dnsf_flow *f, const struct dnsf_win *x)
+{
+	const unsigned d = flow_wdiff(f, x);
+
+	if (d != 0)
+		flow_roll_by(f, x, d);
 }
 
 void
@@ -348,9 +354,9 @@ dnsf_flow_period_ms(const struct dnsf_flow *f)
 	return (uint32_t)(((uint64_t)units * 67109) >> 10); /* x 65.536 ms */
 }
 
-unsigned
-dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
-                     const struct dnsf_win *x)
+static inline __attribute__((always_inline)) unsigned
+flow_on_query(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+              const struct dnsf_win *x)
 {
 	const uint64_t now_us = x->now_us;
 	const uint32_t now_s = x->now_s;
@@ -409,6 +415,13 @@ dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspic
 	return flags;
 }
 
+unsigned
+dnsf_flow_on_query_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+                     const struct dnsf_win *x)
+{
+	return flow_on_query(f, q, suspicious, x);
+}
+
 void
 dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q, uint64_t now_us,
                       uint32_t win_s)
@@ -419,17 +432,21 @@ dnsf_flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q, uint64_t 
 	dnsf_flow_on_response_w(f, q, &x);
 }
 
-void
-dnsf_flow_on_response_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, const struct dnsf_win *x)
+/* dnsf_flow_on_response_w() on a flow whose counters are wd windows from x (flow_wdiff);
+ * returns the distance after it (0 or 1: older counters are retired into x's window). */
+static inline __attribute__((always_inline)) unsigned
+flow_on_response(struct dnsf_flow *f, const struct dnsf_qfeat *q, const struct dnsf_win *x,
+                 unsigned wd)
 {
 	/* Counters two or more windows old read as zero: make them zero now, in this window, so
 	 * that the window number stays within reach of its low bits (flow_wdiff). */
-	if (flow_wdiff(f, x) >= 2) {
+	if (wd >= 2) {
 		f->info = f->susp_info = 0;
 		f->all_bits = f->susp_bits = 0;
 		f->prev_info = f->prev_susp_info = 0;
 		f->prev_distinct = f->prev_susp_distinct = 0;
 		f->win = x->w & DNSF_FLOW_WIN_MASK;
+		wd = 0;
 	}
 	if (f->responses == UINT8_MAX) {
 		f->responses >>= 1;
@@ -438,6 +455,13 @@ dnsf_flow_on_response_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, const s
 	f->responses++;
 	f->nx += q->rcode == DNSF_RCODE_NXDOMAIN;
 	f->rdata_16 = sat16(f->rdata_16 + q->rdata_total / 16);
+	return wd;
+}
+
+void
+dnsf_flow_on_response_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, const struct dnsf_win *x)
+{
+	(void)flow_on_response(f, q, x, flow_wdiff(f, x));
 }
 
 void
@@ -450,9 +474,9 @@ dnsf_dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious
 	dnsf_dom_on_query_w(d, q, suspicious, &x);
 }
 
-void
-dnsf_dom_on_query_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
-                    const struct dnsf_win *x)
+static inline __attribute__((always_inline)) void
+dom_on_query(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
+             const struct dnsf_win *x)
 {
 	const uint16_t w = x->w;
 	const uint64_t now_us = x->now_us;
@@ -497,7 +521,14 @@ dnsf_dom_on_query_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicio
 }
 
 void
-dnsf_dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q)
+dnsf_dom_on_query_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
+                    const struct dnsf_win *x)
+{
+	dom_on_query(d, q, suspicious, x);
+}
+
+static inline __attribute__((always_inline)) void
+dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q)
 {
 	if (d->responses == UINT16_MAX) {
 		d->responses >>= 1;
@@ -505,6 +536,12 @@ dnsf_dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q)
 	}
 	d->responses++;
 	d->negative += q->rcode == DNSF_RCODE_NXDOMAIN || q->rcode == DNSF_RCODE_SERVFAIL;
+}
+
+void
+dnsf_dom_on_response(struct dnsf_dom *d, const struct dnsf_qfeat *q)
+{
+	dom_on_response(d, q);
 }
 
 void
@@ -525,12 +562,9 @@ dnsf_flow_view_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dns
 
 /* The previous window's weight pw: the share of the sliding W-second span it still covers, in
  * 1/1024 (dnsf_win_at). Entries not rolled yet are read as of the window now. */
-DNSF_POPCNT_CLONES void
-dnsf_flow_view_rules_w(const struct dnsf_flow *f, const struct dnsf_win *x,
-                       struct dnsf_flow_view *v)
+static inline __attribute__((always_inline)) void
+flow_read_rules(const struct dnsf_flow *f, unsigned wd, uint32_t pw, struct dnsf_flow_view *v)
 {
-	const unsigned wd = flow_wdiff(f, x);
-	const uint32_t pw = x->pw;
 	uint32_t cd = 0, csd = 0, csi = 0, pd = 0, psd = 0, psi = 0;
 
 	if (wd <= 1) {
@@ -560,6 +594,37 @@ dnsf_flow_view_rules_w(const struct dnsf_flow *f, const struct dnsf_win *x,
 	v->susp_info = csi + (psi * pw >> 10);
 	v->queries = f->queries;
 	v->rare = f->rare;
+}
+
+DNSF_POPCNT_CLONES void
+dnsf_flow_view_rules_w(const struct dnsf_flow *f, const struct dnsf_win *x,
+                       struct dnsf_flow_view *v)
+{
+	flow_read_rules(f, flow_wdiff(f, x), x->pw, v);
+}
+
+/* The detector's per-message pair in one call: the update, then the rules' reading of the
+ * updated entry. A query rolls the counters into x's window, so that reading needs no window
+ * test; an answer's retirement test gives it its window distance. Same values as the two
+ * calls (test_flow compares them). */
+DNSF_POPCNT_CLONES unsigned
+dnsf_flow_on_query_view_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
+                          const struct dnsf_win *x, struct dnsf_flow_view *v)
+{
+	const unsigned flags = flow_on_query(f, q, suspicious, x);
+
+	flow_read_rules(f, 0, x->pw, v);
+	return flags;
+}
+
+DNSF_POPCNT_CLONES void
+dnsf_flow_on_response_view_w(struct dnsf_flow *f, const struct dnsf_qfeat *q,
+                             const struct dnsf_win *x, struct dnsf_flow_view *v)
+{
+	const unsigned wd = flow_on_response(f, q, x, flow_wdiff(f, x));
+
+	f->last_us = x->now_us;
+	flow_read_rules(f, wd, x->pw, v);
 }
 
 DNSF_POPCNT_CLONES void
@@ -642,6 +707,26 @@ dom_read(unsigned wd, uint32_t pw, uint32_t info, uint64_t bits, uint32_t prev_d
 DNSF_POPCNT_CLONES void
 dnsf_dom_view_rules_w(const struct dnsf_dom *d, const struct dnsf_win *x, struct dnsf_dom_view *v)
 {
+	dom_read(dom_wdiff(d, x), x->pw, d->susp_info, d->susp_bits, d->prev_susp_distinct,
+	         d->prev_susp_info, &v->susp_distinct, &v->susp_info);
+}
+
+DNSF_POPCNT_CLONES void
+dnsf_dom_on_query_view_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
+                         const struct dnsf_win *x, struct dnsf_dom_view *v)
+{
+	/* After the query the counters are x's window's (wd 0). */
+	dom_on_query(d, q, suspicious, x);
+	dom_read(0, x->pw, d->susp_info, d->susp_bits, d->prev_susp_distinct, d->prev_susp_info,
+	         &v->susp_distinct, &v->susp_info);
+}
+
+DNSF_POPCNT_CLONES void
+dnsf_dom_on_response_view_w(struct dnsf_dom *d, const struct dnsf_qfeat *q,
+                            const struct dnsf_win *x, struct dnsf_dom_view *v)
+{
+	dom_on_response(d, q);
+	d->last_us = x->now_us;
 	dom_read(dom_wdiff(d, x), x->pw, d->susp_info, d->susp_bits, d->prev_susp_distinct,
 	         d->prev_susp_info, &v->susp_distinct, &v->susp_info);
 }

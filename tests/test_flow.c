@@ -423,6 +423,93 @@ test_negative_at_least(void **state)
 		}
 }
 
+/* The detector's one-call update and reading (dnsf_*_on_query_view_w, _on_response_view_w)
+ * against the two calls it replaced, each followed by last_us = now: same entries and the same
+ * readings over a random walk of queries and answers, gaps from microseconds to several
+ * windows (window rolls, retired counters, the 2-bit window number wrapping). */
+static void
+test_update_view_pairs(void **state)
+{
+	const uint32_t W = 60;
+	struct dnsf_flow fa, fb;
+	struct dnsf_dom da, db;
+	struct dnsf_flow_view va, vb;
+	struct dnsf_dom_view wa, wb;
+	struct dnsf_win x;
+	uint64_t rnd = 0x9e3779b97f4a7c15ull, t = T0;
+	unsigned seen[2][3] = {{0}}, read_prev = 0, read_dom = 0;
+	(void)state;
+
+	memset(&fa, 0, sizeof(fa));
+	memset(&da, 0, sizeof(da));
+	fb = fa;
+	db = da;
+	for (unsigned i = 0; i < 200000; i++) {
+		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+		const unsigned r = (unsigned)(rnd >> 33);
+		/* Mostly short gaps; sometimes one to five windows. */
+		switch (r & 7) {
+		case 0:
+			t += (uint64_t)((r >> 3) % (5 * W)) * SEC;
+			break;
+		case 1:
+		case 2:
+			t += (r >> 3) % (3 * SEC);
+			break;
+		default:
+			t += (r >> 3) % 2000;
+			break;
+		}
+		struct dnsf_qfeat q = qf(rnd * 0xff51afd7ed558ccdull, (uint16_t)((r >> 8) % 80),
+		                         (uint8_t)((r >> 16) % DNSF_RRC__COUNT));
+		const int susp = (r >> 20) & 1;
+		q.rcode = (uint8_t)((r >> 21) % 4);
+		q.rdata_total = (uint16_t)((r >> 10) & 1023);
+		dnsf_win_at(&x, t, W);
+		/* Which window relation this step meets (query or answer; same, next, older). */
+		const unsigned rel = t - fa.last_us >= 2 * W * SEC
+		                         ? 2
+		                         : ((unsigned)x.w - fa.win) & DNSF_FLOW_WIN_MASK;
+		seen[(r >> 23) & 1][rel > 2 ? 2 : rel]++;
+		memset(&va, 0, sizeof(va));
+		memset(&vb, 0, sizeof(vb));
+		memset(&wa, 0, sizeof(wa));
+		memset(&wb, 0, sizeof(wb));
+		if ((r >> 23) & 1) {
+			const unsigned fqa = dnsf_flow_on_query_w(&fa, &q, susp, &x);
+			fa.last_us = t;
+			dnsf_flow_view_rules_w(&fa, &x, &va);
+			assert_int_equal(dnsf_flow_on_query_view_w(&fb, &q, susp, &x, &vb), fqa);
+			dnsf_dom_on_query_w(&da, &q, susp, &x);
+			da.last_us = t;
+			dnsf_dom_view_rules_w(&da, &x, &wa);
+			dnsf_dom_on_query_view_w(&db, &q, susp, &x, &wb);
+		} else {
+			q.is_response = 1;
+			dnsf_flow_on_response_w(&fa, &q, &x);
+			fa.last_us = t;
+			dnsf_flow_view_rules_w(&fa, &x, &va);
+			dnsf_flow_on_response_view_w(&fb, &q, &x, &vb);
+			dnsf_dom_on_response(&da, &q);
+			da.last_us = t;
+			dnsf_dom_view_rules_w(&da, &x, &wa);
+			dnsf_dom_on_response_view_w(&db, &q, &x, &wb);
+		}
+		assert_memory_equal(&fa, &fb, sizeof(fa));
+		assert_memory_equal(&da, &db, sizeof(da));
+		assert_memory_equal(&va, &vb, sizeof(va));
+		assert_memory_equal(&wa, &wb, sizeof(wa));
+		read_prev += va.susp_info > 0 && fa.prev_susp_info > 0;
+		read_dom += wa.susp_distinct > 0;
+	}
+	/* The walk met every window relation, for queries and answers, and real readings. */
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned j = 0; j < 3; j++)
+			assert_true(seen[k][j] > 0);
+	assert_true(read_prev > 0);
+	assert_true(read_dom > 0);
+}
+
 int
 main(void)
 {
@@ -437,6 +524,7 @@ main(void)
 	    cmocka_unit_test(test_responses_and_domain),
 	    cmocka_unit_test(test_window_and_info_arith),
 	    cmocka_unit_test(test_negative_at_least),
+	    cmocka_unit_test(test_update_view_pairs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
