@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dnsf_detect.h"
+#include "dnsf_flow_upd.h"
 
 static uint32_t
 or_default(uint32_t v, uint32_t def)
@@ -296,14 +297,14 @@ cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, s
 		q.rcode = m->rcode;
 		q.rdata_total = m->rdata_total;
 		if (f != NULL)
-			dnsf_flow_on_response_w(f, &q, &d->fwin);
+			(void)dnsf_flow_upd_response(f, &q, &d->fwin, dnsf_flow_wdiff(f, &d->fwin));
 		if (dm != NULL)
-			dnsf_dom_on_response(dm, &q);
+			dnsf_dom_upd_response(dm, &q);
 	} else {
 		if (f != NULL)
-			(void)dnsf_flow_on_query_w(f, &q, long_sub, &d->fwin);
+			(void)dnsf_flow_upd_query(f, &q, long_sub, &d->fwin);
 		if (dm != NULL)
-			dnsf_dom_on_query_w(dm, &q, long_sub, &d->dwin);
+			dnsf_dom_upd_query(dm, &q, long_sub, &d->dwin);
 	}
 	if (f != NULL)
 		f->last_us = now_us;
@@ -401,7 +402,9 @@ out_features(struct dnsf_detect_out *out, struct dnsf_flow_view *fv, struct dnsf
 	out->has_feat = 1;
 }
 
-void
+/* In two versions where the build lacks POPCNT (dnsf_flow_upd.h): the flow and domain
+ * updates and readings, which count bitmap bits, are inline here. */
+DNSF_POPCNT_CLONES void
 dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
                    const struct dnsf_detect_in *in, struct dnsf_detect_out *out)
 {

@@ -325,19 +325,6 @@ void dnsf_dom_view_rules_w(const struct dnsf_dom *d, const struct dnsf_win *x,
 void dnsf_dom_view_rest_w(const struct dnsf_dom *d, const struct dnsf_win *x,
                           struct dnsf_dom_view *v);
 
-/* The detector's per-message pair in one call (same values as the two calls): the update of
- * a query or an answer (dnsf_flow_on_query_w, dnsf_flow_on_response_w; dnsf_dom_on_query_w,
- * dnsf_dom_on_response), last_us set to x's instant, then the rules' reading of the updated
- * entry (dnsf_flow_view_rules_w, dnsf_dom_view_rules_w) into *v. */
-unsigned dnsf_flow_on_query_view_w(struct dnsf_flow *f, const struct dnsf_qfeat *q, int suspicious,
-                                   const struct dnsf_win *x, struct dnsf_flow_view *v);
-void dnsf_flow_on_response_view_w(struct dnsf_flow *f, const struct dnsf_qfeat *q,
-                                  const struct dnsf_win *x, struct dnsf_flow_view *v);
-void dnsf_dom_on_query_view_w(struct dnsf_dom *d, const struct dnsf_qfeat *q, int suspicious,
-                              const struct dnsf_win *x, struct dnsf_dom_view *v);
-void dnsf_dom_on_response_view_w(struct dnsf_dom *d, const struct dnsf_qfeat *q,
-                                 const struct dnsf_win *x, struct dnsf_dom_view *v);
-
 /* Linear-counting estimate of a bitmap (x16 fixed point in the tables; here whole items). */
 uint32_t dnsf_lc_est32(uint32_t bits);
 uint32_t dnsf_lc_est64(uint64_t bits);

@@ -13,6 +13,7 @@
 #include "detect_util.h"
 #include "dnsf_detect.h"
 #include "dnsf_flow.h"
+#include "dnsf_flow_upd.h"
 
 #define SEC 1000000ull
 #define T0  (1700000000ull * SEC) /* a plausible epoch time */
