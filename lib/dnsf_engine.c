@@ -316,35 +316,26 @@ name_lookup(const struct dnsf_engine *eng, const struct dnsf_lists *lists,
 }
 
 /*
- * Suffix hashes (into h), list results against `lists` (*am, *dm) and, with detection on, the
- * PSL split (returned) of a DNS message: from the name memo when its question name was seen
- * before with the same wire octets (list results: with the same lists), else computed and
- * remembered. *ref is then the memo entry (or none), where the features of the name are kept
- * once computed. Reads the frame, the lists and the read-only engine only.
+ * name_work()'s memo path: the entry of the question name's wire octets (key, wl octets), its
+ * results copied out on a hit, computed and remembered on a miss. Out of line: while the memo
+ * is paused (names that do not repeat) it is not run at all, and inline, its look-up, fill and
+ * copies cost the common path registers (spills on every message).
  */
-static inline __attribute__((always_inline)) unsigned
-name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p,
-          const struct dnsf_lists *lists, uint64_t *h, struct dnsf_qmemo_ref *ref, int8_t *am,
-          int8_t *dm)
+static __attribute__((noinline)) unsigned
+name_work_memo(struct dnsf_qmemo *mm, const struct dnsf_engine *eng, const struct dnsf_dns_msg *m,
+               const uint8_t *key, unsigned wl, const struct dnsf_lists *lists, uint64_t *h,
+               struct dnsf_qmemo_ref *ref, int8_t *am, int8_t *dm)
 {
-	const struct dnsf_engine *eng = w->eng;
-	struct dnsf_qmemo *mm = &w->st->memo;
-	const struct dnsf_dns_msg *m = &p->dns;
-	const unsigned wl = m->qname_wire_len;
-	const uint8_t *key = frame + p->dns_off + m->qname_wire_off;
 	struct dnsf_qmemo_ent *e, *fill;
 	unsigned split;
 
-	ref->idx = -1;
-	/* A question name with a compression pointer (its wire octets are not the whole name,
-	 * then shorter than qname_len + 2) is not held. */
-	if (m->nlabels == 0 || wl != (unsigned)m->qname_len + 2 || !dnsf_qmemo_use(mm)) {
-		dnsf_name_msg_hashes(m, h);
-		return name_lookup(eng, lists, m, h, am, dm);
-	}
 	e = dnsf_qmemo_find(mm, key, wl, m->nlabels, &fill);
 	if (e != NULL) {
-		memcpy(h, e->h, ((size_t)m->nlabels + 1) * sizeof(*h));
+		/* All the entry's words, a fixed-size copy (no length-dependent loop): those past
+		 * nlabels + 1 are not read. */
+		_Static_assert(DNSF_QMEMO_LABELS <= DNSF_DNS_MAX_LABELS,
+		               "h[] holds an entry's h[]");
+		memcpy(h, e->h, sizeof(e->h));
 		*ref = dnsf_qmemo_ref_of(mm, e);
 		if (__builtin_expect((e->have & DNSF_QM_LISTS) && e->lists_gen == lists->gen, 1)) {
 			*am = e->allow;
@@ -372,6 +363,34 @@ name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p,
 		*ref = dnsf_qmemo_ref_of(mm, fill);
 	}
 	return split;
+}
+
+/*
+ * Suffix hashes (into h), list results against `lists` (*am, *dm) and, with detection on, the
+ * PSL split (returned) of a DNS message: from the name memo when its question name was seen
+ * before with the same wire octets (list results: with the same lists), else computed and
+ * remembered. *ref is then the memo entry (or none), where the features of the name are kept
+ * once computed. Reads the frame, the lists and the read-only engine only.
+ */
+static inline __attribute__((always_inline)) unsigned
+name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p,
+          const struct dnsf_lists *lists, uint64_t *h, struct dnsf_qmemo_ref *ref, int8_t *am,
+          int8_t *dm)
+{
+	const struct dnsf_engine *eng = w->eng;
+	struct dnsf_qmemo *mm = &w->st->memo;
+	const struct dnsf_dns_msg *m = &p->dns;
+	const unsigned wl = m->qname_wire_len;
+
+	ref->idx = -1;
+	/* A question name with a compression pointer (its wire octets are not the whole name,
+	 * then shorter than qname_len + 2) is not held. */
+	if (m->nlabels == 0 || wl != (unsigned)m->qname_len + 2 || !dnsf_qmemo_use(mm)) {
+		dnsf_name_msg_hashes(m, h);
+		return name_lookup(eng, lists, m, h, am, dm);
+	}
+	return name_work_memo(mm, eng, m, frame + p->dns_off + m->qname_wire_off, wl, lists, h, ref,
+	                      am, dm);
 }
 
 static void
