@@ -320,18 +320,24 @@ cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, s
  * server's reverse look-ups are many distinct names under one arpa zone, often NXDOMAIN).
  */
 static int
-water_torture(const struct dnsf_detect_params *p, const struct dnsf_flow *f,
-              const struct dnsf_dom *dm, const struct dnsf_win *dx, const struct dnsf_dns_msg *m,
-              const struct dnsf_qfeat *q, struct dnsf_dom_view *dv)
+wt_domain(const struct dnsf_detect_params *p, const struct dnsf_dom *dm, const struct dnsf_win *dx,
+          struct dnsf_dom_view *dv)
 {
-	if (!(p->wt_on && f != NULL && dm != NULL && q->sub_len > 0 && m->qtype != DNSF_T_PTR &&
-	      f->responses >= DNSF_WT_MIN_FLOW_RESPONSES &&
-	      dnsf_flow_nx_pm(f) >= p->wt_negative_pm))
-		return 0;
 	/* The domain's distinct names: the rules did not need them, read them now. */
 	dnsf_dom_view_rest_w(dm, dx, dv);
 	return dv->distinct >= p->wt_domain_distinct &&
 	       dnsf_dom_negative_at_least(dm, DNSF_WT_MIN_RESPONSES, p->wt_negative_pm);
+}
+
+/* The client's part inline (nearly every query fails it at once), the domain's out of line. */
+static inline __attribute__((always_inline)) int
+water_torture(const struct dnsf_detect_params *p, const struct dnsf_flow *f,
+              const struct dnsf_dom *dm, const struct dnsf_win *dx, const struct dnsf_dns_msg *m,
+              const struct dnsf_qfeat *q, struct dnsf_dom_view *dv)
+{
+	return p->wt_on && f != NULL && dm != NULL && q->sub_len > 0 && m->qtype != DNSF_T_PTR &&
+	       f->responses >= DNSF_WT_MIN_FLOW_RESPONSES &&
+	       dnsf_flow_nx_pm(f) >= p->wt_negative_pm && wt_domain(p, dm, dx, dv);
 }
 
 /* The 3 bits of a name's hash kept as the burst's check-in tag (not the bitmap's bits). */
