@@ -224,7 +224,7 @@ dnsf_worker_memo_stats(const struct dnsf_worker *w, struct dnsf_memo_stats *out)
 	out->hits = w->st->memo.hits;
 	out->misses = w->st->memo.misses;
 	out->not_held = w->st->memo.skipped;
-	out->paused = w->st->memo.paused;
+	out->paused = dnsf_qmemo_paused(&w->st->memo);
 }
 
 int

@@ -64,7 +64,7 @@ struct dnsf_qmemo {
 	uint32_t stamp;                 /* last stamp handed out */
 	uint32_t pend_tag;              /* tag of the last key dnsf_qmemo_find() missed */
 	uint64_t hits, misses, skipped; /* look-ups found / not found / names not held */
-	uint64_t paused;                /* names that skipped the memo (dnsf_qmemo_use) */
+	uint64_t pauses;                /* pauses begun (their names: dnsf_qmemo_paused) */
 	uint32_t probe_n, probe_hits;   /* look-ups and hits of the running probe */
 	uint32_t pause_left;            /* names still to skip */
 	struct dnsf_qmemo_ent ent[DNSF_QMEMO_ENTRIES];
@@ -156,8 +156,10 @@ dnsf_qmemo_find(struct dnsf_qmemo *mm, const uint8_t *key, unsigned len, unsigne
 		return NULL;
 	}
 	if (++mm->probe_n == DNSF_QMEMO_PROBE) {
-		if (mm->probe_hits * DNSF_QMEMO_MIN_HIT_1IN < DNSF_QMEMO_PROBE)
+		if (mm->probe_hits * DNSF_QMEMO_MIN_HIT_1IN < DNSF_QMEMO_PROBE) {
 			mm->pause_left = DNSF_QMEMO_PAUSE;
+			mm->pauses++;
+		}
 		mm->probe_n = 0;
 		mm->probe_hits = 0;
 	}
@@ -229,8 +231,17 @@ dnsf_qmemo_use(struct dnsf_qmemo *mm)
 	if (__builtin_expect(mm->pause_left == 0, 1))
 		return 1;
 	mm->pause_left--;
-	mm->paused++;
 	return 0;
+}
+
+/* Names that skipped the memo (dnsf_qmemo_use returned 0): a pause begins only in a look-up,
+ * made when dnsf_qmemo_use returned 1 (no pause running), and runs its DNSF_QMEMO_PAUSE names
+ * to the end, one per decrement of pause_left. So they are counted here, not one by one on the
+ * path every such name takes. */
+static inline uint64_t
+dnsf_qmemo_paused(const struct dnsf_qmemo *mm)
+{
+	return mm->pauses * DNSF_QMEMO_PAUSE - mm->pause_left;
 }
 
 /* Forget everything (all slots empty). */
