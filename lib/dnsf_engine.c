@@ -810,9 +810,9 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 	if (!eng->cfg.detect.enabled)
 		return;
 	{
-		const unsigned split =
-		    pre->split <= pre->p.dns.nlabels ? pre->split : pre->p.dns.nlabels;
-		const uint64_t reg_hash = pre->h[split];
+		/* split <= nlabels (dnsf_psl.h: 0, or the suffix index less one), as the detector,
+		 * which reads h[split] too, relies on: no clamp. */
+		const uint64_t reg_hash = pre->h[pre->split];
 
 		dnsf_flow_key(dnsf_pkt_client_addr(&pre->p), reg_hash, &pre->key, &pre->check);
 		dnsf_dom_key(reg_hash, &pre->dkey, &pre->dcheck);
