@@ -285,9 +285,10 @@ dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,
 }
 
 /*
- * The allow/deny results (*am, *dm: dm is -1 when am matched) and, with detection on, the PSL
- * split (returned) of a message whose suffix hashes are h: one walk of the lists' index, or the
- * three look-ups one by one when the lists have no index for this engine's PSL.
+ * The allow/deny results (*am, *dm) and, with detection on, the PSL split (returned) of a
+ * message whose suffix hashes are h: one walk of the lists' index, or the three look-ups one by
+ * one when the lists have no index for this engine's PSL. *dm is read only when *am < 0 (the
+ * allow list wins), so it is left as the look-up gives it, not set to -1 when *am matched.
  */
 static inline __attribute__((always_inline)) unsigned
 name_lookup(const struct dnsf_engine *eng, const struct dnsf_lists *lists,
@@ -311,7 +312,7 @@ name_lookup(const struct dnsf_engine *eng, const struct dnsf_lists *lists,
 			split = (unsigned)dnsf_psl_split(eng->psl, m, h);
 	}
 	*am = (int8_t)a;
-	*dm = (int8_t)(a < 0 ? d : -1);
+	*dm = (int8_t)d;
 	return split;
 }
 
