@@ -384,9 +384,10 @@ name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p,
 	const unsigned wl = m->qname_wire_len;
 
 	ref->idx = -1;
-	/* A question name with a compression pointer (its wire octets are not the whole name,
-	 * then shorter than qname_len + 2) is not held. */
-	if (m->nlabels == 0 || wl != (unsigned)m->qname_len + 2 || !dnsf_qmemo_use(mm)) {
+	/* The pause first: while the memo is paused (the usual state when names do not repeat)
+	 * every message skips it at one test. A question name with a compression pointer (its
+	 * wire octets are not the whole name, then shorter than qname_len + 2) is not held. */
+	if (!dnsf_qmemo_use(mm) || m->nlabels == 0 || wl != (unsigned)m->qname_len + 2) {
 		dnsf_name_msg_hashes(m, h);
 		return name_lookup(eng, lists, m, h, am, dm);
 	}
