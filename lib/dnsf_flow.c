@@ -130,6 +130,7 @@ dnsf_lc_est64(uint64_t bits)
  * a * (m * 16n - 2^64) < 2^64, and here a = info * estimate < 2^32 * 2^13, the error term < 1024.
  */
 uint64_t dnsf_div16n_m[65];
+uint16_t dnsf_lc32_d[33], dnsf_lc64_d[65];
 
 __attribute__((constructor)) static void
 div16n_init(void)
@@ -137,6 +138,11 @@ div16n_init(void)
 	for (unsigned n = 1; n <= 64; n++)
 		dnsf_div16n_m[n] = (uint64_t)(((unsigned __int128)1 << 64) / (16u * n)) +
 		                   ((((unsigned __int128)1 << 64) % (16u * n)) != 0);
+	/* The per-message readings look the distinct estimate up instead of rounding it. */
+	for (unsigned n = 0; n <= 32; n++)
+		dnsf_lc32_d[n] = (uint16_t)((dnsf_lc32_x16[n] + 8) / 16);
+	for (unsigned n = 0; n <= 64; n++)
+		dnsf_lc64_d[n] = (uint16_t)((dnsf_lc64_x16[n] + 8) / 16);
 }
 
 /* Information counted once per newly set bit, scaled up by estimate/bits for the collisions

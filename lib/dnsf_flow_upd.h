@@ -22,8 +22,10 @@
 #define DNSF_POPCNT_CLONES
 #endif
 
-/* ceil(2^64 / 16n), n = 1..64 (dnsf_flow.c fills it at load). */
+/* ceil(2^64 / 16n), n = 1..64, and the distinct estimates of n set bits in whole items,
+ * (dnsf_lc32_x16[n] + 8) / 16 and likewise for 64 bits (dnsf_flow.c fills them at load). */
 extern uint64_t dnsf_div16n_m[65];
+extern uint16_t dnsf_lc32_d[33], dnsf_lc64_d[65];
 /* The rare paths, out of line: a flow's window roll by d >= 1 windows, a domain's to window w,
  * and a gap between a flow's query bursts (heartbeat; 0 when it broke the run of regular ones). */
 void dnsf_flow_roll_by_(struct dnsf_flow *f, const struct dnsf_win *x, unsigned d);
@@ -37,11 +39,13 @@ dnsf_div16n(uint64_t a, unsigned n)
 }
 
 /* Both estimates of one window bitmap from its bit count n (counted once): distinct items as
- * dnsf_lc_est32/64() and information as dnsf_info_est32_/64(). */
+ * dnsf_lc_est32/64() (ld: dnsf_lc32_d or dnsf_lc64_d) and information as info_est32/64() (lc:
+ * the matching x16 table). */
 static inline void
-dnsf_win_est(uint32_t info, unsigned n, const uint16_t *lc, uint32_t *distinct, uint32_t *inf)
+dnsf_win_est(uint32_t info, unsigned n, const uint16_t *lc, const uint16_t *ld, uint32_t *distinct,
+             uint32_t *inf)
 {
-	*distinct = ((uint32_t)lc[n] + 8) / 16;
+	*distinct = ld[n];
 	*inf = n ? dnsf_div16n((uint64_t)info * lc[n], n) : 0;
 }
 
@@ -241,12 +245,11 @@ dnsf_flow_read_rules(const struct dnsf_flow *f, unsigned wd, uint32_t pw, struct
 	if (wd <= 1) {
 		/* Distinct names from the 32-bit bitmap (its information: dnsf_flow_view_rest_w),
 		 * distinct and information of the suspicious ones from the 64-bit one. */
-		const uint32_t d0 =
-		    ((uint32_t)dnsf_lc32_x16[__builtin_popcount(f->all_bits)] + 8) / 16;
+		const uint32_t d0 = dnsf_lc32_d[__builtin_popcount(f->all_bits)];
 		uint32_t d1, i1;
 
 		dnsf_win_est(f->susp_info, (unsigned)__builtin_popcountll(f->susp_bits),
-		             dnsf_lc64_x16, &d1, &i1);
+		             dnsf_lc64_x16, dnsf_lc64_d, &d1, &i1);
 		if (wd == 0) {
 			cd = d0;
 			csd = d1;
@@ -285,7 +288,8 @@ dnsf_dom_read(unsigned wd, uint32_t pw, uint32_t info, uint64_t bits, uint32_t p
 	if (wd <= 1) {
 		uint32_t d0, i0;
 
-		dnsf_win_est(info, (unsigned)__builtin_popcountll(bits), dnsf_lc64_x16, &d0, &i0);
+		dnsf_win_est(info, (unsigned)__builtin_popcountll(bits), dnsf_lc64_x16, dnsf_lc64_d,
+		             &d0, &i0);
 		if (wd == 0) {
 			cd = d0;
 			ci = i0;

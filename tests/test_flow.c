@@ -511,6 +511,19 @@ test_update_view_pairs(void **state)
 	assert_true(read_dom > 0);
 }
 
+/* The readings' distinct tables equal the estimate they stand for, for every bit count. */
+static void
+test_distinct_tables(void **state)
+{
+	(void)state;
+	for (unsigned n = 0; n <= 64; n++) {
+		const uint64_t bits = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
+		assert_int_equal(dnsf_lc64_d[n], dnsf_lc_est64(bits));
+		if (n <= 32)
+			assert_int_equal(dnsf_lc32_d[n], dnsf_lc_est32((uint32_t)bits));
+	}
+}
+
 int
 main(void)
 {
@@ -526,6 +539,7 @@ main(void)
 	    cmocka_unit_test(test_window_and_info_arith),
 	    cmocka_unit_test(test_negative_at_least),
 	    cmocka_unit_test(test_update_view_pairs),
+	    cmocka_unit_test(test_distinct_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
