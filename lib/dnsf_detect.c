@@ -184,6 +184,11 @@ dnsf_rules_query_points(const struct dnsf_detect_params *p, const struct dnsf_qf
 	return pts;
 }
 
+/* Nothing counted gives no points and no evidence (rules_score skips such a pair). */
+_Static_assert(DNSF_PT_FLOW_INFO / 4 > 0 && DNSF_PT_FLOW_DIST / 4 > 0 && DNSF_PT_DOM_INFO / 4 > 0 &&
+                   DNSF_PT_DOM_DIST / 4 > 0,
+               "a zero reading must stay below the evidence mark");
+
 /* dnsf_rules_score() from the message's query points `qpts` and their evidence `qev`
  * (query_points), which dnsf_detect_packet() has already. */
 static inline __attribute__((always_inline)) int32_t
@@ -198,15 +203,20 @@ rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, int3
 	x.q = qpts;
 	x.evidence = qev;
 
-	/* Flow: information volume and count of distinct suspicious subdomains. */
-	a = ratio_points(fv->susp_info, r->flow_info_bytes, DNSF_PT_FLOW_INFO, DNSF_PT_FLOW_INFO);
-	if (a >= DNSF_PT_FLOW_INFO / 4)
-		x.evidence |= DNSF_EV_FLOW_INFO;
-	x.flow += a;
-	a = ratio_points(fv->susp_distinct, r->flow_distinct, DNSF_PT_FLOW_DIST, DNSF_PT_FLOW_DIST);
-	if (a >= DNSF_PT_FLOW_DIST / 4)
-		x.evidence |= DNSF_EV_FLOW_DIST;
-	x.flow += a;
+	/* Flow: information volume and count of distinct suspicious subdomains (none in most
+	 * flows: both tests at once). */
+	if ((fv->susp_info | fv->susp_distinct) != 0) {
+		a = ratio_points(fv->susp_info, r->flow_info_bytes, DNSF_PT_FLOW_INFO,
+		                 DNSF_PT_FLOW_INFO);
+		if (a >= DNSF_PT_FLOW_INFO / 4)
+			x.evidence |= DNSF_EV_FLOW_INFO;
+		x.flow += a;
+		a = ratio_points(fv->susp_distinct, r->flow_distinct, DNSF_PT_FLOW_DIST,
+		                 DNSF_PT_FLOW_DIST);
+		if (a >= DNSF_PT_FLOW_DIST / 4)
+			x.evidence |= DNSF_EV_FLOW_DIST;
+		x.flow += a;
+	}
 	if (fv->distinct >= 4 * r->flow_distinct) {
 		x.flow += DNSF_PT_FLOW_MANY;
 		x.evidence |= DNSF_EV_FLOW_MANY;
@@ -215,14 +225,18 @@ rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, int3
 		x.flow = DNSF_PT_CTX_CAP;
 
 	/* Registered domain across clients: same measures, larger thresholds. */
-	a = ratio_points(dv->susp_info, r->domain_info_bytes, DNSF_PT_DOM_INFO, DNSF_PT_DOM_INFO);
-	if (a >= DNSF_PT_DOM_INFO / 4)
-		x.evidence |= DNSF_EV_DOM_INFO;
-	x.dom += a;
-	a = ratio_points(dv->susp_distinct, r->domain_distinct, DNSF_PT_DOM_DIST, DNSF_PT_DOM_DIST);
-	if (a >= DNSF_PT_DOM_DIST / 4)
-		x.evidence |= DNSF_EV_DOM_DIST;
-	x.dom += a;
+	if ((dv->susp_info | dv->susp_distinct) != 0) {
+		a = ratio_points(dv->susp_info, r->domain_info_bytes, DNSF_PT_DOM_INFO,
+		                 DNSF_PT_DOM_INFO);
+		if (a >= DNSF_PT_DOM_INFO / 4)
+			x.evidence |= DNSF_EV_DOM_INFO;
+		x.dom += a;
+		a = ratio_points(dv->susp_distinct, r->domain_distinct, DNSF_PT_DOM_DIST,
+		                 DNSF_PT_DOM_DIST);
+		if (a >= DNSF_PT_DOM_DIST / 4)
+			x.evidence |= DNSF_EV_DOM_DIST;
+		x.dom += a;
+	}
 	if (x.dom > DNSF_PT_CTX_CAP)
 		x.dom = DNSF_PT_CTX_CAP;
 

@@ -840,6 +840,49 @@ test_flow_rare_share(void **state)
 	ctx_fini(&c);
 }
 
+/* The flow's and the domain's suspicious readings score each on its own: one of a pair at its
+ * threshold with the other zero still earns its full part and evidence (the scorer skips a pair
+ * only when both are zero), and nothing counted earns nothing. */
+static void
+test_context_pairs(void **state)
+{
+	struct ctx c;
+	struct dnsf_qfeat q;
+	struct dnsf_flow_view fv;
+	struct dnsf_dom_view dv;
+	struct dnsf_rule_parts parts;
+	(void)state;
+
+	ctx_init(&c);
+	memset(&q, 0, sizeof(q));
+	memset(&fv, 0, sizeof(fv));
+	memset(&dv, 0, sizeof(dv));
+	assert_int_equal(dnsf_rules_score(&c.p, &q, &fv, &dv, &parts), 0);
+	assert_int_equal(parts.flow, 0);
+	assert_int_equal(parts.dom, 0);
+	assert_int_equal(parts.evidence, 0);
+	fv.susp_info = c.p.rules.flow_info_bytes;
+	(void)dnsf_rules_score(&c.p, &q, &fv, &dv, &parts);
+	assert_int_equal(parts.flow, DNSF_PT_FLOW_INFO);
+	assert_int_equal(parts.evidence, DNSF_EV_FLOW_INFO);
+	fv.susp_info = 0;
+	fv.susp_distinct = c.p.rules.flow_distinct;
+	(void)dnsf_rules_score(&c.p, &q, &fv, &dv, &parts);
+	assert_int_equal(parts.flow, DNSF_PT_FLOW_DIST);
+	assert_int_equal(parts.evidence, DNSF_EV_FLOW_DIST);
+	fv.susp_distinct = 0;
+	dv.susp_info = c.p.rules.domain_info_bytes;
+	(void)dnsf_rules_score(&c.p, &q, &fv, &dv, &parts);
+	assert_int_equal(parts.dom, DNSF_PT_DOM_INFO);
+	assert_int_equal(parts.evidence, DNSF_EV_DOM_INFO);
+	dv.susp_info = 0;
+	dv.susp_distinct = c.p.rules.domain_distinct;
+	(void)dnsf_rules_score(&c.p, &q, &fv, &dv, &parts);
+	assert_int_equal(parts.dom, DNSF_PT_DOM_DIST);
+	assert_int_equal(parts.evidence, DNSF_EV_DOM_DIST);
+	ctx_fini(&c);
+}
+
 int
 main(void)
 {
@@ -858,6 +901,7 @@ main(void)
 	    cmocka_unit_test(test_water_torture),
 	    cmocka_unit_test(test_water_torture_long_labels),
 	    cmocka_unit_test(test_flow_rare_share),
+	    cmocka_unit_test(test_context_pairs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
