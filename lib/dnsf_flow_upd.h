@@ -240,32 +240,42 @@ dnsf_dom_upd_response(struct dnsf_dom *d, const struct dnsf_qfeat *q)
 static inline __attribute__((always_inline)) void
 dnsf_flow_read_rules(const struct dnsf_flow *f, unsigned wd, uint32_t pw, struct dnsf_flow_view *v)
 {
-	uint32_t cd = 0, csd = 0, csi = 0, pd = 0, psd = 0, psi = 0;
+	uint32_t cd = 0, pd = 0, sd = 0, si = 0;
 
 	if (wd <= 1) {
 		/* Distinct names from the 32-bit bitmap (its information: dnsf_flow_view_rest_w),
 		 * distinct and information of the suspicious ones from the 64-bit one. */
 		const uint32_t d0 = dnsf_lc32_d[__builtin_popcount(f->all_bits)];
-		uint32_t d1, i1;
 
-		dnsf_win_est(f->susp_info, (unsigned)__builtin_popcountll(f->susp_bits),
-		             dnsf_lc64_x16, dnsf_lc64_d, &d1, &i1);
 		if (wd == 0) {
 			cd = d0;
-			csd = d1;
-			csi = i1;
 			pd = f->prev_distinct;
-			psd = f->prev_susp_distinct;
-			psi = f->prev_susp_info;
 		} else {
 			pd = d0;
-			psd = d1;
-			psi = i1;
+		}
+		/* Most flows have no suspicious name (no bit, no previous estimate): their
+		 * suspicious readings are 0 without reading. */
+		if ((f->susp_bits | f->prev_susp_distinct | f->prev_susp_info) != 0) {
+			uint32_t d1, i1, csd = 0, csi = 0, psd, psi;
+
+			dnsf_win_est(f->susp_info, (unsigned)__builtin_popcountll(f->susp_bits),
+			             dnsf_lc64_x16, dnsf_lc64_d, &d1, &i1);
+			if (wd == 0) {
+				csd = d1;
+				csi = i1;
+				psd = f->prev_susp_distinct;
+				psi = f->prev_susp_info;
+			} else {
+				psd = d1;
+				psi = i1;
+			}
+			sd = csd + (psd * pw >> 10);
+			si = csi + (psi * pw >> 10);
 		}
 	}
 	v->distinct = cd + (pd * pw >> 10);
-	v->susp_distinct = csd + (psd * pw >> 10);
-	v->susp_info = csi + (psi * pw >> 10);
+	v->susp_distinct = sd;
+	v->susp_info = si;
 	v->queries = f->queries;
 	v->rare = f->rare;
 }
@@ -285,7 +295,8 @@ dnsf_dom_read(unsigned wd, uint32_t pw, uint32_t info, uint64_t bits, uint32_t p
 {
 	uint64_t cd = 0, ci = 0, pd = 0, pi = 0;
 
-	if (wd <= 1) {
+	/* Nothing counted now or before (most domains' suspicious readings): 0 without reading. */
+	if (wd <= 1 && (bits | prev_distinct | prev_info) != 0) {
 		uint32_t d0, i0;
 
 		dnsf_win_est(info, (unsigned)__builtin_popcountll(bits), dnsf_lc64_x16, dnsf_lc64_d,
