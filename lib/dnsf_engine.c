@@ -819,33 +819,13 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 		dnsf_flow_key(dnsf_pkt_client_addr(&pre->p), reg_hash, &pre->key, &pre->check);
 		dnsf_dom_key(reg_hash, &pre->dkey, &pre->dcheck);
 	}
-	/* The flow's and the domain's buckets (four lines each), and the flow's top-list label (a
-	 * new flow writes it, a notable message raises its peak scores), which sits in a second
-	 * array of the flow table's size: its bucket's four too. Written out here, not through
-	 * dnsf_tab_prefetch(): a function of nothing but prefetches is taken for pure by GCC, and
-	 * calls to it whose result is unused are deleted before inlining (docs/performance.md,
-	 * "The burst's first phase"). */
-	{
-		const char *fb = (const char *)dnsf_tab_bucket(&det->flows, pre->key);
-		const char *db = (const char *)dnsf_tab_bucket(&det->doms, pre->dkey);
-		const char *l =
-		    (const char *)(det->labels +
-		                   (size_t)(pre->key & det->flows.bucket_mask) * DNSF_TAB_WAYS);
-
-		_Static_assert(DNSF_TAB_WAYS == 4, "a bucket is four lines");
-		__builtin_prefetch(fb, 1, 3);
-		__builtin_prefetch(fb + 64, 1, 3);
-		__builtin_prefetch(fb + 128, 1, 3);
-		__builtin_prefetch(fb + 192, 1, 3);
-		__builtin_prefetch(db, 1, 3);
-		__builtin_prefetch(db + 64, 1, 3);
-		__builtin_prefetch(db + 128, 1, 3);
-		__builtin_prefetch(db + 192, 1, 3);
-		__builtin_prefetch(l, 1, 3);
-		__builtin_prefetch(l + 64, 1, 3);
-		__builtin_prefetch(l + 128, 1, 3);
-		__builtin_prefetch(l + 192, 1, 3);
-	}
+	/* The flow's and the domain's buckets, and the flow's top-list label (a new flow writes
+	 * it, a notable message raises its peak scores), which sits in a second array of the flow
+	 * table's size: its bucket's four lines too. */
+	dnsf_tab_prefetch(&det->flows, pre->key);
+	dnsf_tab_prefetch(&det->doms, pre->dkey);
+	dnsf_prefetch_bucket(det->labels +
+	                     (size_t)(pre->key & det->flows.bucket_mask) * DNSF_TAB_WAYS);
 }
 
 void
