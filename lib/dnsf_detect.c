@@ -189,6 +189,27 @@ _Static_assert(DNSF_PT_FLOW_INFO / 4 > 0 && DNSF_PT_FLOW_DIST / 4 > 0 && DNSF_PT
                    DNSF_PT_DOM_DIST / 4 > 0,
                "a zero reading must stay below the evidence mark");
 
+/* Points of one context (flow or registered domain): its suspicious information volume and
+ * distinct suspicious subdomains against their thresholds, each marking its evidence bit from a
+ * quarter of its points on. Neither counted (most flows and domains): 0 after one test. */
+static inline __attribute__((always_inline)) int32_t
+ctx_points(uint32_t info, uint32_t distinct, uint32_t info_thr, uint32_t dist_thr, int32_t pt_info,
+           int32_t pt_dist, uint32_t ev_info, uint32_t ev_dist, uint32_t *evidence)
+{
+	int32_t a, sum = 0;
+
+	if ((info | distinct) == 0)
+		return 0;
+	a = ratio_points(info, info_thr, pt_info, pt_info);
+	if (a >= pt_info / 4)
+		*evidence |= ev_info;
+	sum += a;
+	a = ratio_points(distinct, dist_thr, pt_dist, pt_dist);
+	if (a >= pt_dist / 4)
+		*evidence |= ev_dist;
+	return sum + a;
+}
+
 /* dnsf_rules_score() from the message's query points `qpts` and their evidence `qev`
  * (query_points), which dnsf_detect_packet() has already. */
 static inline __attribute__((always_inline)) int32_t
@@ -198,25 +219,14 @@ rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, int3
 {
 	const struct dnsf_rules_cfg *r = &p->rules;
 	struct dnsf_rule_parts x = {0};
-	int32_t a;
 
 	x.q = qpts;
 	x.evidence = qev;
 
-	/* Flow: information volume and count of distinct suspicious subdomains (none in most
-	 * flows: both tests at once). */
-	if ((fv->susp_info | fv->susp_distinct) != 0) {
-		a = ratio_points(fv->susp_info, r->flow_info_bytes, DNSF_PT_FLOW_INFO,
-		                 DNSF_PT_FLOW_INFO);
-		if (a >= DNSF_PT_FLOW_INFO / 4)
-			x.evidence |= DNSF_EV_FLOW_INFO;
-		x.flow += a;
-		a = ratio_points(fv->susp_distinct, r->flow_distinct, DNSF_PT_FLOW_DIST,
-		                 DNSF_PT_FLOW_DIST);
-		if (a >= DNSF_PT_FLOW_DIST / 4)
-			x.evidence |= DNSF_EV_FLOW_DIST;
-		x.flow += a;
-	}
+	/* Flow: information volume and count of distinct suspicious subdomains. */
+	x.flow = ctx_points(fv->susp_info, fv->susp_distinct, r->flow_info_bytes, r->flow_distinct,
+	                    DNSF_PT_FLOW_INFO, DNSF_PT_FLOW_DIST, DNSF_EV_FLOW_INFO,
+	                    DNSF_EV_FLOW_DIST, &x.evidence);
 	if (fv->distinct >= 4 * r->flow_distinct) {
 		x.flow += DNSF_PT_FLOW_MANY;
 		x.evidence |= DNSF_EV_FLOW_MANY;
@@ -225,18 +235,9 @@ rules_score(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, int3
 		x.flow = DNSF_PT_CTX_CAP;
 
 	/* Registered domain across clients: same measures, larger thresholds. */
-	if ((dv->susp_info | dv->susp_distinct) != 0) {
-		a = ratio_points(dv->susp_info, r->domain_info_bytes, DNSF_PT_DOM_INFO,
-		                 DNSF_PT_DOM_INFO);
-		if (a >= DNSF_PT_DOM_INFO / 4)
-			x.evidence |= DNSF_EV_DOM_INFO;
-		x.dom += a;
-		a = ratio_points(dv->susp_distinct, r->domain_distinct, DNSF_PT_DOM_DIST,
-		                 DNSF_PT_DOM_DIST);
-		if (a >= DNSF_PT_DOM_DIST / 4)
-			x.evidence |= DNSF_EV_DOM_DIST;
-		x.dom += a;
-	}
+	x.dom = ctx_points(dv->susp_info, dv->susp_distinct, r->domain_info_bytes,
+	                   r->domain_distinct, DNSF_PT_DOM_INFO, DNSF_PT_DOM_DIST, DNSF_EV_DOM_INFO,
+	                   DNSF_EV_DOM_DIST, &x.evidence);
 	if (x.dom > DNSF_PT_CTX_CAP)
 		x.dom = DNSF_PT_CTX_CAP;
 
