@@ -106,19 +106,12 @@ insert(struct dnsf_listidx *x, const char *name, unsigned len, uint16_t flags)
 {
 	uint8_t off[DNSF_DNS_MAX_LABELS], llen[DNSF_DNS_MAX_LABELS];
 	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
-	unsigned n = 0, start = 0;
+	/* The sets' own split: every name here passed it when the set stored it. */
+	const int nl = dnsf_suffix_split(name, len, off, llen, h);
 
-	for (unsigned i = 0; i <= len; i++) {
-		if (i < len && name[i] != '.')
-			continue;
-		if (i == start || n == DNSF_DNS_MAX_LABELS)
-			return -1; /* the sets never hold such names */
-		off[n] = (uint8_t)start;
-		llen[n] = (uint8_t)(i - start);
-		n++;
-		start = i + 1;
-	}
-	dnsf_name_suffix_hashes(name, off, llen, n, h);
+	if (nl < 0)
+		return -1;
+	const unsigned n = (unsigned)nl;
 	for (unsigned i = n; i-- > 0;)
 		if (store(x, h[i], name + off[i], len - off[i], n - i, i == 0 ? flags : F_DESC) !=
 		    0)

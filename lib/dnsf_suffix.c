@@ -177,10 +177,8 @@ store(struct dnsf_suffix_set *s, uint64_t h, const char *name, unsigned len, uns
 }
 
 int
-dnsf_suffix_set_insert(struct dnsf_suffix_set *s, const char *name, size_t len, uint8_t flags)
+dnsf_suffix_split(const char *name, size_t len, uint8_t *off, uint8_t *llen, uint64_t *h)
 {
-	uint8_t off[DNSF_DNS_MAX_LABELS], llen[DNSF_DNS_MAX_LABELS];
-	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
 	unsigned n = 0, start = 0;
 
 	if (len == 0 || len > DNSF_SUFFIX_MAX_NAME)
@@ -196,6 +194,19 @@ dnsf_suffix_set_insert(struct dnsf_suffix_set *s, const char *name, size_t len, 
 		start = i + 1;
 	}
 	dnsf_name_suffix_hashes(name, off, llen, n, h);
+	return (int)n;
+}
+
+int
+dnsf_suffix_set_insert(struct dnsf_suffix_set *s, const char *name, size_t len, uint8_t flags)
+{
+	uint8_t off[DNSF_DNS_MAX_LABELS], llen[DNSF_DNS_MAX_LABELS];
+	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+	const int nl = dnsf_suffix_split(name, len, off, llen, h);
+
+	if (nl < 0)
+		return -1;
+	const unsigned n = (unsigned)nl;
 	/* Ancestors first, as flagless nodes: a look-up may then stop at the first missing suffix.
 	 */
 	for (unsigned i = n; i-- > 0;)

@@ -111,6 +111,11 @@ dnsf_suffix_at(const struct dnsf_dns_msg *m, int i)
  */
 #define DNSF_SUFFIX_F_MEMBER 0x01u
 int dnsf_suffix_set_insert(struct dnsf_suffix_set *s, const char *name, size_t len, uint8_t flags);
+/* The labels of a normalised name as insert takes it (len bytes): offsets and lengths into
+ * `name`, and its nlabels + 1 suffix hashes (dnsf_name.h). Returns the label count, or -1 for a
+ * name that breaks insert's rules (empty, longer than DNSF_SUFFIX_MAX_NAME, an empty label, a
+ * label over 63 bytes, more than DNSF_DNS_MAX_LABELS labels). Shared by every index of suffixes. */
+int dnsf_suffix_split(const char *name, size_t len, uint8_t *off, uint8_t *llen, uint64_t *h);
 int dnsf_suffix_set_probe(const struct dnsf_suffix_set *s, const struct dnsf_dns_msg *m,
                           const uint64_t *h, unsigned i);
 
