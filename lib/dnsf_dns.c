@@ -314,7 +314,10 @@ qname_fast(const uint8_t *m, size_t len, size_t start, struct dnsf_dns_msg *o, s
 }
 #endif
 
-/* Decode the first question's name into o->qname / labels. Same rules as name_skip(). */
+/* Decode the first question's name into o->qname / labels. Same rules as name_skip(). Where
+ * SSE2 exists qname_fast() decodes every name this walk would accept but the root (the first
+ * name sits at offset 12, so any pointer in it points at or after its start: an error), and the
+ * walk is left with the root and the statuses of bad names; elsewhere it decodes them all. */
 static enum dnsf_dns_status
 qname_decode(const uint8_t *m, size_t len, size_t pos, struct dnsf_dns_msg *o, size_t *endp)
 {
@@ -354,27 +357,6 @@ qname_decode(const uint8_t *m, size_t len, size_t pos, struct dnsf_dns_msg *o, s
 		n++;
 		const uint8_t *s = m + pos + 1;
 		i = 0;
-#ifdef __SSE2__
-		/* Whole 16-byte blocks, with the same bounds as the words below. */
-		unsigned w16 = (c + 15) & ~15u;
-		if (w16 <= len - pos - 1 && q + w16 <= sizeof(o->qname)) {
-			__m128i ups = _mm_setzero_si128();
-			for (; i + 16 <= c; i += 16)
-				ups = _mm_add_epi8(ups, lower16(s + i, out + q + i));
-			if (i < c)
-				ups = _mm_add_epi8(
-				    ups, _mm_and_si128(
-				             lower16(s + i, out + q + i),
-				             _mm_loadu_si128(
-				                 (const __m128i *)(const void *)(dnsf_head16 + 16 -
-				                                                 (c - i)))));
-			/* At most 4 per byte lane (63-byte labels); sum the 16 lanes. */
-			ups = _mm_sad_epu8(ups, _mm_setzero_si128());
-			upper += (unsigned)_mm_cvtsi128_si32(ups) +
-			         (unsigned)_mm_cvtsi128_si32(_mm_unpackhi_epi64(ups, ups));
-			i = c;
-		}
-#endif
 #ifdef DNSF_DNS_SWAR
 		/* Whole words: they may read past the label but not past the message, and write
 		 * past the label but not past qname[]; what follows overwrites those bytes. */
