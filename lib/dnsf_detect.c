@@ -117,6 +117,9 @@ ratio_points(uint32_t value, uint32_t threshold, int32_t full, int32_t cap)
 	return v > (uint64_t)cap ? cap : (int32_t)v;
 }
 
+/* Subdomain characters from which entropy, alphabet and bigram points are possible. */
+enum { RULE_ENTROPY_CHARS = 16, RULE_BIGRAM_CHARS = 12 };
+
 /* Query points and their evidence bits (*ev, set). Inline: dnsf_detect_packet() needs them once
  * per scored message, for "suspicious" and for the score. */
 static inline __attribute__((always_inline)) int32_t
@@ -146,7 +149,13 @@ query_points(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, uin
 	/* Hex hashes (CDN objects, ad frames, AV look-ups) are everyday names: a hex subdomain
 	 * earns length points only, so a hex tunnel is caught by length and volume. Short
 	 * strings cannot show high entropy or a telling alphabet. */
-	if (nothex && q->sub_chars >= 16) {
+	/* fit's HEX, BASE32 and BASE64 bits, entropy and bigram are read only from
+	 * DNSF_QFEAT_RULES_CHARS characters on: dnsf_qfeat_compute_rules() leaves them out below.
+	 */
+	_Static_assert(RULE_ENTROPY_CHARS >= DNSF_QFEAT_RULES_CHARS &&
+	                   RULE_BIGRAM_CHARS >= DNSF_QFEAT_RULES_CHARS,
+	               "the rules read only what the detector computed");
+	if (nothex && q->sub_chars >= RULE_ENTROPY_CHARS) {
 		if (q->entropy_milli >= r->entropy_milli) {
 			pts += DNSF_PT_ENTROPY;
 			ev |= DNSF_EV_ENTROPY;
@@ -156,7 +165,7 @@ query_points(const struct dnsf_detect_params *p, const struct dnsf_qfeat *q, uin
 			ev |= DNSF_EV_ALPHABET;
 		}
 	}
-	if (nothex && q->sub_chars >= 12 && q->bigram_milli >= p->bigram_milli) {
+	if (nothex && q->sub_chars >= RULE_BIGRAM_CHARS && q->bigram_milli >= p->bigram_milli) {
 		pts += DNSF_PT_BIGRAM;
 		ev |= DNSF_EV_BIGRAM;
 	}
@@ -406,8 +415,11 @@ beacon_name(const struct dnsf_flow *f, const struct dnsf_dns_msg *m, const uint6
  * fields it reads). */
 static inline __attribute__((always_inline)) void
 out_features(struct dnsf_detect_out *out, struct dnsf_flow_view *fv, struct dnsf_dom_view *dv,
-             const struct dnsf_flow *f, const struct dnsf_dom *dm, const struct dnsf_detect *d)
+             const struct dnsf_flow *f, const struct dnsf_dom *dm, const struct dnsf_detect *d,
+             const struct dnsf_detect_in *in, unsigned split)
 {
+	/* The name's fields only the features read (lazy_feat: dnsf_qfeat_compute_rules). */
+	dnsf_qfeat_finish(&in->pkt->dns, split, in->dns, in->dns_len, &out->q);
 	if (f != NULL)
 		dnsf_flow_view_rest_w(f, &d->fwin, fv);
 	if (dm != NULL)
@@ -505,6 +517,8 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 
 	if (in->q_named != NULL)
 		dnsf_qfeat_reuse(m, in->q_named, &out->q);
+	else if (in->lazy_feat) /* what the rules read; the rest where the features are filled */
+		dnsf_qfeat_compute_rules(m, split, in->dns, in->dns_len, in->h[0], &out->q);
 	else
 		dnsf_qfeat_compute(m, split, in->dns, in->dns_len, in->h[0], &out->q);
 	uint32_t qev;
@@ -566,7 +580,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	 * event — from the same values (what follows changes only the flow's hold and event
 	 * time and its label, none of them a feature). */
 	if (!in->lazy_feat)
-		out_features(out, &fv, &dv, f, dm, d);
+		out_features(out, &fv, &dv, f, dm, d, in, split);
 
 	/* While most of the domain's answers are negative (a pseudo-random-subdomain flood against
 	 * a victim), the domain's evidence is the attacker's, not this client's: the rules then
@@ -592,7 +606,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		    (p->model_scope == DNSF_MSCOPE_NEEDED && may_judge)) {
 			int32_t vec[DNSF_F_VEC_COUNT];
 			if (!out->has_feat)
-				out_features(out, &fv, &dv, f, dm, d);
+				out_features(out, &fv, &dv, f, dm, d, in, split);
 			dnsf_feat_vector(&out->feat, vec);
 			out->model_score = p->model_score(p->model, vec);
 			model_hit = out->model_score >= p->model_threshold && may_judge;
@@ -625,7 +639,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 			d->wt_hits++;
 			rate_limit_event(p, f, now_s, out);
 			if (out->emit && !out->has_feat)
-				out_features(out, &fv, &dv, f, dm, d);
+				out_features(out, &fv, &dv, f, dm, d, in, split);
 		}
 		return;
 	}
@@ -662,7 +676,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	}
 	rate_limit_event(p, f, now_s, out);
 	if (out->emit && !out->has_feat)
-		out_features(out, &fv, &dv, f, dm, d);
+		out_features(out, &fv, &dv, f, dm, d, in, split);
 }
 
 static void

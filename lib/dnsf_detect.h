@@ -177,7 +177,8 @@ struct dnsf_detect_in {
 	const struct dnsf_qfeat *q_named;
 	/* 1: fill out->feat only where something reads it — for the model and when an event is
 	 * due (out->emit) — instead of for every scored message (the engine, when no tap wants
-	 * every message's features). out->has_feat says whether it was filled. */
+	 * every message's features). out->has_feat says whether it was filled; without it,
+	 * out->q may hold only what the rules read (dnsf_qfeat_compute_rules). */
 	uint8_t lazy_feat;
 };
 
@@ -203,7 +204,7 @@ struct dnsf_detect_out {
 	int32_t score;       /* rule score, -1 when not scored */
 	int32_t model_score; /* -1 when no model or not scored */
 	struct dnsf_rule_parts parts;
-	struct dnsf_qfeat q;
+	struct dnsf_qfeat q;   /* complete when has_feat or !lazy_feat (dnsf_qfeat_finish) */
 	struct dnsf_feat feat; /* raw values, extras included (valid when has_feat) */
 };
 

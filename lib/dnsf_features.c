@@ -455,6 +455,43 @@ dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *
 	q->fit = (uint8_t)fit;
 }
 
+void
+dnsf_qfeat_compute_rules(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                         size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q)
+{
+	unsigned sub_len = 0, chars = 0, sub_maxl = 0;
+	uint64_t lanes = 0;
+
+	if (split > m->nlabels)
+		split = m->nlabels;
+	if (split > 0) {
+		/* split - 1 dots between the labels */
+		sub_len = (unsigned)m->label_off[split - 1] + m->label_len[split - 1];
+		chars = sub_len + 1 - split;
+		if (chars >= DNSF_QFEAT_RULES_CHARS || sub_len > 255) {
+			dnsf_qfeat_compute(m, split, wire, wire_len, name_hash, q);
+			return;
+		}
+	}
+	qfeat_head_fast(m, name_hash, q);
+	if (split == 0)
+		return;
+	for (unsigned i = 0; i < split; i++) {
+		const uint8_t *s = (const uint8_t *)m->qname + m->label_off[i];
+		const unsigned len = m->label_len[i];
+
+		sub_maxl = len > sub_maxl ? len : sub_maxl;
+		for (unsigned k = 0; k < len; k++)
+			lanes += qf.ent[s[k]];
+	}
+	q->sub_labels = (uint16_t)split;
+	q->sub_chars = (uint16_t)chars;
+	q->sub_len = (uint16_t)sub_len;
+	q->sub_max_label = (uint16_t)sub_maxl;
+	if (QF_COUNT(lanes, QF_L_NONB64) != 0)
+		q->fit = DNSF_FIT_BINARY;
+}
+
 /* ---- feature list ---- */
 
 enum { TR_LIN = 0, TR_LOG = 1 };

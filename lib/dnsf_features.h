@@ -76,6 +76,30 @@ struct dnsf_qfeat {
  */
 void dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                         size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
+/*
+ * dnsf_qfeat_compute() less what only the features read (the model, events, the trainer), for
+ * the detector's rules: a subdomain of fewer than DNSF_QFEAT_RULES_CHARS characters (and a name
+ * without one) gets the message fields, name_hash, qname_len, nlabels, sub_len, sub_chars,
+ * sub_labels, sub_max_label and the DNSF_FIT_BINARY bit of fit; the other name fields stay 0,
+ * max_label among them. Longer subdomains get everything. The rules read the left-out fields
+ * only of subdomains of at least DNSF_QFEAT_RULES_CHARS characters (dnsf_detect.c).
+ */
+#define DNSF_QFEAT_RULES_CHARS 12
+void dnsf_qfeat_compute_rules(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                              size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
+/*
+ * Make *q, from dnsf_qfeat_compute_rules() (or dnsf_qfeat_reuse() of such a result) for m, equal
+ * to dnsf_qfeat_compute() with the same arguments. What was left out shows as max_label 0 in a
+ * name with labels; a complete q with max_label 0 (labels all empty) is computed again, which
+ * gives the same values.
+ */
+static inline void
+dnsf_qfeat_finish(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
+                  size_t wire_len, struct dnsf_qfeat *q)
+{
+	if (q->max_label == 0 && q->nlabels != 0)
+		dnsf_qfeat_compute(m, split, wire, wire_len, q->name_hash, q);
+}
 /* The same by the plain per-character definition (two passes, a branch per class): what the
  * table-driven dnsf_qfeat_compute() must equal exactly (tests). */
 void dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,

@@ -319,6 +319,48 @@ assert_qfeat_same(const struct dnsf_qfeat *a, const struct dnsf_qfeat *b)
 	assert_int_equal(a->rdata_total, b->rdata_total);
 }
 
+/*
+ * dnsf_qfeat_compute_rules() against dnsf_qfeat_compute()'s result `full` for the same
+ * arguments: a subdomain of fewer than DNSF_QFEAT_RULES_CHARS characters (or none) gets the
+ * fields the rules read and zeros for the rest, a longer one everything; dnsf_qfeat_finish()
+ * then makes it equal to `full`, and leaves a complete result as it is.
+ */
+static void
+check_rules_variant(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *w, size_t wl,
+                    uint64_t name_hash, const struct dnsf_qfeat *full)
+{
+	struct dnsf_qfeat r;
+
+	dnsf_qfeat_compute_rules(m, split, w, wl, name_hash, &r);
+	if (full->sub_chars >= DNSF_QFEAT_RULES_CHARS) {
+		assert_qfeat_same(full, &r);
+	} else {
+		assert_true(r.name_hash == full->name_hash);
+		assert_int_equal(r.qname_len, full->qname_len);
+		assert_int_equal(r.nlabels, full->nlabels);
+		assert_int_equal(r.sub_len, full->sub_len);
+		assert_int_equal(r.sub_chars, full->sub_chars);
+		assert_int_equal(r.sub_labels, full->sub_labels);
+		assert_int_equal(r.sub_max_label, full->sub_max_label);
+		assert_int_equal(r.fit, full->fit & DNSF_FIT_BINARY);
+		assert_int_equal(r.rrclass, full->rrclass);
+		assert_int_equal(r.is_response, full->is_response);
+		assert_int_equal(r.rcode, full->rcode);
+		assert_int_equal(r.edns_udp, full->edns_udp);
+		assert_int_equal(r.ancount, full->ancount);
+		assert_int_equal(r.txtnull_max, full->txtnull_max);
+		assert_int_equal(r.rdata_total, full->rdata_total);
+		assert_int_equal(r.max_label, 0);
+		assert_int_equal(r.entropy_milli, 0);
+		assert_int_equal(r.bigram_milli, 0);
+		assert_int_equal(r.digit_pm | r.upper_pm | r.hyphen_pm | r.other_pm, 0);
+	}
+	dnsf_qfeat_finish(m, split, w, wl, &r);
+	assert_qfeat_same(full, &r);
+	dnsf_qfeat_finish(m, split, w, wl, &r);
+	assert_qfeat_same(full, &r);
+}
+
 static void
 test_qfeat_equals_ref(void **state)
 {
@@ -391,6 +433,7 @@ test_qfeat_equals_ref(void **state)
 		dnsf_qfeat_compute(&t.p.dns, split, w, wl, t.h[0], &a);
 		dnsf_qfeat_compute_ref(&t.p.dns, split, w, wl, t.h[0], &b);
 		assert_qfeat_same(&a, &b);
+		check_rules_variant(&t.p.dns, split, w, wl, t.h[0], &a);
 	}
 	for (unsigned i = 0; i < 4; i++)
 		assert_true(counts[i] > 10000);
@@ -486,6 +529,7 @@ hmsg_check(const struct hmsg *h, unsigned split, int with_wire, size_t wl)
 	dnsf_qfeat_compute(&h->m, split, w, wl, 0x1234, &a);
 	dnsf_qfeat_compute_ref(&h->m, split, w, wl, 0x1234, &b);
 	assert_qfeat_same(&a, &b);
+	check_rules_variant(&h->m, split, w, wl, 0x1234, &a);
 	free(w);
 }
 
@@ -609,6 +653,11 @@ test_qfeat_reuse(void **state)
 		dnsf_qfeat_compute(&t1.p.dns, t1.split, t1.wire, t1.wire_len, t1.h[0], &a);
 		dnsf_qfeat_compute(&t2.p.dns, t2.split, t2.wire, t2.wire_len, t2.h[0], &b);
 		dnsf_qfeat_reuse(&t2.p.dns, &a, &c);
+		assert_qfeat_same(&b, &c);
+		/* The rules' part of the first message's features, reused, then finished. */
+		dnsf_qfeat_compute_rules(&t1.p.dns, t1.split, t1.wire, t1.wire_len, t1.h[0], &a);
+		dnsf_qfeat_reuse(&t2.p.dns, &a, &c);
+		dnsf_qfeat_finish(&t2.p.dns, t2.split, t2.wire, t2.wire_len, &c);
 		assert_qfeat_same(&b, &c);
 	}
 }
