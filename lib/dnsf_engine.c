@@ -56,14 +56,15 @@ struct dnsf_worker_state {
 	 * (dnsf_worker_decide). */
 	struct dnsf_prep {
 		struct dnsf_pkt p;
-		uint8_t cls; /* what dnsf_pkt_parse() returned */
-		unsigned split;
-		int8_t allow, deny; /* list results (name_work) */
-		/* Set for every DNS message when detection is on (the config never changes under a
-		 * worker), so a DNS message's slot has them exactly when detect() runs: no flag. */
-		uint32_t check, dcheck;
-		uint64_t key, dkey;
+		uint8_t cls;                /* what dnsf_pkt_parse() returned */
+		int8_t allow, deny;         /* list results (name_work) */
 		struct dnsf_qmemo_ref mref; /* the name memo's entry for the question name */
+		/* The detector's input as far as the first phase knows it, read in place by the
+		 * second (no copy): pkt, h and has_keys point at this slot for good
+		 * (dnsf_worker_init); split for every DNS message; the keys for every DNS message
+		 * when detection is on (the config never changes under a worker), so a DNS
+		 * message's slot has them exactly when detect() runs. detect() adds the rest. */
+		struct dnsf_detect_in in;
 		uint64_t h[DNSF_DNS_MAX_LABELS + 1];
 	} prep[DNSF_BURST_MAX];
 	/* Work derived from the question name alone, by its wire octets (dnsf_qmemo.h). */
@@ -187,6 +188,13 @@ dnsf_worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint16_t 
 	if (w->st == NULL) {
 		snprintf(err, errlen, "out of memory for the detector state of worker %u", id);
 		return -1;
+	}
+	for (unsigned i = 0; i < DNSF_BURST_MAX; i++) {
+		struct dnsf_prep *pre = &w->st->prep[i];
+
+		pre->in.pkt = &pre->p;
+		pre->in.h = pre->h;
+		pre->in.has_keys = 1;
 	}
 	if (!eng->cfg.detect.enabled)
 		return 0;
@@ -567,36 +575,35 @@ harden_pass(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
  */
 static inline __attribute__((always_inline)) void
 detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
-       const struct dnsf_pkt *p, const uint64_t *h, unsigned split, const struct dnsf_prep *pre,
+       const struct dnsf_pkt *p, const uint64_t *h, unsigned split, struct dnsf_prep *pre,
        struct dnsf_qmemo_ent *me, struct dnsf_verdict *v, struct dnsf_event *ev)
 {
 	const struct dnsf_engine *eng = w->eng;
 	struct dnsf_detect *det = &w->st->det;
 	struct dnsf_detect_out out;
-	struct dnsf_detect_in in; /* every field set below, each once (no zeroing first) */
+	struct dnsf_detect_in one, *in; /* every field set below, each once (no zeroing first) */
 
-	in.pkt = p;
-	in.dns = frame + p->dns_off;
-	in.dns_len = p->dns_len;
-	in.h = h;
-	in.split = split;
-	in.now_us = now_us;
-	in.has_keys = pre != NULL; /* detection is on: dnsf_worker_prepare set the keys */
-	if (in.has_keys) {
-		in.key = pre->key;
-		in.check = pre->check;
-		in.dkey = pre->dkey;
-		in.dcheck = pre->dcheck;
+	if (pre != NULL) {
+		in = &pre->in; /* pkt, h, split and the keys from dnsf_worker_prepare */
+	} else {
+		in = &one;
+		in->pkt = p;
+		in->h = h;
+		in->split = split;
+		in->has_keys = 0;
 	}
+	in->dns = frame + p->dns_off;
+	in->dns_len = p->dns_len;
+	in->now_us = now_us;
 	/* The name's features from the memo: its entry is for these very wire octets (the
 	 * caller passes none when hardening restored the case of this frame's name). */
-	in.q_named = me != NULL && (me->have & DNSF_QM_QFEAT) ? &me->q : NULL;
+	in->q_named = me != NULL && (me->have & DNSF_QM_QFEAT) ? &me->q : NULL;
 	/* The raw features are read by the model, events and the trainer's tap only (a model
 	 * that scores every message needs them every time anyway). */
-	in.lazy_feat = w->tap == NULL && eng->lazy_feat;
+	in->lazy_feat = w->tap == NULL && eng->lazy_feat;
 
-	dnsf_detect_packet(det, &eng->detect, &in, &out);
-	if (me != NULL && in.q_named == NULL && out.scored) {
+	dnsf_detect_packet(det, &eng->detect, in, &out);
+	if (me != NULL && in->q_named == NULL && out.scored) {
 		me->q = out.q;
 		me->have |= DNSF_QM_QFEAT;
 	}
@@ -623,8 +630,7 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		DNSF_STAT_INC(&w->stats, events_suppressed);
 	if (!out.emit)
 		return;
-	const unsigned off =
-	    in.split < p->dns.nlabels ? p->dns.label_off[in.split] : p->dns.qname_len;
+	const unsigned off = split < p->dns.nlabels ? p->dns.label_off[split] : p->dns.qname_len;
 	fill_event(w, p, now_us, p->dns.qname + off, (size_t)(p->dns.qname_len - off), ev);
 	ev->action = v->action;
 	ev->would = v->would;
@@ -643,7 +649,7 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
  */
 static inline __attribute__((always_inline)) void
 decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
-       struct dnsf_pkt *p, uint64_t *h, const struct dnsf_prep *pre, struct dnsf_verdict *v,
+       struct dnsf_pkt *p, uint64_t *h, struct dnsf_prep *pre, struct dnsf_verdict *v,
        struct dnsf_event *ev)
 {
 	struct dnsf_qmemo_ref mref;
@@ -711,7 +717,7 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		                  &mref, &am, &dm);
 		me = mref.idx >= 0 ? &w->st->memo.ent[mref.idx] : NULL;
 	} else {
-		split = pre->split;
+		split = pre->in.split;
 		am = pre->allow;
 		dm = pre->deny;
 		/* Still this name's entry (a later frame of the burst may have taken the slot). */
@@ -807,25 +813,26 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 	 * of table state, so doing it a burst ahead changes nothing but when the buckets arrive.
 	 * The lists are loaded here, once for the packet, and stay valid to its decision: both
 	 * phases run inside one burst, between two quiescent states of the worker. */
-	pre->split = name_work(w, frame, &pre->p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE),
-	                       pre->h, &pre->mref, &pre->allow, &pre->deny);
+	pre->in.split = name_work(w, frame, &pre->p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE),
+	                          pre->h, &pre->mref, &pre->allow, &pre->deny);
 	if (!eng->cfg.detect.enabled)
 		return;
 	{
 		/* split <= nlabels (dnsf_psl.h: 0, or the suffix index less one), as the detector,
 		 * which reads h[split] too, relies on: no clamp. */
-		const uint64_t reg_hash = pre->h[pre->split];
+		const uint64_t reg_hash = pre->h[pre->in.split];
 
-		dnsf_flow_key(dnsf_pkt_client_addr(&pre->p), reg_hash, &pre->key, &pre->check);
-		dnsf_dom_key(reg_hash, &pre->dkey, &pre->dcheck);
+		dnsf_flow_key(dnsf_pkt_client_addr(&pre->p), reg_hash, &pre->in.key,
+		              &pre->in.check);
+		dnsf_dom_key(reg_hash, &pre->in.dkey, &pre->in.dcheck);
 	}
 	/* The flow's and the domain's buckets, and the flow's top-list label (a new flow writes
 	 * it, a notable message raises its peak scores), which sits in a second array of the flow
 	 * table's size: its bucket's four lines too. */
-	dnsf_tab_prefetch(&det->flows, pre->key);
-	dnsf_tab_prefetch(&det->doms, pre->dkey);
+	dnsf_tab_prefetch(&det->flows, pre->in.key);
+	dnsf_tab_prefetch(&det->doms, pre->in.dkey);
 	dnsf_prefetch_bucket(det->labels +
-	                     (size_t)(pre->key & det->flows.bucket_mask) * DNSF_TAB_WAYS);
+	                     (size_t)(pre->in.key & det->flows.bucket_mask) * DNSF_TAB_WAYS);
 }
 
 void
