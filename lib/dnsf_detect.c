@@ -300,7 +300,7 @@ rate_limit_event(const struct dnsf_detect_params *p, struct dnsf_flow *f, uint32
  * is cut again at once instead of being let through until it has rebuilt its evidence. Short
  * names do not count: a client judged wrongly is not kept blocked by its ordinary look-ups.
  */
-static void
+static inline __attribute__((always_inline)) void
 cached_update(const struct dnsf_detect_params *p, const struct dnsf_detect *d, struct dnsf_flow *f,
               struct dnsf_dom *dm, const struct dnsf_dns_msg *m, unsigned split, uint64_t name_hash,
               uint64_t now_us)
