@@ -587,9 +587,13 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	 * judge each client on its own part, so the victim's real clients keep resolving (the
 	 * sources are judged on their own names, or as water torture). A tunnel needs answers
 	 * that carry data, so its domain evidence still counts. */
-	neg_dom = p->wt_on && dm != NULL &&
+	rules_hit = out->score >= (int32_t)p->rules.threshold;
+	/* neg_dom is read only for a rules hit (below): asked of those alone, and the domain part
+	 * (never negative) taken off only then. */
+	neg_dom = rules_hit && p->wt_on && dm != NULL &&
 	          dnsf_dom_negative_at_least(dm, DNSF_WT_MIN_RESPONSES, p->wt_negative_pm);
-	rules_hit = out->score - (neg_dom ? out->parts.dom : 0) >= (int32_t)p->rules.threshold;
+	if (neg_dom)
+		rules_hit = out->score - out->parts.dom >= (int32_t)p->rules.threshold;
 	model_hit = 0;
 	/* A message whose subdomain is shorter than model.min_subdomain carries a few bytes at
 	 * most (an answer: unless its records are big, a tunnel's downstream to a short poll):
