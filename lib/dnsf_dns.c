@@ -453,40 +453,48 @@ parse(const uint8_t *m, size_t len, struct dnsf_dns_msg *o, int head)
 	if ((uint32_t)qd + o->ancount + o->nscount + o->arcount > DNSF_DNS_MAX_RRS)
 		return DNSF_DNS_E_TOO_MANY_RR;
 	for (i = 1; i < qd; i++) {
-		st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_QNAME, o->qname_wire_len);
+		size_t e;
+		unsigned w;
+		st = name_skip(m, len, pos, &e, &w, DNSF_DNS_E_TRUNC_QNAME, o->qname_wire_len);
 		if (st != DNSF_DNS_OK)
 			return st;
-		if (len - end < 4)
+		if (len - e < 4)
 			return DNSF_DNS_E_TRUNC_Q;
-		pos = end + 4;
+		pos = e + 4;
 	}
 	o->end_off = (uint16_t)pos;
 
 	/* One walk over the three sections: records [0, ar0) answer or authority, [ar0, all)
 	 * additional; only answers feed the RDATA summary. */
 	const unsigned n_an = o->ancount, ar0 = n_an + o->nscount, all = ar0 + o->arcount;
+	const unsigned qwl = o->qname_wire_len;
 	for (i = 0; i < all; i++) {
-		/* Most owner names are exactly the pointer to the question name (0xc00c): what
-		 * name_skip() concludes for it (the pointer goes backwards, the question's length
-		 * is known), without the call. */
-		if (o->qname_wire_len && len - pos >= 2 && m[pos] == 0xc0 &&
-		    m[pos + 1] == DNSF_DNS_HDR_LEN) {
+		/* The two usual owner names, each with its record's fixed fields present: exactly
+		 * the pointer to the question name (0xc00c; the pointer goes backwards, the
+		 * question's length is known) and the root (an OPT record's owner). Both are what
+		 * name_skip() and the length check after it conclude, without the call; any other
+		 * owner, or one too close to the end, takes that way. */
+		if (len - pos >= 12 && rd16(m + pos) == (0xc000 | DNSF_DNS_HDR_LEN) && qwl) {
 			end = pos + 2;
-			wlen = o->qname_wire_len;
-		} else if (pos < len && m[pos] == 0) {
-			/* The root (an OPT record's owner): what name_skip() concludes. */
+			wlen = qwl;
+		} else if (len - pos >= 11 && m[pos] == 0) {
 			end = pos + 1;
 			wlen = 1;
 		} else {
-			st = name_skip(m, len, pos, &end, &wlen, DNSF_DNS_E_TRUNC_RR,
-			               o->qname_wire_len);
+			/* Through copies: with their addresses taken, end and wlen would live on
+			 * the stack for the whole walk. */
+			size_t e;
+			unsigned w;
+			st = name_skip(m, len, pos, &e, &w, DNSF_DNS_E_TRUNC_RR, qwl);
 			if (st == DNSF_DNS_E_TRUNC_RR)
 				goto trunc;
 			if (st != DNSF_DNS_OK)
 				return st;
+			end = e;
+			wlen = w;
+			if (len - end < 10)
+				goto trunc;
 		}
-		if (len - end < 10)
-			goto trunc;
 		const uint8_t *rr = m + end;
 		uint16_t type = rd16(rr), rdlen = rd16(rr + 8);
 		if (rdlen > len - end - 10)

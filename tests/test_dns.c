@@ -747,6 +747,74 @@ test_truncated_rr(void **state)
 	assert_int_equal(dnsf_dns_parse_head(b, q_end - 2, &m), DNSF_DNS_E_TRUNC_Q);
 }
 
+/* The record walk takes the owners 0xc00c and root without name_skip() when the record's fixed
+ * fields fit; near the end of the message they go through name_skip(). Cut the message at every
+ * length: with TC=1 each cut keeps exactly the whole records before it, without TC each is
+ * TRUNC_RR, and an owner spelled out in place (the general walk) gives the same summary. */
+static void
+test_owner_fast_paths(void **state)
+{
+	(void)state;
+	uint8_t b[512], rd[8];
+	struct dnsf_dns_msg m;
+	struct pb_dns d;
+	size_t ends[4];
+
+	memset(rd, 0x41, sizeof(rd));
+	pb_dns_init(&d, b, sizeof(b), 1, PB_QR | PB_TC);
+	uint16_t q = pb_question(&d, "ab.example", DNSF_T_TXT, 1);
+	ends[0] = d.len;
+	pb_rr_ptr(&d, PB_AN, q, DNSF_T_A, rd, 0); /* 12 octets: the shortest 0xc00c record */
+	ends[1] = d.len;
+	pb_rr_ptr(&d, PB_AN, q, DNSF_T_TXT, rd, 5);
+	ends[2] = d.len;
+	pb_opt(&d, 1232, 0, 0, 1); /* 11 octets: the shortest root-owned record */
+	ends[3] = d.len;
+	size_t n = pb_dns_finish(&d);
+	assert_int_equal(n, ends[3]);
+	assert_int_equal(ends[1] - ends[0], 12);
+
+	for (size_t len = ends[0]; len <= n; len++) {
+		unsigned whole = 0;
+		while (whole < 3 && ends[whole + 1] <= len)
+			whole++;
+		assert_int_equal(parse_exact(b, len, &m), DNSF_DNS_OK);
+		assert_int_equal(m.partial, len < n);
+		assert_int_equal(m.end_off, ends[whole]);
+		assert_int_equal(m.rdata_total, whole >= 2 ? 5 : 0);
+		assert_int_equal(m.answer_types, (whole >= 1 ? 1u << DNSF_RRC_ADDR : 0) |
+		                                     (whole >= 2 ? 1u << DNSF_RRC_TXT : 0));
+		assert_int_equal(m.has_opt, whole == 3);
+		assert_int_equal(m.do_bit, whole == 3);
+	}
+	b[2] &= (uint8_t)~0x02;
+	for (size_t len = ends[0]; len < n; len++)
+		assert_int_equal(parse_exact(b, len, &m), DNSF_DNS_E_TRUNC_RR);
+	assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_OK);
+
+	/* The same answer owned by the question name spelled out: same summary, longer. */
+	struct dnsf_dns_msg m2;
+	pb_dns_init(&d, b, sizeof(b), 1, PB_QR);
+	pb_question(&d, "ab.example", DNSF_T_TXT, 1);
+	pb_rr(&d, PB_AN, "AB.example", DNSF_T_TXT, rd, 5);
+	pb_opt(&d, 1232, 0, 0, 1);
+	n = pb_dns_finish(&d);
+	assert_int_equal(parse_exact(b, n, &m2), DNSF_DNS_OK);
+	assert_int_equal(m2.rdata_total, 5);
+	assert_int_equal(m2.answer_types, 1u << DNSF_RRC_TXT);
+	assert_int_equal(m2.has_opt, 1);
+	assert_int_equal(m2.end_off, n);
+
+	/* No question: 0xc00c is then the first record's own owner, walked by name_skip(). */
+	pb_dns_init(&d, b, sizeof(b), 1, PB_QR);
+	pb_rr(&d, PB_AN, "ab.example", DNSF_T_A, rd, 4);
+	pb_rr_ptr(&d, PB_AN, DNSF_DNS_HDR_LEN, DNSF_T_A, rd, 4);
+	n = pb_dns_finish(&d);
+	assert_int_equal(parse_exact(b, n, &m), DNSF_DNS_OK);
+	assert_int_equal(m.rdata_total, 8);
+	assert_int_equal(m.end_off, n);
+}
+
 static void
 test_too_many_rr(void **state)
 {
@@ -927,6 +995,7 @@ main(void)
 	    cmocka_unit_test(test_bad_pointers),
 	    cmocka_unit_test(test_rr_names),
 	    cmocka_unit_test(test_truncated_rr),
+	    cmocka_unit_test(test_owner_fast_paths),
 	    cmocka_unit_test(test_too_many_rr),
 	    cmocka_unit_test(test_bad_opt),
 	    cmocka_unit_test(test_names_and_classes),
