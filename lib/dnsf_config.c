@@ -140,6 +140,7 @@ dnsf_config_defaults(struct dnsf_config *cfg)
 	snprintf(cfg->detect.psl, sizeof(cfg->detect.psl), "%s", DEFAULT_PSL);
 	cfg->detect.flow_entries = 262144;
 	cfg->detect.domain_entries = 65536;
+	cfg->detect.top_labels = 4096;
 	cfg->detect.hold_seconds = 300;
 	cfg->detect.event_interval_seconds = 10;
 	cfg->detect.water_torture.action = DNSF_ACT_DROP;
@@ -606,6 +607,7 @@ struct raw_detection {
 	char *psl;
 	char *flow_entries;
 	char *domain_entries;
+	char *top_labels;
 	char *hold_seconds;
 	char *event_interval_seconds;
 	char *flow_window_seconds;
@@ -786,6 +788,7 @@ static const cyaml_schema_field_t detection_fields[] = {
     F_STR("psl", struct raw_detection, psl),
     F_STR("flow_entries", struct raw_detection, flow_entries),
     F_STR("domain_entries", struct raw_detection, domain_entries),
+    F_STR("top_labels", struct raw_detection, top_labels),
     F_STR("hold_seconds", struct raw_detection, hold_seconds),
     F_STR("event_interval_seconds", struct raw_detection, event_interval_seconds),
     F_STR("flow_window_seconds", struct raw_detection, flow_window_seconds),
@@ -1519,6 +1522,7 @@ conv_detection(struct ctx *c, const struct raw_detection *d, struct dnsf_detect_
 	             &dc->flow_entries) < 0 ||
 	    num_pow2(c, "detection.domain_entries", d->domain_entries, 1024, 1u << 24,
 	             &dc->domain_entries) < 0 ||
+	    num_pow2(c, "detection.top_labels", d->top_labels, 64, 1u << 20, &dc->top_labels) < 0 ||
 	    num_u32(c, "detection.hold_seconds", d->hold_seconds, 1, 86400, &dc->hold_seconds) <
 	        0 ||
 	    num_u32(c, "detection.event_interval_seconds", d->event_interval_seconds, 0, 86400,

@@ -113,6 +113,7 @@ struct dnsf_detect_cfg {
 	char psl[DNSF_PATH_MAX];         /* public suffix list (default Debian's publicsuffix) */
 	uint32_t flow_entries;           /* per worker, power of two (default 262144) */
 	uint32_t domain_entries;         /* per worker, power of two (default 65536) */
+	uint32_t top_labels;             /* top-list labels per worker, power of two (4096) */
 	uint32_t hold_seconds;           /* verdict cache hold time (default 300) */
 	uint32_t event_interval_seconds; /* min seconds between events of one flow (default 10) */
 	uint32_t flow_window_seconds;    /* flow evidence window (default 300) */

@@ -28,7 +28,15 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	p->rules.flow_info_bytes = or_default(dc->rules.flow_info_bytes, 1024);
 	p->rules.domain_distinct = or_default(dc->rules.domain_distinct, 200);
 	p->rules.domain_info_bytes = or_default(dc->rules.domain_info_bytes, 8192);
+	/* A quarter of the information that earns a flow the full information points: past
+	 * ordinary use of a domain (a few host names, tens of bytes a window), and where suspicious
+	 * names would already earn 25 points; the top pass's bar adds any flow that can enter a
+	 * list whose K-th entry carries less. */
+	p->info_floor = p->rules.flow_info_bytes / 4 ? p->rules.flow_info_bytes / 4 : 1;
 	p->susp_points = or_default(dc->rules.suspicious_points, DNSF_DETECT_SUSP_POINTS);
+	/* Every message at the suspicious points and every rule hit (score >= threshold). */
+	p->label_points =
+	    (int32_t)(p->susp_points < p->rules.threshold ? p->susp_points : p->rules.threshold);
 	p->dom_susp_points = or_default(dc->rules.domain_susp_points, DNSF_DETECT_DOM_SUSP_POINTS);
 	p->bigram_milli = or_default(dc->rules.bigram_milli, DNSF_DETECT_BIGRAM_MILLI);
 	p->flow_window_s = or_default(dc->flow_window_seconds, DNSF_DETECT_FLOW_WINDOW_S);
@@ -37,6 +45,7 @@ dnsf_detect_params_init(struct dnsf_detect_params *p, const struct dnsf_detect_c
 	p->event_interval_s = dc->event_interval_seconds;
 	p->flow_entries = dc->flow_entries;
 	p->domain_entries = dc->domain_entries;
+	p->top_labels = or_default(dc->top_labels, 4096);
 	p->wt_on = dc->water_torture.action != DNSF_ACT_PASS;
 	p->wt_domain_distinct = or_default(dc->water_torture.domain_distinct, 100);
 	p->wt_negative_pm = or_default(dc->water_torture.negative_pm, 500);
@@ -73,16 +82,15 @@ dnsf_detect_init(struct dnsf_detect *d, const struct dnsf_detect_params *p, char
 		    p->domain_entries, DNSF_TAB_WAYS);
 		return -1;
 	}
-	d->labels = dnsf_tab_mem_alloc((size_t)p->flow_entries * sizeof(*d->labels));
-	if (d->labels == NULL) {
+	if (dnsf_labels_init(&d->labels, p->top_labels) != 0) {
 		dnsf_tab_fini(&d->flows);
 		dnsf_tab_fini(&d->doms);
-		snprintf(err, errlen, "detection.flow_entries: %u: out of memory for flow labels",
-		         p->flow_entries);
+		snprintf(err, errlen,
+		         "detection.top_labels: %u is not a power of two >= %u or out of memory",
+		         p->top_labels, DNSF_LABEL_WAYS);
 		return -1;
 	}
-	/* Touched now, at startup, like the tables: the fast path never faults a page in. */
-	memset(d->labels, 0, (size_t)p->flow_entries * sizeof(*d->labels));
+	d->label_bar = p->info_floor; /* no pass yet */
 	return 0;
 }
 
@@ -91,17 +99,19 @@ dnsf_detect_fini(struct dnsf_detect *d)
 {
 	dnsf_tab_fini(&d->flows);
 	dnsf_tab_fini(&d->doms);
-	free(d->labels);
-	d->labels = NULL;
+	dnsf_labels_fini(&d->labels);
 }
 
 int
 dnsf_detect_top_step(struct dnsf_detect *d, const struct dnsf_detect_params *p, uint32_t budget)
 {
-	if (d->labels == NULL)
+	if (d->labels.entries == 0)
 		return 0;
-	return dnsf_top_scan_step(&d->top, &d->flows, d->labels, d->now_us, p->flow_window_s,
-	                          budget);
+	if (!dnsf_top_scan_step(&d->top, &d->flows, &d->labels, d->now_us, p->flow_window_s,
+	                        budget))
+		return 0;
+	d->label_bar = d->top.info_bar < p->info_floor ? d->top.info_bar : p->info_floor;
+	return 1;
 }
 
 static inline int32_t
@@ -435,6 +445,34 @@ out_features(struct dnsf_detect_out *out, struct dnsf_flow_view *fv, struct dnsf
 	out->has_feat = 1;
 }
 
+/* The flow's information as the top list reads it (dnsf_top.c, the larger of the all-names and
+ * suspicious-names estimates), right after one of its queries (counters in x's window, so
+ * dnsf_flow_view_rest_w's window-0 case) with at least one name bit set. */
+static inline uint32_t
+flow_top_info(const struct dnsf_flow *f, const struct dnsf_win *x, const struct dnsf_flow_view *fv)
+{
+	const unsigned n = (unsigned)__builtin_popcount(f->all_bits);
+	const uint32_t info =
+	    dnsf_div16n((uint64_t)f->info * dnsf_lc32_x16[n], n) + (f->prev_info * x->pw >> 10);
+
+	return info > fv->susp_info ? info : fv->susp_info;
+}
+
+/* Rare path (notable or top-list-worthy messages): out of line. */
+static __attribute__((noinline)) void
+note_label(struct dnsf_detect *d, const struct dnsf_detect_params *p, const struct dnsf_flow *f,
+           const struct dnsf_detect_in *in, int32_t score, int32_t model)
+{
+	const struct dnsf_pkt *pkt = in->pkt;
+	const struct dnsf_dns_msg *m = &pkt->dns;
+	const unsigned split = in->split <= m->nlabels ? in->split : m->nlabels;
+	const unsigned off = split < m->nlabels ? m->label_off[split] : m->qname_len;
+
+	dnsf_labels_note(&d->labels, f->key, d->fwin.now_s, p->flow_window_s,
+	                 dnsf_pkt_client_addr(pkt), pkt->ip_version, m->qname + off,
+	                 (unsigned)(m->qname_len - off), score, model);
+}
+
 /* In two versions where the build lacks POPCNT (dnsf_flow_upd.h): the flow and domain
  * updates and readings, which count bitmap bits, are inline here. */
 DNSF_POPCNT_CLONES void
@@ -493,14 +531,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		dnsf_tab_prefetch(&d->doms, dkey);
 	}
 	f = (struct dnsf_flow *)dnsf_tab_get(&d->flows, key, check, now_us, &created);
-	if (created) {
-		/* Once per new flow: who and which domain, for the top list (not per packet). */
-		const unsigned off = split < m->nlabels ? m->label_off[split] : m->qname_len;
-
-		dnsf_flow_label_set(&d->labels[(struct dnsf_tab_ent *)f - d->flows.ent],
-		                    dnsf_pkt_client_addr(pkt), pkt->ip_version, m->qname + off,
-		                    (unsigned)(m->qname_len - off));
-	}
+	/* While the top list's bar is 0 (the list is short: dnsf_detect.h) a new flow gets its
+	 * label at once. */
+	if (created && d->label_bar == 0)
+		note_label(d, p, f, in, 0, -1);
 	dm = (struct dnsf_dom *)dnsf_tab_get(&d->doms, dkey, dcheck, now_us, &created);
 
 	/* Verdict cache: the rest of a caught flow (queries and answers) goes cheaply. */
@@ -527,6 +561,11 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	if (f != NULL) {
 		if (pkt->is_query) {
 			fq = dnsf_flow_on_query_view_w(f, &out->q, out->suspicious, &d->fwin, &fv);
+			/* The top list's label for a flow whose information reaches the bar
+			 * (dnsf_detect.h): only a new name raises it. */
+			if ((fq & DNSF_FQ_NEW) &&
+			    (d->label_bar == 0 || flow_top_info(f, &d->fwin, &fv) >= d->label_bar))
+				note_label(d, p, f, in, 0, -1);
 			/* Beacon data: a new name in a burst, under the burst's check-in; a
 			 * repeated one marks the burst as a poll's. */
 			/* Not in a flow that never pauses (a forwarder's): a beacon's burst is a
@@ -632,10 +671,10 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 	}
 	d->rules_hits += (uint64_t)rules_hit;
 	d->model_hits += (uint64_t)model_hit;
-	/* Peak scores for the top list: only notable messages touch the label's cache line. */
-	if (f != NULL && (out->score >= (int32_t)p->susp_points || model_hit))
-		dnsf_flow_label_score(&d->labels[(struct dnsf_tab_ent *)f - d->flows.ent],
-		                      out->score, out->model_score);
+	/* The top list's label with the peak scores of a notable message (dnsf_detect.h);
+	 * ordinary traffic never touches the store. */
+	if (f != NULL && (out->score >= p->label_points || model_hit))
+		note_label(d, p, f, in, out->score, out->model_score);
 	if (!tunnel) {
 		if (pkt->is_query && water_torture(p, f, dm, &d->dwin, m, &out->q, &dv)) {
 			out->torture = 1;

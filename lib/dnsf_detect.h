@@ -7,8 +7,15 @@
  * Contract:
  *  - struct dnsf_detect_params is read-only (built once from the config by the control side);
  *    struct dnsf_detect is one worker's state, written only by that worker (no locks, no
- *    atomics); its memory is fixed at dnsf_detect_init(): (2 x flow_entries + domain_entries)
- *    x 64 B (the flow table, its labels for the top list (dnsf_top.h) and the domain table).
+ *    atomics); its memory is fixed at dnsf_detect_init(): (flow_entries + domain_entries) x 64 B
+ *    (the flow and domain tables) plus top_labels x 80 B (the top list's labels, dnsf_top.h).
+ *  - Top-list labels (dnsf_labels_note) are written for a flow when a message scores at least
+ *    the suspicious points or the threshold or is a model hit (with its peak scores), and when a
+ * query adds a new name to a flow whose information estimate then reaches the labelling bar
+ *    (without scores): the lower of info_floor (rules.flow_info_bytes / 4) and the information
+ *    of the last top pass's K-th by-information entry (0 while that list is not full; while
+ *    the bar is 0 a new flow is also noted at its first message). Labels never take part in a
+ *    decision.
  *  - dnsf_detect_packet() takes a message already parsed, split at the registered domain and
  *    hashed (dnsf_name_msg_hashes), plus packet time; it never allocates and never uses floating
  *    point. It updates state and fills *out with the verdict, its reason, the rule score, the
@@ -102,6 +109,10 @@ struct dnsf_detect_params {
 	uint32_t hold_s;
 	uint32_t event_interval_s;
 	uint32_t flow_entries, domain_entries;
+	uint32_t top_labels;  /* label store entries (detection.top_labels) */
+	uint32_t info_floor;  /* labelling bar's upper bound: rules.flow_info_bytes / 4, >= 1 */
+	int32_t label_points; /* a message scoring this notes its flow: min(susp_points,
+	                         rules.threshold), so every rule hit too */
 	uint8_t enabled;
 	/* model (NULL: none; then every combine mode means rules only) */
 	const void *model;
@@ -148,9 +159,10 @@ struct dnsf_detect {
 	 * worker's own cache: packets of a burst share the time, so the divisions run once). */
 	struct dnsf_win fwin, dwin;
 	/* Top list (dnsf_top.h). */
-	struct dnsf_flow_label *labels; /* flow_entries, slot for slot with flows */
-	struct dnsf_top_scan top;       /* the incremental scan behind the top list */
-	uint64_t now_us;                /* packet time of the last message (the scan reads at it) */
+	struct dnsf_labels labels; /* labels of flows that can reach the list */
+	struct dnsf_top_scan top;  /* the incremental scan behind the top list */
+	uint64_t now_us;           /* packet time of the last message (the scan reads at it) */
+	uint32_t label_bar;        /* information a query's flow needs to be noted (contract) */
 };
 
 int dnsf_detect_init(struct dnsf_detect *d, const struct dnsf_detect_params *p, char *err,

@@ -826,13 +826,10 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 		              &pre->in.check);
 		dnsf_dom_key(reg_hash, &pre->in.dkey, &pre->in.dcheck);
 	}
-	/* The flow's and the domain's buckets, and the flow's top-list label (a new flow writes
-	 * it, a notable message raises its peak scores), which sits in a second array of the flow
-	 * table's size: its bucket's four lines too. */
+	/* The flow's and the domain's buckets. (The top list's labels are not prefetched: only
+	 * notable messages touch them, dnsf_detect.h.) */
 	dnsf_tab_prefetch(&det->flows, pre->in.key);
 	dnsf_tab_prefetch(&det->doms, pre->in.dkey);
-	dnsf_prefetch_bucket(det->labels +
-	                     (size_t)(pre->in.key & det->flows.bucket_mask) * DNSF_TAB_WAYS);
 }
 
 void

@@ -1,20 +1,123 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnsf_top.h"
 
-void
-dnsf_flow_label_set(struct dnsf_flow_label *l, const uint8_t client[16], uint8_t ip_version,
-                    const char *regdomain, unsigned len)
+int
+dnsf_labels_init(struct dnsf_labels *s, uint32_t entries)
 {
+	memset(s, 0, sizeof(*s));
+	if (entries < DNSF_LABEL_WAYS || (entries & (entries - 1)) != 0)
+		return -1;
+	s->b = dnsf_tab_mem_alloc((size_t)entries / DNSF_LABEL_WAYS * sizeof(*s->b));
+	s->l = dnsf_tab_mem_alloc((size_t)entries * sizeof(*s->l));
+	if (s->b == NULL || s->l == NULL) {
+		dnsf_labels_fini(s);
+		return -1;
+	}
+	memset(s->b, 0, (size_t)entries / DNSF_LABEL_WAYS * sizeof(*s->b));
+	memset(s->l, 0, (size_t)entries * sizeof(*s->l));
+	s->entries = entries;
+	s->bucket_mask = entries / DNSF_LABEL_WAYS - 1;
+	return 0;
+}
+
+void
+dnsf_labels_fini(struct dnsf_labels *s)
+{
+	free(s->b);
+	free(s->l);
+	memset(s, 0, sizeof(*s));
+}
+
+static int16_t
+sat16(int32_t v)
+{
+	return (int16_t)(v > INT16_MAX ? INT16_MAX : v);
+}
+
+static int
+is_stale(uint32_t noted_s, uint32_t now_s, uint32_t stale_s)
+{
+	/* A note "from the future" (packet time stepped back) is fresh, not stale. */
+	return now_s > noted_s && now_s - noted_s >= stale_s;
+}
+
+/* 1: way a is less notable than way b (the replacement order of the contract). */
+static int
+less_notable(const struct dnsf_label_bucket *b, int a, int c, uint32_t now_s, uint32_t stale_s)
+{
+	const int sa = is_stale(b->noted_s[a], now_s, stale_s);
+	const int sc = is_stale(b->noted_s[c], now_s, stale_s);
+
+	if (sa != sc)
+		return sa;
+	if (b->max_score[a] != b->max_score[c])
+		return b->max_score[a] < b->max_score[c];
+	return b->noted_s[a] < b->noted_s[c];
+}
+
+/* Way a newcomer whose message scored `score` may take in a full bucket, or -1. */
+static int
+victim(const struct dnsf_label_bucket *b, uint32_t now_s, uint32_t stale_s, int32_t score)
+{
+	int v = 0;
+
+	/* Strictly less notable only: among equals the lower way stays the choice. */
+	for (int w = 1; w < DNSF_LABEL_WAYS; w++)
+		if (less_notable(b, w, v, now_s, stale_s))
+			v = w;
+	if (!is_stale(b->noted_s[v], now_s, stale_s) && score < b->max_score[v])
+		return -1;
+	return v;
+}
+
+void
+dnsf_labels_note(struct dnsf_labels *s, uint64_t key, uint32_t now_s, uint32_t stale_s,
+                 const uint8_t client[16], uint8_t ip_version, const char *regdomain, unsigned len,
+                 int32_t score, int32_t model)
+{
+	const uint32_t bi = dnsf_labels_bucket(s, key);
+	struct dnsf_label_bucket *b = &s->b[bi];
+	struct dnsf_flow_label *l;
+	int w;
+
+	if (key == 0)
+		return;
+	for (w = 0; w < DNSF_LABEL_WAYS; w++)
+		if (b->key[w] == key)
+			goto found;
+	for (w = 0; w < DNSF_LABEL_WAYS; w++)
+		if (b->key[w] == 0)
+			break;
+	if (w == DNSF_LABEL_WAYS) {
+		w = victim(b, now_s, stale_s, score);
+		if (w < 0) {
+			s->refused++;
+			return;
+		}
+		s->replaced++;
+	} else {
+		s->used++;
+	}
+	s->inserts++;
+	b->key[w] = key;
+	b->max_score[w] = 0;
+	b->max_model[w] = -1;
+	l = &s->l[(size_t)bi * DNSF_LABEL_WAYS + (unsigned)w];
 	memcpy(l->client, client, 16);
-	l->max_score = 0;
-	l->max_model = -1;
 	l->ip_version = ip_version;
 	l->name_cut = len > DNSF_TOP_NAME;
 	l->name_len = (uint8_t)(len > DNSF_TOP_NAME ? DNSF_TOP_NAME : len);
-	l->pad = 0;
+	memset(l->pad, 0, sizeof(l->pad));
 	memcpy(l->name, regdomain, l->name_len);
+found:
+	b->noted_s[w] = now_s;
+	if (score > b->max_score[w])
+		b->max_score[w] = sat16(score);
+	if (model > b->max_model[w])
+		b->max_model[w] = sat16(model);
 }
 
 static int
@@ -74,8 +177,8 @@ dnsf_top_scan_begin(struct dnsf_top_scan *s)
 }
 
 static void
-fill_ent(struct dnsf_top_ent *e, const struct dnsf_flow *f, const struct dnsf_flow_label *l,
-         const struct dnsf_flow_view *v)
+fill_ent(struct dnsf_top_ent *e, const struct dnsf_flow *f, const struct dnsf_labels *ls,
+         int64_t li, const struct dnsf_flow_view *v)
 {
 	e->key = f->key;
 	e->last_us = f->last_us;
@@ -87,15 +190,29 @@ fill_ent(struct dnsf_top_ent *e, const struct dnsf_flow *f, const struct dnsf_fl
 	e->susp_info = v->susp_info;
 	e->distinct = v->distinct;
 	e->queries = v->queries;
-	e->score = l->max_score;
-	e->model_score = l->max_model;
-	e->ip_version = l->ip_version;
-	e->name_len = l->name_len;
-	e->name_cut = l->name_cut;
-	e->pad = 0;
-	memcpy(e->client, l->client, 16);
+	memset(e->client, 0, sizeof(e->client));
 	memset(e->name, 0, sizeof(e->name));
-	memcpy(e->name, l->name, l->name_len);
+	if (li < 0) {
+		/* No label (the contract's "missing label"): the entry's own fields only. */
+		e->score = 0;
+		e->model_score = -1;
+		e->ip_version = 0;
+		e->name_len = 0;
+		e->name_cut = 0;
+		e->labelled = 0;
+	} else {
+		const struct dnsf_label_bucket *b = &ls->b[li / DNSF_LABEL_WAYS];
+		const struct dnsf_flow_label *l = &ls->l[li];
+
+		e->score = b->max_score[li % DNSF_LABEL_WAYS];
+		e->model_score = b->max_model[li % DNSF_LABEL_WAYS];
+		e->ip_version = l->ip_version;
+		e->name_len = l->name_len;
+		e->name_cut = l->name_cut;
+		e->labelled = 1;
+		memcpy(e->client, l->client, 16);
+		memcpy(e->name, l->name, l->name_len);
+	}
 }
 
 /* Worth a full copy: better than the last of a full list (or the list is not full). */
@@ -107,7 +224,7 @@ wanted(const struct dnsf_top_snap *w, const struct dnsf_top_ent *probe, int by)
 
 int
 dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
-                   const struct dnsf_flow_label *labels, uint64_t now_us, uint32_t win_s,
+                   const struct dnsf_labels *labels, uint64_t now_us, uint32_t win_s,
                    uint32_t budget)
 {
 	struct dnsf_top_snap *w = &s->work;
@@ -122,8 +239,8 @@ dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
 	end = flows->entries - s->pos < budget ? flows->entries : s->pos + budget;
 	for (; s->pos < end; s->pos++) {
 		const struct dnsf_flow *f = (const struct dnsf_flow *)&flows->ent[s->pos];
-		const struct dnsf_flow_label *l = &labels[s->pos];
 		struct dnsf_flow_view v;
+		int64_t li;
 		struct dnsf_top_ent probe;
 
 		if (f->check == 0)
@@ -134,14 +251,16 @@ dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
 		if (f->hold_until_s > now_s)
 			w->held++;
 		dnsf_flow_view_w(f, &x, &v);
+		li = dnsf_labels_find(labels, f->key);
 		/* The order looks at these four fields only: decide before copying the rest. */
-		probe.score = l->max_score;
+		probe.score =
+		    li < 0 ? 0 : labels->b[li / DNSF_LABEL_WAYS].max_score[li % DNSF_LABEL_WAYS];
 		probe.info = v.info > v.susp_info ? v.info : v.susp_info; /* as fill_ent() */
 		probe.last_us = f->last_us;
 		probe.key = f->key;
 		if (!wanted(w, &probe, DNSF_TOP_BY_SCORE) && !wanted(w, &probe, DNSF_TOP_BY_INFO))
 			continue;
-		fill_ent(&probe, f, l, &v);
+		fill_ent(&probe, f, labels, li, &v);
 		dnsf_top_offer(w->by[DNSF_TOP_BY_SCORE], &w->n[DNSF_TOP_BY_SCORE], &probe,
 		               DNSF_TOP_BY_SCORE);
 		dnsf_top_offer(w->by[DNSF_TOP_BY_INFO], &w->n[DNSF_TOP_BY_INFO], &probe,
@@ -151,8 +270,15 @@ dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
 		return 0;
 	s->running = 0;
 	s->passes++;
+	s->info_bar =
+	    w->n[DNSF_TOP_BY_INFO] == DNSF_TOP_K ? w->by[DNSF_TOP_BY_INFO][DNSF_TOP_K - 1].info : 0;
 	w->pass = s->passes;
 	w->now_us = now_us;
+	w->labels_cap = labels->entries;
+	w->labels_used = (uint32_t)labels->used;
+	w->label_inserts = labels->inserts;
+	w->label_replaced = labels->replaced;
+	w->label_refused = labels->refused;
 	return 1;
 }
 

@@ -151,6 +151,7 @@ static const char full_yaml[] =
     "  psl: psl.dat\n"
     "  flow_entries: 1024\n"
     "  domain_entries: 2048\n"
+    "  top_labels: 256\n"
     "  hold_seconds: 60\n"
     "  event_interval_seconds: 0\n"
     "  rules: { threshold: 90, subdomain_len: 20, label_len: 30, entropy_milli: 3000,\n"
@@ -224,6 +225,7 @@ test_full_valid(void **state)
 	assert_string_equal(cfg->detect.psl, want);
 	assert_int_equal(cfg->detect.flow_entries, 1024);
 	assert_int_equal(cfg->detect.domain_entries, 2048);
+	assert_int_equal(cfg->detect.top_labels, 256);
 	assert_int_equal(cfg->detect.hold_seconds, 60);
 	assert_int_equal(cfg->detect.event_interval_seconds, 0);
 	assert_int_equal(cfg->detect.rules.threshold, 90);
@@ -295,6 +297,7 @@ test_minimal_defaults(void **state)
 	assert_string_equal(cfg->detect.psl, "/usr/share/publicsuffix/public_suffix_list.dat");
 	assert_int_equal(cfg->detect.flow_entries, 262144);
 	assert_int_equal(cfg->detect.domain_entries, 65536);
+	assert_int_equal(cfg->detect.top_labels, 4096);
 	assert_int_equal(cfg->detect.hold_seconds, 300);
 	assert_int_equal(cfg->detect.event_interval_seconds, 10);
 	assert_int_equal(cfg->detect.rules.threshold, 100);
@@ -427,6 +430,13 @@ test_power_of_two(void **state)
 	             "line 2", NULL);
 	expect_error("detection: { domain_entries: 3000 }\n",
 	             "detection.domain_entries: 3000 is not a power of two", NULL);
+	expect_error("detection: { top_labels: 5000 }\n",
+	             "detection.top_labels: 5000 is not a power of two (nearest: 4096 or 8192)",
+	             NULL);
+	expect_error("detection: { top_labels: 32 }\n",
+	             "detection.top_labels: '32' is out of range (64..1048576)", NULL);
+	expect_error("detection: { top_labels: 2097152 }\n",
+	             "detection.top_labels: '2097152' is out of range (64..1048576)", NULL);
 	expect_error("rings: { events: 1000 }\n", "rings.events: 1000 is not a power of two", NULL);
 	expect_error("rings: { rx_desc: 1000 }\n", "rings.rx_desc: 1000 is not a power of two",
 	             NULL);

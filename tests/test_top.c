@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Top list (dnsf_top.h): order and ties, the K bound, empty and evicted slots, incremental
- * passes, seqlock publication, the merge of several workers, and the detector filling labels. */
+ * passes, seqlock publication, the merge of several workers, the label store (replacement under
+ * pressure, the missing-label outcome) and the detector labelling notable flows only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,30 +21,36 @@
 #define T0  (1700000000ull * SEC)
 #define WIN 300
 
-/* A table and its labels, as the detector keeps them. */
+/* A table and its label store, as the detector keeps them. */
 struct fix {
 	struct dnsf_tab t;
-	struct dnsf_flow_label *labels;
+	struct dnsf_labels labels;
 };
+
+static void
+fix_init_n(struct fix *x, uint32_t entries, uint32_t labels)
+{
+	assert_int_equal(dnsf_tab_init(&x->t, entries), 0);
+	assert_int_equal(dnsf_labels_init(&x->labels, labels), 0);
+}
 
 static void
 fix_init(struct fix *x, uint32_t entries)
 {
-	assert_int_equal(dnsf_tab_init(&x->t, entries), 0);
-	x->labels = calloc(entries, sizeof(*x->labels));
-	assert_non_null(x->labels);
+	fix_init_n(x, entries, 4096);
 }
 
 static void
 fix_fini(struct fix *x)
 {
 	dnsf_tab_fini(&x->t);
-	free(x->labels);
+	dnsf_labels_fini(&x->labels);
 }
 
 /*
  * A flow under `key` named `name` from client 10.0.0.<id> that sent `names` distinct
- * subdomains of `sub_len` bytes at time `now`, with peak score `score`. Returns the entry.
+ * subdomains of `sub_len` bytes at time `now`; name NULL: not labelled, else labelled with peak
+ * score `score`. Returns the entry.
  */
 static struct dnsf_flow *
 add_flow(struct fix *x, uint64_t key, const char *name, uint8_t id, unsigned names,
@@ -53,12 +60,11 @@ add_flow(struct fix *x, uint64_t key, const char *name, uint8_t id, unsigned nam
 	struct dnsf_flow *f =
 	    (struct dnsf_flow *)dnsf_tab_get(&x->t, key, (uint32_t)(key >> 7) | 1, now, &created);
 	uint8_t client[16] = {10, 0, 0, id};
-	struct dnsf_flow_label *l;
 
 	assert_non_null(f);
-	l = &x->labels[(struct dnsf_tab_ent *)f - x->t.ent];
-	if (created)
-		dnsf_flow_label_set(l, client, 4, name, (unsigned)strlen(name));
+	if (name != NULL)
+		dnsf_labels_note(&x->labels, key, (uint32_t)(now / SEC), WIN, client, 4, name,
+		                 (unsigned)strlen(name), score, -1);
 	for (unsigned i = 0; i < names; i++) {
 		struct dnsf_qfeat q;
 
@@ -68,7 +74,6 @@ add_flow(struct fix *x, uint64_t key, const char *name, uint8_t id, unsigned nam
 		q.name_hash = (uint64_t)(i % 32) << 40 | key;
 		dnsf_flow_on_query(f, &q, 0, now, WIN);
 	}
-	dnsf_flow_label_score(l, score, -1);
 	return f;
 }
 
@@ -78,7 +83,7 @@ full_pass(struct dnsf_top_scan *s, struct fix *x, uint64_t now, uint32_t budget)
 	int steps = 0;
 
 	dnsf_top_scan_begin(s);
-	while (!dnsf_top_scan_step(s, &x->t, x->labels, now, WIN, budget))
+	while (!dnsf_top_scan_step(s, &x->t, &x->labels, now, WIN, budget))
 		steps++;
 	return steps + 1;
 }
@@ -226,7 +231,7 @@ test_k_bound_and_slices(void **state)
 			dnsf_top_scan_begin(&one);
 			one.pos = slot;
 			single.t.entries = slot + 1;
-			dnsf_top_scan_step(&one, &single.t, single.labels, T0 + SEC, WIN, 1);
+			dnsf_top_scan_step(&one, &single.t, &single.labels, T0 + SEC, WIN, 1);
 			assert_int_equal(one.work.n[by], 1);
 			if (dnsf_top_cmp(&one.work.by[by][0], &s.work.by[by][DNSF_TOP_K - 1], by) <
 			    0)
@@ -275,25 +280,186 @@ test_evicted_and_reused(void **state)
 	}
 	name_is(&s.work.by[DNSF_TOP_BY_INFO][0], "newcomer.test");
 	assert_int_equal(s.work.by[DNSF_TOP_BY_INFO][0].client[3], 5);
-	/* A long registered domain is cut and marked. */
-	{
-		static const char longname[] =
-		    "a-very-long-registered-domain-name-of-a-company.example";
-		struct dnsf_flow_label l;
-		uint8_t c[16] = {0};
+	/* The heavy flow's label stays in the store (keyed by the flow): were the flow to come
+	 * back, it would find it. */
+	assert_true(dnsf_labels_find(&x.labels, 4 * 1) >= 0);
+	fix_fini(&x);
+}
 
-		dnsf_flow_label_set(&l, c, 6, longname, sizeof(longname) - 1);
-		assert_int_equal(l.name_len, DNSF_TOP_NAME);
-		assert_int_equal(l.name_cut, 1);
-		assert_memory_equal(l.name, longname, DNSF_TOP_NAME);
-		assert_int_equal(l.max_score, 0);
-		assert_int_equal(l.max_model, -1);
-		dnsf_flow_label_score(&l, 40000, 700);
-		assert_int_equal(l.max_score, INT16_MAX); /* saturates */
-		assert_int_equal(l.max_model, 700);
-		dnsf_flow_label_score(&l, 10, 5); /* maxima stay */
-		assert_int_equal(l.max_model, 700);
-	}
+/* The label store alone: what a label keeps, peak scores, and replacement in a full bucket. */
+static void
+test_label_store(void **state)
+{
+	struct dnsf_labels ls;
+	const uint8_t c[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 9};
+	static const char longname[] = "a-very-long-registered-domain-name-of-a-company.example";
+	const uint32_t t = (uint32_t)(T0 / SEC);
+	int64_t i;
+	(void)state;
+
+	assert_int_equal(dnsf_labels_init(&ls, 6), -1); /* not a power of two */
+	assert_int_equal(dnsf_labels_init(&ls, 2), -1); /* less than a bucket */
+	assert_int_equal(dnsf_labels_init(&ls, 4), 0);  /* one bucket: every key lands in it */
+	assert_int_equal(dnsf_labels_find(&ls, 7), -1);
+	dnsf_labels_note(&ls, 0, t, WIN, c, 6, "zero.test", 9, 50, -1);
+	assert_int_equal(ls.used, 0); /* key 0 is never labelled */
+
+	/* A long registered domain is cut and marked; peaks saturate and only rise. */
+	dnsf_labels_note(&ls, 1, t, WIN, c, 6, longname, sizeof(longname) - 1, 0, -1);
+	i = dnsf_labels_find(&ls, 1);
+	assert_true(i >= 0);
+	assert_int_equal(ls.l[i].name_len, DNSF_TOP_NAME);
+	assert_int_equal(ls.l[i].name_cut, 1);
+	assert_int_equal(ls.l[i].ip_version, 6);
+	assert_memory_equal(ls.l[i].client, c, 16);
+	assert_memory_equal(ls.l[i].name, longname, DNSF_TOP_NAME);
+	assert_int_equal(ls.b[0].max_score[i], 0); /* noted for its information: no score */
+	assert_int_equal(ls.b[0].max_model[i], -1);
+	dnsf_labels_note(&ls, 1, t, WIN, c, 6, "other.test", 10, 40000, 700);
+	assert_int_equal(ls.b[0].max_score[i], INT16_MAX);
+	assert_int_equal(ls.b[0].max_model[i], 700);
+	dnsf_labels_note(&ls, 1, t, WIN, c, 6, "other.test", 10, 10, 5);
+	assert_int_equal(ls.b[0].max_model[i], 700);
+	assert_memory_equal(ls.l[i].name, longname, DNSF_TOP_NAME); /* written once */
+	assert_int_equal(ls.inserts, 1);
+	assert_int_equal(ls.used, 1);
+
+	/* Fill the bucket: key 1 (32767), key 2 (30), key 3 (30, noted later), key 4 (80). */
+	dnsf_labels_note(&ls, 2, t, WIN, c, 4, "two.test", 8, 30, -1);
+	dnsf_labels_note(&ls, 3, t + 5, WIN, c, 4, "three.test", 10, 30, -1);
+	dnsf_labels_note(&ls, 4, t, WIN, c, 4, "four.test", 9, 80, -1);
+	assert_int_equal(ls.used, 4);
+	assert_int_equal(ls.replaced, 0);
+	/* Pressure: a lower score than every fresh label is refused, the store unchanged. */
+	dnsf_labels_note(&ls, 5, t + 10, WIN, c, 4, "five.test", 9, 20, -1);
+	dnsf_labels_note(&ls, 6, t + 10, WIN, c, 4, "six.test", 8, 0, -1); /* info only */
+	assert_int_equal(ls.refused, 2);
+	assert_int_equal(dnsf_labels_find(&ls, 5), -1);
+	assert_int_equal(dnsf_labels_find(&ls, 6), -1);
+	/* An equal score takes the least recently noted of the lowest: key 2, not key 3. */
+	dnsf_labels_note(&ls, 7, t + 10, WIN, c, 4, "seven.test", 10, 30, -1);
+	assert_int_equal(dnsf_labels_find(&ls, 2), -1);
+	assert_true(dnsf_labels_find(&ls, 3) >= 0);
+	i = dnsf_labels_find(&ls, 7);
+	assert_true(i >= 0);
+	assert_int_equal(ls.l[i].name_len, 10);
+	assert_memory_equal(ls.l[i].name, "seven.test", 10);
+	assert_int_equal(ls.replaced, 1);
+	assert_int_equal(ls.inserts, 5);
+	/* A higher score takes the lowest fresh one: key 3 (30, older than key 7's 30). */
+	dnsf_labels_note(&ls, 8, t + 11, WIN, c, 4, "eight.test", 10, 60, -1);
+	assert_int_equal(dnsf_labels_find(&ls, 3), -1);
+	assert_true(dnsf_labels_find(&ls, 7) >= 0);
+	/* A note keeps a label fresh; a label not noted for a window is stale and goes first,
+	 * whatever its score: key 1 (32767, last noted at t) before key 8 (60, at t + 11). */
+	dnsf_labels_note(&ls, 4, t + WIN, WIN, c, 4, "four.test", 9, 0, -1);
+	dnsf_labels_note(&ls, 7, t + WIN, WIN, c, 4, "seven.test", 10, 0, -1);
+	dnsf_labels_note(&ls, 9, t + WIN, WIN, c, 4, "nine.test", 9, 0, -1);
+	assert_int_equal(dnsf_labels_find(&ls, 1), -1);
+	assert_true(dnsf_labels_find(&ls, 8) >= 0);
+	assert_true(dnsf_labels_find(&ls, 9) >= 0);
+	/* Then key 8 (stale at t + 11 + WIN) against fresh score-0 labels: stale goes first. */
+	dnsf_labels_note(&ls, 10, t + WIN + 11, WIN, c, 4, "ten.test", 8, 0, -1);
+	assert_int_equal(dnsf_labels_find(&ls, 8), -1);
+	assert_int_equal(ls.used, 4);
+	assert_int_equal(ls.replaced, 4);
+	assert_int_equal(ls.refused, 2);
+	/* A note "from the future" (packet time stepped back) is not stale: key 11 (20) finds
+	 * every way fresh and higher (30 at the least) and is refused. */
+	dnsf_labels_note(&ls, 9, t + WIN + 11, WIN, c, 4, "nine.test", 9, 50, -1);
+	dnsf_labels_note(&ls, 10, t + WIN + 11, WIN, c, 4, "ten.test", 8, 50, -1);
+	dnsf_labels_note(&ls, 11, t, WIN, c, 4, "eleven.test", 11, 20, -1);
+	assert_int_equal(dnsf_labels_find(&ls, 11), -1);
+	assert_int_equal(ls.refused, 3);
+	dnsf_labels_fini(&ls);
+}
+
+/* A flood of notable flows through a small store: bounded, the best scores stay, counted. */
+static void
+test_label_flood(void **state)
+{
+	struct dnsf_labels ls;
+	const uint8_t c[16] = {10, 1, 2, 3};
+	const uint32_t t = (uint32_t)(T0 / SEC);
+	const unsigned n = 64, flood = 20000;
+	unsigned kept = 0;
+	(void)state;
+
+	assert_int_equal(dnsf_labels_init(&ls, n), 0);
+	/* Tunnels first (score 150, two in each of the 16 buckets), then a flood of flows scoring
+	 * 20..39 (just past the suspicious points). */
+	for (unsigned i = 0; i < n / 2; i++)
+		dnsf_labels_note(&ls, ((uint64_t)(i % 16) | (uint64_t)(i / 16 + 1) << 8) << 32, t,
+		                 WIN, c, 4, "tunnel.test", 11, 150, -1);
+	for (unsigned i = 0; i < flood; i++)
+		dnsf_labels_note(&ls, 0xc2b2ae3d27d4eb4full * (i + 1000), t + 1, WIN, c, 4,
+		                 "flood.test", 10, 20 + (int32_t)(i % 20), -1);
+	assert_int_equal(ls.used, n);
+	assert_int_equal(ls.inserts - ls.replaced, ls.used);
+	assert_int_equal(ls.inserts + ls.refused, n / 2 + flood);
+	assert_true(ls.refused > flood / 2); /* most lose to the flood's best */
+	for (unsigned i = 0; i < n / 2; i++)
+		kept += dnsf_labels_find(&ls, ((uint64_t)(i % 16) | (uint64_t)(i / 16 + 1) << 8)
+		                                  << 32) >= 0;
+	assert_int_equal(kept, n / 2); /* no tunnel label washed out while fresh */
+	/* The other ways hold the flood's highest score. */
+	for (unsigned b = 0; b < n / DNSF_LABEL_WAYS; b++)
+		for (unsigned w = 0; w < DNSF_LABEL_WAYS; w++)
+			assert_true(ls.b[b].max_score[w] == 150 || ls.b[b].max_score[w] == 39);
+	dnsf_labels_fini(&ls);
+}
+
+/* A flow without a label is ranked and shown from its entry alone (dnsf_top.h). */
+static void
+test_missing_label(void **state)
+{
+	struct fix x;
+	struct dnsf_top_scan s;
+	const struct dnsf_top_ent *e;
+	(void)state;
+
+	memset(&s, 0, sizeof(s));
+	fix_init_n(&x, 1024, 4);                           /* one bucket of labels */
+	add_flow(&x, 0x11, "low.test", 1, 20, 40, 30, T0); /* labelled, then replaced */
+	add_flow(&x, 0x22, "a.test", 2, 2, 10, 90, T0);
+	add_flow(&x, 0x33, "b.test", 3, 2, 10, 80, T0);
+	add_flow(&x, 0x44, "c.test", 4, 2, 10, 70, T0);
+	add_flow(&x, 0x55, "d.test", 5, 2, 10, 60, T0 + 1); /* takes low.test's way */
+	add_flow(&x, 0x66, NULL, 6, 3, 10, 0, T0 + 1);      /* ordinary: never labelled */
+	assert_int_equal(x.labels.replaced, 1);
+	full_pass(&s, &x, T0 + 2, 1024);
+	assert_int_equal(s.work.live, 6);
+	assert_int_equal(s.work.labels_cap, 4);
+	assert_int_equal(s.work.labels_used, 4);
+	assert_int_equal(s.work.label_inserts, 5);
+	assert_int_equal(s.work.label_replaced, 1);
+	assert_int_equal(s.work.label_refused, 0);
+	/* By information the replaced flow still comes first: key and counters, nothing else. */
+	e = &s.work.by[DNSF_TOP_BY_INFO][0];
+	assert_int_equal(e->key, 0x11);
+	assert_int_equal(e->queries, 20);
+	assert_true(e->info > 600);
+	assert_int_equal(e->labelled, 0);
+	assert_int_equal(e->score, 0);
+	assert_int_equal(e->model_score, -1);
+	assert_int_equal(e->ip_version, 0);
+	assert_int_equal(e->name_len, 0);
+	assert_int_equal(e->name_cut, 0);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(e->client[i], 0);
+	for (unsigned i = 0; i < DNSF_TOP_NAME; i++)
+		assert_int_equal(e->name[i], 0);
+	/* By score: the labelled ones by peak, then the unlabelled ones (score 0) by information.
+	 */
+	e = s.work.by[DNSF_TOP_BY_SCORE];
+	name_is(&e[0], "a.test");
+	assert_int_equal(e[0].labelled, 1);
+	assert_int_equal(e[0].client[3], 2);
+	name_is(&e[3], "d.test");
+	assert_int_equal(e[4].key, 0x11);
+	assert_int_equal(e[5].key, 0x66);
+	assert_int_equal(e[5].labelled, 0);
+	assert_int_equal(e[5].queries, 3);
 	fix_fini(&x);
 }
 
@@ -379,7 +545,49 @@ test_merge(void **state)
 	assert_int_equal(dnsf_top_merge(sn, 0, DNSF_TOP_BY_SCORE, 10, out), 0);
 }
 
-/* The detector labels flows itself: a tunnel-like flow comes first with its client and domain. */
+static void
+detect_msg(struct dnsf_detect *d, const struct dnsf_detect_params *p, const char *name,
+           uint16_t qtype, uint32_t client, uint64_t now, struct dnsf_detect_out *out)
+{
+	struct tmsg t;
+	struct dnsf_detect_in in;
+
+	tmsg_build(&t, name, qtype, 0, 2, client);
+	in = (struct dnsf_detect_in){.pkt = &t.p,
+	                             .dns = t.wire,
+	                             .dns_len = t.wire_len,
+	                             .h = t.h,
+	                             .split = t.split,
+	                             .now_us = now};
+	dnsf_detect_packet(d, p, &in, out);
+}
+
+/* The top list's reading of a client's flow under a registered domain (2 labels), at now. */
+static uint32_t
+flow_info(struct dnsf_detect *d, const char *regdomain, uint32_t client, uint64_t now)
+{
+	struct tmsg t;
+	uint64_t key;
+	uint32_t check;
+	struct dnsf_tab_ent *e;
+	struct dnsf_flow_view v;
+
+	tmsg_build(&t, regdomain, 1, 0, 2, client);
+	dnsf_flow_key(dnsf_pkt_client_addr(&t.p), t.h[t.split], &key, &check);
+	e = dnsf_tab_find(&d->flows, key, check);
+	assert_non_null(e);
+	dnsf_flow_view((const struct dnsf_flow *)e, now, WIN, &v);
+	return v.info > v.susp_info ? v.info : v.susp_info;
+}
+
+static void
+top_pass(struct dnsf_detect *d, const struct dnsf_detect_params *p)
+{
+	while (!dnsf_detect_top_step(d, p, 100))
+		;
+}
+
+/* The detector labels notable flows and candidates of the by-information list, nothing else. */
 static void
 test_detector_labels(void **state)
 {
@@ -387,8 +595,9 @@ test_detector_labels(void **state)
 	struct dnsf_detect_params p;
 	struct dnsf_detect d;
 	struct dnsf_detect_out out;
-	char err[128];
+	char err[128], name[128];
 	uint64_t now = T0;
+	uint64_t ins;
 	(void)state;
 
 	dnsf_config_defaults(&cfg);
@@ -396,33 +605,23 @@ test_detector_labels(void **state)
 	cfg.detect.domain_entries = 1024;
 	cfg.detect.hold_seconds = 60;
 	dnsf_detect_params_init(&p, &cfg.detect, &cfg.model);
+	assert_int_equal(p.top_labels, 4096);
+	assert_int_equal(p.info_floor, 256); /* rules.flow_info_bytes 1024 / 4 */
 	assert_int_equal(dnsf_detect_init(&d, &p, err, sizeof(err)), 0);
+	assert_int_equal(d.label_bar, 256); /* no pass yet: the floor */
 	for (unsigned i = 0; i < 80; i++) {
-		struct tmsg t;
-		char sub[80], name[128];
-		struct dnsf_detect_in in;
+		char sub[80];
 
 		trng_str(sub, 50, "abcdefghijklmnopqrstuvwxyz234567");
 		snprintf(name, sizeof(name), "%s.t.tunnel.example", sub);
-		tmsg_build(&t, name, 16, 0, 2, 7);
-		in = (struct dnsf_detect_in){.pkt = &t.p,
-		                             .dns = t.wire,
-		                             .dns_len = t.wire_len,
-		                             .h = t.h,
-		                             .split = t.split,
-		                             .now_us = now};
-		dnsf_detect_packet(&d, &p, &in, &out);
+		detect_msg(&d, &p, name, 16, 7, now, &out);
 		snprintf(name, sizeof(name), "www%u.benign.example", i % 5);
-		tmsg_build(&t, name, 1, 0, 2, 8);
-		in = (struct dnsf_detect_in){.pkt = &t.p,
-		                             .dns = t.wire,
-		                             .dns_len = t.wire_len,
-		                             .h = t.h,
-		                             .split = t.split,
-		                             .now_us = now};
-		dnsf_detect_packet(&d, &p, &in, &out);
+		detect_msg(&d, &p, name, 1, 8, now, &out);
 		now += SEC / 10;
 	}
+	/* The tunnel is notable (labelled); the benign flow's ~20 bytes stay under the bar. */
+	assert_int_equal(d.labels.used, 1);
+	assert_int_equal(d.labels.inserts, 1);
 	/* Budget 100: eleven slices for 1024 slots. */
 	{
 		int steps = 1;
@@ -433,21 +632,112 @@ test_detector_labels(void **state)
 	assert_int_equal(d.top.work.live, 2);
 	assert_int_equal(d.top.work.held, 1);
 	assert_int_equal(d.top.work.now_us, now - SEC / 10);
+	assert_int_equal(d.top.work.labels_used, 1);
+	assert_int_equal(d.top.work.labels_cap, 4096);
 	for (int by = 0; by < 2; by++) {
 		const struct dnsf_top_ent *e = d.top.work.by[by];
 
 		assert_int_equal(d.top.work.n[by], 2);
 		name_is(&e[0], "tunnel.example");
+		assert_int_equal(e[0].labelled, 1);
 		assert_int_equal(e[0].client[3], 7);
+		assert_int_equal(e[0].ip_version, 4);
 		assert_true(e[0].score >= (int)p.rules.threshold);
 		assert_true(e[0].hold_until_s > now / SEC);
-		name_is(&e[1], "benign.example");
-		assert_int_equal(e[1].client[3], 8);
+		/* The benign flow: shown, without a label. */
+		assert_int_equal(e[1].labelled, 0);
+		assert_int_equal(e[1].name_len, 0);
+		assert_int_equal(e[1].client[3], 0);
 		assert_int_equal(e[1].score, 0);
+		assert_int_equal(e[1].queries, 80);
 		/* www0..www4: 5 names of 4 bytes (a bitmap collision may hide one) */
 		assert_in_range(e[1].distinct, 4, 6);
 		assert_in_range(e[1].info, 16, 24);
 		assert_true(e[0].info > 10 * e[1].info);
+	}
+	/* The pass found the by-information list short of K: any flow can enter it, so the bar
+	 * drops to 0 and every message notes its flow, even a response. */
+	assert_int_equal(d.top.info_bar, 0);
+	assert_int_equal(d.label_bar, 0);
+	detect_msg(&d, &p, "third.example", 1, 9, now, &out);
+	assert_int_equal(d.labels.inserts, 2);
+	{
+		struct tmsg t;
+		struct dnsf_detect_in in;
+
+		tmsg_build(&t, "www.fourth.example", 1, 1, 2, 10);
+		in = (struct dnsf_detect_in){.pkt = &t.p,
+		                             .dns = t.wire,
+		                             .dns_len = t.wire_len,
+		                             .h = t.h,
+		                             .split = t.split,
+		                             .now_us = now};
+		dnsf_detect_packet(&d, &p, &in, &out);
+	}
+	assert_int_equal(d.labels.inserts, 3);
+	/* Twenty more flows, 1..20 short names each: labelled too (the bar is still 0). */
+	for (unsigned c = 0; c < 20; c++)
+		for (unsigned j = 0; j <= c; j++) {
+			snprintf(name, sizeof(name), "h%02u.many%02u.example", j, c);
+			detect_msg(&d, &p, name, 1, 100 + c, now, &out);
+		}
+	assert_int_equal(d.labels.inserts, 23);
+	top_pass(&d, &p);
+	assert_int_equal(d.top.work.live, 24);
+	for (int by = 0; by < 2; by++)
+		for (unsigned i = 0; i < DNSF_TOP_K; i++) {
+			const struct dnsf_top_ent *e = &d.top.work.by[by][i];
+
+			/* Only the benign flow of the first part (80 queries, not held) has none.
+			 */
+			assert_int_equal(e->labelled, e->name_len != 0);
+			assert_int_equal(e->labelled, e->queries != 80 || e->hold_until_s != 0);
+		}
+	/* A full list: the bar is its K-th entry's information (under the floor here). */
+	assert_int_equal(d.top.work.n[DNSF_TOP_BY_INFO], DNSF_TOP_K);
+	assert_int_equal(d.top.info_bar, d.top.work.by[DNSF_TOP_BY_INFO][DNSF_TOP_K - 1].info);
+	assert_true(d.top.info_bar > 0 && d.top.info_bar < p.info_floor);
+	assert_int_equal(d.label_bar, d.top.info_bar);
+	/* A new flow is noted at the first new name that brings it to the bar, not before. */
+	ins = d.labels.inserts;
+	{
+		uint32_t before = 0;
+		unsigned j;
+
+		for (j = 0; j < 40; j++) {
+			snprintf(name, sizeof(name), "n%02u.grow.example", j);
+			detect_msg(&d, &p, name, 1, 300, now, &out);
+			if (d.labels.inserts != ins)
+				break;
+			before = flow_info(&d, "grow.example", 300, now);
+			assert_true(before < d.label_bar);
+		}
+		assert_true(j > 0 && j < 40);
+		assert_int_equal(d.labels.inserts, ins + 1);
+		assert_true(flow_info(&d, "grow.example", 300, now) >= d.label_bar);
+		/* Repeats of a known name and answers do not note it again: no new name. */
+		detect_msg(&d, &p, "n00.grow.example", 1, 300, now, &out);
+		assert_int_equal(d.labels.inserts, ins + 1);
+	}
+	/* A small flow under the bar is not noted. */
+	detect_msg(&d, &p, "a.small.example", 1, 301, now, &out);
+	assert_int_equal(d.labels.inserts, ins + 1);
+	top_pass(&d, &p);
+	assert_int_equal(d.top.work.labels_used, 24);
+	{
+		int found = 0;
+
+		for (unsigned i = 0; i < DNSF_TOP_K; i++) {
+			const struct dnsf_top_ent *e = &d.top.work.by[DNSF_TOP_BY_INFO][i];
+
+			if (e->name_len == 12 && memcmp(e->name, "grow.example", 12) == 0) {
+				found = 1;
+				assert_int_equal(e->labelled, 1);
+				assert_int_equal(e->client[2], 1); /* 10.0.1.44: client 300 */
+				assert_int_equal(e->client[3], 44);
+			}
+		}
+		assert_true(found);
 	}
 	dnsf_detect_fini(&d);
 }
@@ -462,6 +752,9 @@ main(void)
 	    cmocka_unit_test(test_evicted_and_reused),
 	    cmocka_unit_test(test_publish_read),
 	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_label_store),
+	    cmocka_unit_test(test_label_flood),
+	    cmocka_unit_test(test_missing_label),
 	    cmocka_unit_test(test_detector_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
