@@ -506,6 +506,18 @@ sum_tables(struct dnsf_tab_counters *sum, const struct dnsf_tab_counters *c)
 	sum->no_room += c->no_room;
 }
 
+/* The top list's label store as of a worker's last pass (dnsf_top.h). */
+static void
+add_labels(struct rte_tel_data *d, uint64_t cap, uint64_t used, uint64_t inserts, uint64_t replaced,
+           uint64_t refused)
+{
+	rte_tel_data_add_dict_u64(d, "top_label_capacity", cap);
+	rte_tel_data_add_dict_u64(d, "top_labels_in_use", used);
+	rte_tel_data_add_dict_u64(d, "top_label_inserts", inserts);
+	rte_tel_data_add_dict_u64(d, "top_label_replaced", replaced);
+	rte_tel_data_add_dict_u64(d, "top_label_refused", refused);
+}
+
 /* Snapshots of the workers' top lists, read under tel_lock (too big for the stack). */
 static struct dnsf_top_snap top_snaps[DNSF_MAX_WORKERS];
 
@@ -519,7 +531,7 @@ static int
 impl_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct dnsf_tab_counters tf = {0}, td = {0};
-	uint64_t active = 0, held = 0;
+	uint64_t active = 0, held = 0, lab[5] = {0};
 	uint16_t w;
 
 	(void)cmd;
@@ -540,6 +552,11 @@ impl_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		sum_tables(&td, &dm);
 		active += sn->active;
 		held += sn->held;
+		lab[0] += sn->labels_cap;
+		lab[1] += sn->labels_used;
+		lab[2] += sn->label_inserts;
+		lab[3] += sn->label_replaced;
+		lab[4] += sn->label_refused;
 		if (c == NULL)
 			continue;
 		rte_tel_data_start_dict(c);
@@ -549,6 +566,8 @@ impl_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "flows_active", sn->active);
 		rte_tel_data_add_dict_u64(c, "flows_held", sn->held);
 		rte_tel_data_add_dict_u64(c, "scan_passes", sn->pass);
+		add_labels(c, sn->labels_cap, sn->labels_used, sn->label_inserts,
+		           sn->label_replaced, sn->label_refused);
 		snprintf(key, sizeof(key), "%u", tapp->lc[w]->lcore_id);
 		if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
 			rte_tel_data_free(c);
@@ -556,6 +575,7 @@ impl_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 	add_tables(d, &tf, &td);
 	rte_tel_data_add_dict_u64(d, "flows_active", active);
 	rte_tel_data_add_dict_u64(d, "flows_held", held);
+	add_labels(d, lab[0], lab[1], lab[2], lab[3], lab[4]);
 	return 0;
 }
 
@@ -564,7 +584,7 @@ static size_t
 top_dict(const struct dnsf_top_ref *r, const struct dnsf_top_snap *sn, struct rte_tel_data *c)
 {
 	const struct dnsf_top_ent *e = r->e;
-	char cl[INET6_ADDRSTRLEN], raw[DNSF_TOP_NAME + 4], name[RTE_TEL_MAX_STRING_LEN];
+	char cl[INET6_ADDRSTRLEN], raw[DNSF_TOP_NAME + 4], name[RTE_TEL_MAX_STRING_LEN], key[20];
 	const uint32_t now_s = (uint32_t)(sn->now_us / 1000000u);
 	const char *verdict = e->hold_until_s == 0      ? "none"
 	                      : e->hold_until_s > now_s ? "held"
@@ -575,9 +595,13 @@ top_dict(const struct dnsf_top_ref *r, const struct dnsf_top_snap *sn, struct rt
 	/* A registered domain longer than a label keeps is shown cut, with "..." (docs). */
 	snprintf(raw + e->name_len, sizeof(raw) - e->name_len, "%s", e->name_cut ? "..." : "");
 	printable(raw, name, sizeof(name));
+	snprintf(key, sizeof(key), "%016" PRIx64, e->key);
 	rte_tel_data_start_dict(c);
 	rte_tel_data_add_dict_u64(c, "worker", r->worker);
 	rte_tel_data_add_dict_u64(c, "lcore", tapp->lc[r->worker]->lcore_id);
+	rte_tel_data_add_dict_string(c, "flow_key", key);
+	/* 0: a flow without a label (dnsf_top.h): client and regdomain "", scores 0 / -1. */
+	rte_tel_data_add_dict_u64(c, "labelled", e->labelled);
 	rte_tel_data_add_dict_string(c, "client", cl);
 	rte_tel_data_add_dict_string(c, "regdomain", name);
 	rte_tel_data_add_dict_int(c, "score", e->score);
@@ -591,7 +615,8 @@ top_dict(const struct dnsf_top_ref *r, const struct dnsf_top_snap *sn, struct rt
 	rte_tel_data_add_dict_string(c, "verdict", verdict);
 	rte_tel_data_add_dict_u64(c, "held", e->hold_until_s > now_s);
 	rte_tel_data_add_dict_u64(c, "hold_until_s", e->hold_until_s);
-	return 40 + est_u64("worker", r->worker) + est_u64("lcore", 65535) + est_str("client", cl) +
+	return 40 + est_u64("worker", r->worker) + est_u64("lcore", 65535) +
+	       est_str("flow_key", key) + est_u64("labelled", 1) + est_str("client", cl) +
 	       est_str("regdomain", name) + 2 * est_u64("model_score", 65535) +
 	       est_u64("info_bytes", e->info) + est_u64("susp_info_bytes", e->susp_info) +
 	       est_u64("distinct", e->distinct) + est_u64("queries", e->queries) +
