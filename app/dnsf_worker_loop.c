@@ -20,6 +20,7 @@
 #include "dnsf_app.h"
 
 #define PREFETCH_AHEAD 3
+#define PREFETCH_BYTES 256
 /* Replay end: this many empty polls in a row and this long since the last packet. net_pcap
  * reads the file synchronously inside rx_burst, so an empty burst means end of file; the
  * margin only guards against a transient mbuf shortage. */
@@ -173,21 +174,40 @@ push_event(struct dnsf_lcore *lc)
 	DNSF_STAT_INC(&lc->w.stats, events);
 }
 
+/* The first PREFETCH_BYTES of a frame, PREFETCH_AHEAD frames ahead of the parser. A query's
+ * headers and question span the first two lines and the parser walks a response's records
+ * further; with the first line alone the rest were demand misses whenever the data was no
+ * longer in L2 (docs/performance.md, "The DPDK shell around the engine"). */
+static inline void
+prefetch_frame(const struct rte_mbuf *m)
+{
+	const uintptr_t a = rte_pktmbuf_mtod(m, uintptr_t);
+	const uintptr_t end = a + RTE_MIN((uint32_t)m->data_len, (uint32_t)PREFETCH_BYTES);
+	uintptr_t p;
+
+	for (p = a & ~(uintptr_t)(RTE_CACHE_LINE_SIZE - 1); p < end; p += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0((const void *)p);
+}
+
 /* The engine's first phase (dnsf_engine.h) over up to DNSF_BURST_MAX frames: parse and key
  * each one-segment frame and prefetch its flow and domain buckets, so that the second phase
- * (the decisions, in order) finds them in cache. Chained frames are decided whole later. */
+ * (the decisions, in order) finds them in cache. Chained frames are decided whole later.
+ * The mbuf headers are prefetched first, all of them: a virtual device's rx_burst (ring, pcap,
+ * af_packet) hands over mbufs it never wrote, and each frame's address is in its header. */
 static inline void
 prepare_chunk(struct dnsf_lcore *lc, struct rte_mbuf **pkts, uint16_t k)
 {
 	uint16_t i;
 
+	for (i = 0; i < k; i++)
+		rte_prefetch0(pkts[i]);
 	for (i = 0; i < k && i < PREFETCH_AHEAD; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		prefetch_frame(pkts[i]);
 	for (i = 0; i < k; i++) {
 		const struct rte_mbuf *m = pkts[i];
 
 		if (i + PREFETCH_AHEAD < k)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+			prefetch_frame(pkts[i + PREFETCH_AHEAD]);
 		if (likely(m->nb_segs == 1))
 			dnsf_worker_prepare(&lc->w, i, rte_pktmbuf_mtod(m, const uint8_t *),
 			                    m->data_len);
