@@ -160,7 +160,9 @@ dnsf_key16_portable(const void *data, uint64_t seed, uint32_t *check)
 	DNSF_KEY16_BODY(crc32c_sw, data, seed, check);
 }
 
-static void
+/* Out of line: inlined, its loop made dnsf_name_suffix_hashes() save six registers on every
+ * call before it even looked which path to take. */
+static __attribute__((noinline)) void
 suffix_hashes_sw(const char *qname, const uint8_t *label_off, const uint8_t *label_len,
                  unsigned nlabels, uint64_t *h)
 {
