@@ -59,19 +59,21 @@ static const uint64_t dnsf_head_mask[8] = {
 #include <emmintrin.h>
 /*
  * The same 16 bytes at once where SSE2 exists (every x86-64): A-Z -> a-z, NUL -> 0xff; returns
- * 1 in each byte that was A-Z. Signed compares leave bytes >= 0x80 alone, as the table does.
+ * 0xff in each byte that was A-Z (callers subtract it to count). Adding 0x80 - 'A' moves A-Z to
+ * the 26 lowest signed values, so one signed compare finds them and leaves bytes >= 0x80 alone,
+ * as the table does.
  */
 static inline __m128i
 lower16(const uint8_t *s, char *d)
 {
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-	const __m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
-	                                 _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+	const __m128i up = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(0x80 - 'A'))),
+	                                  _mm_set1_epi8((char)(-0x80 + 26)));
 	const __m128i nul = _mm_cmpeq_epi8(x, _mm_setzero_si128());
 
 	x = _mm_or_si128(_mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20))), nul);
 	_mm_storeu_si128((__m128i *)(void *)d, x);
-	return _mm_and_si128(up, _mm_set1_epi8(1));
+	return up;
 }
 
 /* 16 0xff then 16 zeros: loading at 16 - n gives a mask of the first n bytes. */
@@ -285,7 +287,7 @@ qname_fast(const uint8_t *m, size_t len, size_t start, struct dnsf_dns_msg *o, s
 	const uint8_t *s = m + start + 1;
 	__m128i ups = _mm_setzero_si128();
 	for (i = 0; i + 16 <= q; i += 16)
-		ups = _mm_add_epi8(ups, lower16(s + i, out + i));
+		ups = _mm_sub_epi8(ups, lower16(s + i, out + i));
 	if (i < q) {
 		const uint8_t *src = s + i;
 		uint8_t tail[16];
@@ -295,7 +297,7 @@ qname_fast(const uint8_t *m, size_t len, size_t start, struct dnsf_dns_msg *o, s
 			memcpy(tail, src, q - i);
 			src = tail;
 		}
-		ups = _mm_add_epi8(
+		ups = _mm_sub_epi8(
 		    ups,
 		    _mm_and_si128(lower16(src, out + i),
 		                  _mm_loadu_si128((const __m128i *)(const void *)(dnsf_head16 + 16 -
