@@ -38,6 +38,15 @@ struct dnsf_engine {
 	/* No model scores every message: the detector may fill the raw features only where they
 	 * are read (dnsf_detect_in.lazy_feat), unless a tap wants them all. */
 	uint8_t lazy_feat;
+	/* Which hardening steps run at all (ENG_HD_*), from mode and harden at creation: one test
+	 * per message instead of the mode and the switches each time. */
+	uint8_t hd_on;
+};
+
+enum {
+	ENG_HD_RESTORE = 1, /* inline, case_on: answers get the client's case back */
+	ENG_HD_QUERY = 2,   /* inline, case_on or edns_on: harden_pass() on a query */
+	ENG_HD_ANSWER = 4,  /* inline, edns_on: harden_pass() on an answer */
 };
 
 /* A worker's private detector state: flow and domain tables (dnsf_detect.h). */
@@ -148,6 +157,11 @@ dnsf_engine_create(const struct dnsf_config *cfg, struct dnsf_engine **out, char
 		goto fail;
 	if (dnsf_harden_init(&eng->harden, &cfg->harden, eng->case_exc, err, errlen) != 0)
 		goto fail;
+	if (cfg->mode == DNSF_MODE_INLINE) /* a TAP cannot change packets */
+		eng->hd_on =
+		    (uint8_t)((eng->harden.case_on ? ENG_HD_RESTORE : 0) |
+		              (eng->harden.case_on || eng->harden.edns_on ? ENG_HD_QUERY : 0) |
+		              (eng->harden.edns_on ? ENG_HD_ANSWER : 0));
 	dnsf_detect_params_init(&eng->detect, &cfg->detect, &cfg->model);
 	if (cfg->detect.enabled && cfg->model.path[0] != '\0' && load_model(eng, err, errlen) != 0)
 		goto fail;
@@ -660,7 +674,6 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	const struct dnsf_engine *eng = w->eng;
 	const struct dnsf_config *cfg = &eng->cfg;
 	struct dnsf_harden_undo undo;
-	const int rewrite = cfg->mode == DNSF_MODE_INLINE; /* a TAP cannot change packets */
 	uint8_t ta;
 	int m;
 
@@ -727,7 +740,7 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	/* An answer gets the client's letter case back before anything looks at it, so lists,
 	 * detection and the client see what they would have seen without hardening; a verdict
 	 * other than pass puts the bytes back (undo): a dropped frame stays the one that came. */
-	if (rewrite && !p->is_query && eng->harden.case_on) {
+	if ((eng->hd_on & ENG_HD_RESTORE) && !p->is_query) {
 		const unsigned r = dnsf_harden_restore(&eng->harden, frame, len, p, h, &undo);
 
 		if (r & DNSF_HD_RESTORED) {
@@ -779,7 +792,7 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		rare_type(w, ta, frame, len, room, now_us, p, h, split, v, ev);
 done:
 	/* Every query that passes is randomized and every answer restored: the two must agree. */
-	if (rewrite)
+	if (eng->hd_on & (p->is_query ? ENG_HD_QUERY : ENG_HD_ANSWER))
 		harden_pass(w, frame, len, room, p, h, v);
 	if (v->action != DNSF_ACT_PASS && undo.active) {
 		dnsf_harden_undo(frame, &undo);
