@@ -5,8 +5,8 @@
  *
  * Two net_ring ports (rte_eth_from_rings), one lcore, the realistic mix (dnsf_bench_mix.h).
  * Each phase of a round:
- *   1. feed (the NIC's RX side): PHASE fresh mbufs from the pool, the next frames of the mix
- *      copied into them (DMA), enqueued on port 0's RX ring;
+ *   1. feed (the NIC's RX side): --phase (default 4096) fresh mbufs from the pool, the next
+ *      frames of the mix copied into them (DMA), enqueued on port 0's RX ring;
  *   2. forward, timed with the TSC: rx_burst(port 0) until empty, then either
  *        io:     tx_burst(port 1)                               (testpmd's io mode), or
  *        worker: process_burst() of app/dnsf_worker_loop.c — the dataplane's own burst function:
@@ -20,6 +20,10 @@
  * machine load hits both. Two ratios, worker Mpps / io Mpps: over the forwarding loops alone (a
  * ring port's io loop only moves pointers), and over whole phases, NIC stand-in included (the
  * per-packet work any forwarder on these devices pays, like testpmd on net_null).
+ * The phase is how many frames the stand-in writes before either loop reads the first: at
+ * 4096 (~1.5 MiB of frame and mbuf lines) part of them has left L2 when it is read, and the
+ * writes push the engine's own lines out; a NIC with DDIO writes into L3 instead, and a worker
+ * that keeps up reads a few bursts behind it. --phase 512 shows the cache-warm case.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,7 +54,7 @@
 #endif
 
 #define RING_SIZE 8192
-#define PHASE     4096 /* packets per feed/forward/drain phase (<= mix size) */
+#define PHASE     o.phase /* packets per feed/forward/drain phase (<= mix size) */
 
 /* The worker loop reads the process-wide app state; this benchmark is its own process. */
 struct dnsf_app g_app;
@@ -59,6 +63,7 @@ struct opts {
 	const char *config;
 	const char *json;
 	uint32_t packets;
+	uint32_t phase;
 	double seconds; /* timed forwarding per loop per round */
 	unsigned rounds;
 	uint16_t burst;
@@ -68,6 +73,7 @@ struct opts {
 static struct opts o = {
     .config = DNSF_BENCH_CONFIG,
     .packets = 16384,
+    .phase = 4096,
     .seconds = 1.0,
     .rounds = 5,
     .burst = 32,
@@ -352,6 +358,7 @@ usage(void)
 	       "  --seconds S    wall-clock time per loop and round (default 1)\n"
 	       "  --rounds R     io/worker rounds, alternating (default 5)\n"
 	       "  --burst B      RX/TX burst (default 32)\n"
+	       "  --phase N      frames fed before each forwarding phase (default 4096)\n"
 	       "  --seed S       mix seed\n"
 	       "  --json OUT     write the results as JSON\n"
 	       "EAL runs with -l <current cpu> --no-huge --no-pci -m 1024 and a unique "
@@ -363,15 +370,11 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"packets", required_argument, NULL, 'n'},
-	    {"seconds", required_argument, NULL, 's'},
-	    {"rounds", required_argument, NULL, 'r'},
-	    {"burst", required_argument, NULL, 'b'},
-	    {"seed", required_argument, NULL, 'S'},
-	    {"json", required_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},  {"packets", required_argument, NULL, 'n'},
+	    {"seconds", required_argument, NULL, 's'}, {"rounds", required_argument, NULL, 'r'},
+	    {"burst", required_argument, NULL, 'b'},   {"phase", required_argument, NULL, 'P'},
+	    {"seed", required_argument, NULL, 'S'},    {"json", required_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	struct dnsf_config cfg;
 	struct dnsf_engine *eng;
@@ -397,6 +400,9 @@ main(int argc, char **argv)
 		case 'b':
 			o.burst = (uint16_t)strtoul(optarg, NULL, 0);
 			break;
+		case 'P':
+			o.phase = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
 		case 'S':
 			o.seed = strtoull(optarg, NULL, 0);
 			break;
@@ -412,13 +418,14 @@ main(int argc, char **argv)
 		}
 	}
 	if (o.packets < 64 || o.burst == 0 || o.burst > DNSF_APP_MAX_BURST || o.rounds == 0 ||
-	    o.rounds > 64)
-		die("bad option value (--packets >= 64, --burst 1..512, --rounds 1..64)");
+	    o.rounds > 64 || o.phase < 64 || o.phase > RING_SIZE / 2)
+		die("bad option value (--packets >= 64, --burst 1..512, --rounds 1..64, "
+		    "--phase 64..4096)");
 
 	if (o.packets >= PHASE)
 		o.packets -= o.packets % PHASE; /* whole phases: fixed positions in the mix */
 	if (o.packets / PHASE > MAX_POS)
-		die("--packets: at most 4194304");
+		die("--packets: at most 1024 phases");
 	if (dnsf_config_load(o.config, &cfg, err, sizeof(err)) != 0)
 		die(err);
 	cfg.burst = o.burst;
@@ -467,8 +474,9 @@ main(int argc, char **argv)
 
 	dnsf_worker_stats_read(&g_lc->w, &s0);
 	printf("dnsfence-bench-io: 2 net_ring ports, lcore %s, mix %u frames (mean %.0f B), "
-	       "burst %u, %u rounds x %.1f s per loop\n",
-	       lcores, g_mix.n, (double)g_mix.bytes / g_mix.n, o.burst, o.rounds, o.seconds);
+	       "burst %u, phase %u, %u rounds x %.1f s per loop\n",
+	       lcores, g_mix.n, (double)g_mix.bytes / g_mix.n, o.burst,
+	       g_mix.n < PHASE ? g_mix.n : PHASE, o.rounds, o.seconds);
 	for (unsigned r = 0; r < o.rounds; r++) {
 		run_loop(LOOP_IO, o.seconds, &ri);
 		run_loop(LOOP_WORKER, o.seconds, &rw);
@@ -533,6 +541,7 @@ main(int argc, char **argv)
 		dnsf_json_u64(&js, "mix_frames", g_mix.n);
 		dnsf_json_num(&js, "mix_mean_bytes", (double)g_mix.bytes / g_mix.n);
 		dnsf_json_u64(&js, "burst", o.burst);
+		dnsf_json_u64(&js, "phase", g_mix.n < PHASE ? g_mix.n : PHASE);
 		dnsf_json_u64(&js, "rounds", o.rounds);
 		dnsf_json_num(&js, "seconds_per_loop_round", o.seconds);
 		dnsf_json_end(&js);

@@ -46,6 +46,8 @@ flows=(--flows 1024 --flows 10240 --flows 102400 --flows 1024000)
 if [ -x "$build/bench/dnsfence-bench-io" ]; then
 	echo "== io (net_ring, process_burst vs io-forward)"
 	"$build/bench/dnsfence-bench-io" --rounds 5 --seconds 1 --json "$out/io.json"
+	echo "== io, cache-warm NIC stand-in (--phase 512)"
+	"$build/bench/dnsfence-bench-io" --rounds 5 --seconds 1 --phase 512 --json "$out/io-phase512.json"
 else
 	echo "== io: skipped (no DPDK build)"
 fi
