@@ -857,6 +857,11 @@ bench_scaling(struct dnsf_bench_mix *mix)
 	       "one flow look-up), table = smallest power of two >= 2 x flows; points measured "
 	       "in turns; sizeof(struct dnsf_flow) = %zu B\n",
 	       nix, sizeof(struct dnsf_flow));
+	/* The top list's labels: a fixed store per worker, not a line per flow slot. */
+	printf("memory per flow slot %zu B; plus top-list labels %u x %zu B = %zu KiB per worker, "
+	       "whatever the table size\n",
+	       sizeof(struct dnsf_flow), g_cfg.detect.top_labels, DNSF_LABEL_BYTES,
+	       (size_t)g_cfg.detect.top_labels * DNSF_LABEL_BYTES / 1024);
 	for (unsigned i = 0; i < np; i++)
 		/* A multiple of the frame count, so each client always sends the same frame. */
 		point_init(&pts[i], mix, ix, nix, (flows[i] + nix - 1) / nix * nix, 0);
@@ -875,6 +880,9 @@ bench_scaling(struct dnsf_bench_mix *mix)
 	dnsf_json_u64(&g_js, "frames_cycled", nix);
 	dnsf_json_u64(&g_js, "sizeof_flow_entry", sizeof(struct dnsf_flow));
 	dnsf_json_u64(&g_js, "sizeof_domain_entry", sizeof(struct dnsf_dom));
+	dnsf_json_u64(&g_js, "bytes_per_flow_slot", sizeof(struct dnsf_flow));
+	dnsf_json_u64(&g_js, "label_store_bytes",
+	              (uint64_t)g_cfg.detect.top_labels * DNSF_LABEL_BYTES);
 	dnsf_json_arr(&g_js, "points");
 	for (unsigned i = 0; i < np; i++) {
 		struct scale_res s;

@@ -73,6 +73,9 @@ struct dnsf_label_bucket {
 	int16_t max_model[DNSF_LABEL_WAYS]; /* highest model score recorded, -1: none */
 };
 static_assert(sizeof(struct dnsf_label_bucket) == 64, "one cache line per bucket");
+/* Memory of one label: its line and its share of the bucket's line. */
+#define DNSF_LABEL_BYTES                                                                           \
+	(sizeof(struct dnsf_flow_label) + sizeof(struct dnsf_label_bucket) / DNSF_LABEL_WAYS)
 
 /* A worker's label store. Written by the owner only; the counters reach the control side in the
  * top-list snapshot (struct dnsf_top_snap), never read here by another thread. */
