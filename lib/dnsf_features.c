@@ -64,13 +64,6 @@ qfeat_fields(const struct dnsf_dns_msg *m, struct dnsf_qfeat *q)
 	q->txtnull_max = m->qr ? m->txtnull_max : 0;
 }
 
-void
-dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, struct dnsf_qfeat *q)
-{
-	*q = *named;
-	qfeat_fields(m, q);
-}
-
 /* What both definitions take from the message as it is: zeroes *q, then the name, type, answer
  * and EDNS fields. */
 static inline __attribute__((always_inline)) void

@@ -111,8 +111,20 @@ void dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const 
  * name_hash and wire case as m's: the name-derived fields are kept, the message's own fields
  * (type, rcode, answer summary, EDNS) taken from m. Equal to computing it (tests).
  */
-void dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named,
-                      struct dnsf_qfeat *q);
+static inline void
+dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, struct dnsf_qfeat *q)
+{
+	/* Inline: the detector's path for a name the memo holds. The fields as qfeat_fields()
+	 * (dnsf_features.c) sets them. */
+	*q = *named;
+	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
+	q->is_response = m->qr;
+	q->rcode = m->rcode;
+	q->edns_udp = m->has_opt ? m->udp_size : 0;
+	q->ancount = m->qr ? m->ancount : 0;
+	q->rdata_total = m->qr ? m->rdata_total : 0;
+	q->txtnull_max = m->qr ? m->txtnull_max : 0;
+}
 
 /* True when the record type can carry bulk data or is unusual for stub resolvers. */
 static inline int
