@@ -531,9 +531,9 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		dnsf_tab_prefetch(&d->doms, dkey);
 	}
 	f = (struct dnsf_flow *)dnsf_tab_get(&d->flows, key, check, now_us, &created);
-	/* While the top list's bar is 0 (the list is short: dnsf_detect.h) a new flow gets its
-	 * label at once. */
-	if (created && d->label_bar == 0)
+	/* While the flow table holds no more flows than the label store has labels, every new
+	 * flow gets its label at once (dnsf_detect.h). */
+	if (created && d->flows.used <= d->labels.entries)
 		note_label(d, p, f, in, 0, -1);
 	dm = (struct dnsf_dom *)dnsf_tab_get(&d->doms, dkey, dcheck, now_us, &created);
 

@@ -9,13 +9,13 @@
  *    struct dnsf_detect is one worker's state, written only by that worker (no locks, no
  *    atomics); its memory is fixed at dnsf_detect_init(): (flow_entries + domain_entries) x 64 B
  *    (the flow and domain tables) plus top_labels x 80 B (the top list's labels, dnsf_top.h).
- *  - Top-list labels (dnsf_labels_note) are written for a flow when a message scores at least
- *    the suspicious points or the threshold or is a model hit (with its peak scores), and when a
- * query adds a new name to a flow whose information estimate then reaches the labelling bar
- *    (without scores): the lower of info_floor (rules.flow_info_bytes / 4) and the information
- *    of the last top pass's K-th by-information entry (0 while that list is not full; while
- *    the bar is 0 a new flow is also noted at its first message). Labels never take part in a
- *    decision.
+ *  - Top-list labels (dnsf_labels_note) are written for a flow: when a message scores at least
+ *    min(suspicious points, threshold) or is a model hit (with its peak scores); at its first
+ *    message while the flow table holds no more flows than the store has labels (a small
+ *    network: every flow, as the list may show any); and when a query adds a new name that
+ *    brings its information estimate to the bar (without scores): the lower of info_floor
+ *    (rules.flow_info_bytes / 4) and the information of the last top pass's K-th
+ *    by-information entry (0 while that list is short). Labels never take part in a decision.
  *  - dnsf_detect_packet() takes a message already parsed, split at the registered domain and
  *    hashed (dnsf_name_msg_hashes), plus packet time; it never allocates and never uses floating
  *    point. It updates state and fills *out with the verdict, its reason, the rule score, the

@@ -587,7 +587,8 @@ top_pass(struct dnsf_detect *d, const struct dnsf_detect_params *p)
 		;
 }
 
-/* The detector labels notable flows and candidates of the by-information list, nothing else. */
+/* The detector labels every flow of a small table, then only notable flows and candidates of
+ * the by-information list. */
 static void
 test_detector_labels(void **state)
 {
@@ -598,17 +599,31 @@ test_detector_labels(void **state)
 	char err[128], name[128];
 	uint64_t now = T0;
 	uint64_t ins;
+	const unsigned nfill = 256;
 	(void)state;
 
 	dnsf_config_defaults(&cfg);
-	cfg.detect.flow_entries = 1024;
+	cfg.detect.flow_entries = 2048;
 	cfg.detect.domain_entries = 1024;
+	cfg.detect.top_labels = 256;
 	cfg.detect.hold_seconds = 60;
 	dnsf_detect_params_init(&p, &cfg.detect, &cfg.model);
-	assert_int_equal(p.top_labels, 4096);
+	assert_int_equal(p.top_labels, 256);
 	assert_int_equal(p.info_floor, 256); /* rules.flow_info_bytes 1024 / 4 */
 	assert_int_equal(dnsf_detect_init(&d, &p, err, sizeof(err)), 0);
 	assert_int_equal(d.label_bar, 256); /* no pass yet: the floor */
+	/* As many flows as labels (one query each, no subdomain: no information): each labelled
+	 * when it is created. */
+	for (unsigned i = 0; i < nfill; i++) {
+		snprintf(name, sizeof(name), "filler%03u.example", i);
+		detect_msg(&d, &p, name, 1, 1000 + i, now, &out);
+	}
+	assert_int_equal(d.flows.used, nfill);
+	assert_int_equal(d.labels.inserts, nfill);
+	now += SEC;
+	/* More flows than labels now: a tunnel (notable: labelled) and a benign flow whose ~20
+	 * bytes stay under the bar (not labelled). */
+	ins = d.labels.inserts;
 	for (unsigned i = 0; i < 80; i++) {
 		char sub[80];
 
@@ -619,25 +634,23 @@ test_detector_labels(void **state)
 		detect_msg(&d, &p, name, 1, 8, now, &out);
 		now += SEC / 10;
 	}
-	/* The tunnel is notable (labelled); the benign flow's ~20 bytes stay under the bar. */
-	assert_int_equal(d.labels.used, 1);
-	assert_int_equal(d.labels.inserts, 1);
-	/* Budget 100: eleven slices for 1024 slots. */
+	assert_int_equal(d.labels.inserts, ins + 1);
+	/* Budget 100: 21 slices for 2048 slots. */
 	{
 		int steps = 1;
 		while (!dnsf_detect_top_step(&d, &p, 100))
 			steps++;
-		assert_int_equal(steps, 11);
+		assert_int_equal(steps, 21);
 	}
-	assert_int_equal(d.top.work.live, 2);
+	assert_int_equal(d.top.work.live, nfill + 2);
 	assert_int_equal(d.top.work.held, 1);
 	assert_int_equal(d.top.work.now_us, now - SEC / 10);
-	assert_int_equal(d.top.work.labels_used, 1);
-	assert_int_equal(d.top.work.labels_cap, 4096);
+	assert_int_equal(d.top.work.labels_cap, 256);
+	assert_int_equal(d.top.work.label_inserts, ins + 1);
 	for (int by = 0; by < 2; by++) {
 		const struct dnsf_top_ent *e = d.top.work.by[by];
 
-		assert_int_equal(d.top.work.n[by], 2);
+		assert_int_equal(d.top.work.n[by], DNSF_TOP_K);
 		name_is(&e[0], "tunnel.example");
 		assert_int_equal(e[0].labelled, 1);
 		assert_int_equal(e[0].client[3], 7);
@@ -654,18 +667,29 @@ test_detector_labels(void **state)
 		assert_in_range(e[1].distinct, 4, 6);
 		assert_in_range(e[1].info, 16, 24);
 		assert_true(e[0].info > 10 * e[1].info);
+		/* Then the fillers (no information): labelled, unless their label made room for
+		 * another filler's in a full bucket (256 keys in 64 buckets of four). */
+		for (unsigned i = 2; i < DNSF_TOP_K; i++) {
+			assert_int_equal(e[i].info, 0);
+			if (e[i].labelled)
+				assert_memory_equal(e[i].name, "filler", 6);
+		}
 	}
-	/* The pass found the by-information list short of K: any flow can enter it, so the bar
-	 * drops to 0 and every message notes its flow, even a response. */
+	assert_int_equal(d.labels.used, d.labels.inserts - d.labels.replaced);
+	assert_true(d.labels.replaced > 0 && d.labels.used > nfill / 2);
+	/* The K-th by information has none: the bar is 0, so any query with a new name notes its
+	 * flow (not a flow without a subdomain, nor a response). */
 	assert_int_equal(d.top.info_bar, 0);
 	assert_int_equal(d.label_bar, 0);
-	detect_msg(&d, &p, "third.example", 1, 9, now, &out);
-	assert_int_equal(d.labels.inserts, 2);
+	ins = d.labels.inserts;
+	detect_msg(&d, &p, "www.third.example", 1, 9, now, &out);
+	assert_int_equal(d.labels.inserts, ins + 1);
+	detect_msg(&d, &p, "fourth.example", 1, 10, now, &out);
 	{
 		struct tmsg t;
 		struct dnsf_detect_in in;
 
-		tmsg_build(&t, "www.fourth.example", 1, 1, 2, 10);
+		tmsg_build(&t, "www.fifth.example", 1, 1, 2, 11);
 		in = (struct dnsf_detect_in){.pkt = &t.p,
 		                             .dns = t.wire,
 		                             .dns_len = t.wire_len,
@@ -674,27 +698,25 @@ test_detector_labels(void **state)
 		                             .now_us = now};
 		dnsf_detect_packet(&d, &p, &in, &out);
 	}
-	assert_int_equal(d.labels.inserts, 3);
-	/* Twenty more flows, 1..20 short names each: labelled too (the bar is still 0). */
+	assert_int_equal(d.labels.inserts, ins + 1);
+	/* Twenty more flows, 1..20 short names each: labelled (the bar is still 0). */
 	for (unsigned c = 0; c < 20; c++)
 		for (unsigned j = 0; j <= c; j++) {
 			snprintf(name, sizeof(name), "h%02u.many%02u.example", j, c);
 			detect_msg(&d, &p, name, 1, 100 + c, now, &out);
 		}
-	assert_int_equal(d.labels.inserts, 23);
+	assert_int_equal(d.labels.inserts, ins + 21);
 	top_pass(&d, &p);
-	assert_int_equal(d.top.work.live, 24);
 	for (int by = 0; by < 2; by++)
 		for (unsigned i = 0; i < DNSF_TOP_K; i++) {
 			const struct dnsf_top_ent *e = &d.top.work.by[by][i];
 
-			/* Only the benign flow of the first part (80 queries, not held) has none.
+			/* Only the benign flow of the second part (80 queries, not held) has none.
 			 */
 			assert_int_equal(e->labelled, e->name_len != 0);
 			assert_int_equal(e->labelled, e->queries != 80 || e->hold_until_s != 0);
 		}
 	/* A full list: the bar is its K-th entry's information (under the floor here). */
-	assert_int_equal(d.top.work.n[DNSF_TOP_BY_INFO], DNSF_TOP_K);
 	assert_int_equal(d.top.info_bar, d.top.work.by[DNSF_TOP_BY_INFO][DNSF_TOP_K - 1].info);
 	assert_true(d.top.info_bar > 0 && d.top.info_bar < p.info_floor);
 	assert_int_equal(d.label_bar, d.top.info_bar);
@@ -715,7 +737,7 @@ test_detector_labels(void **state)
 		assert_true(j > 0 && j < 40);
 		assert_int_equal(d.labels.inserts, ins + 1);
 		assert_true(flow_info(&d, "grow.example", 300, now) >= d.label_bar);
-		/* Repeats of a known name and answers do not note it again: no new name. */
+		/* A repeated name does not note it again (no new name). */
 		detect_msg(&d, &p, "n00.grow.example", 1, 300, now, &out);
 		assert_int_equal(d.labels.inserts, ins + 1);
 	}
@@ -723,7 +745,6 @@ test_detector_labels(void **state)
 	detect_msg(&d, &p, "a.small.example", 1, 301, now, &out);
 	assert_int_equal(d.labels.inserts, ins + 1);
 	top_pass(&d, &p);
-	assert_int_equal(d.top.work.labels_used, 24);
 	{
 		int found = 0;
 

@@ -94,6 +94,13 @@ def check_top(by, top, n_flows):
     first = es[0]
     check(first["regdomain"] == TUNNEL, "top,%s: first is %s, not the tunnel" % (
         by, first["regdomain"]))
+    check(first["labelled"] == 1 and len(first["flow_key"]) == 16 and
+          int(first["flow_key"], 16) != 0, "top,%s: tunnel label: %s" % (by, first))
+    # A listed flow without a label (dnsf_top.h) has no client, no name and no peak score; the
+    # demo's table holds fewer flows than the label store, so every flow has one.
+    for e in es:
+        check(e["labelled"] == 1, "top,%s: unlabelled entry: %s" % (by, e))
+    check(len(set(e["flow_key"] for e in es)) == len(es), "top,%s: repeated flow keys" % by)
     check(first["client"] == "10.53.0.1", "top,%s: tunnel client %s" % (by, first["client"]))
     check(first["verdict"] == "held" and first["held"] == 1,
           "top,%s: tunnel flow not held: %s" % (by, first))
@@ -202,6 +209,16 @@ def run_checks(n_frames):
     check(flows["flows_active"] == n_flows, "flows: last pass saw %d active of %d in use" % (
         flows["flows_active"], n_flows))
     check(flows["flows_held"] >= 1, "flows: no held flow")
+    # The top list's label store (detection.top_labels, default 4096): fewer flows than labels,
+    # so each flow got one when it was created; nothing was refused.
+    check(flows["top_label_capacity"] == 4096 == w["top_label_capacity"],
+          "flows: label capacity %s" % flows["top_label_capacity"])
+    check(flows["top_labels_in_use"] == flows["top_label_inserts"] - flows["top_label_replaced"]
+          and flows["top_label_inserts"] >= n_flows,
+          "flows: labels in use %s, inserts %s, replaced %s, %d flows" % (
+              flows["top_labels_in_use"], flows["top_label_inserts"],
+              flows["top_label_replaced"], n_flows))
+    check(flows["top_label_refused"] == 0, "flows: labels refused in the demo")
 
     top_info = tel("/dnsfence/top,info")
     top_score = tel("/dnsfence/top,score")
