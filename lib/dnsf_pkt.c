@@ -135,7 +135,8 @@ dnsf_pkt_parse(const uint8_t *f, size_t len, const struct dnsf_pkt_cfg *cfg, str
 		return finish(o, DNSF_PKT_NON_DNS);
 	et = rd16(f + 12);
 	off = ETH_HLEN;
-	while (et == ETH_P_8021Q || et == ETH_P_8021AD) {
+	/* Both tag types are >= 0x8100, IPv4 (0x0800) is not: one compare for the usual frame. */
+	while (et >= ETH_P_8021Q && (et == ETH_P_8021Q || et == ETH_P_8021AD)) {
 		if (o->n_vlan == 2 || len - off < VLAN_HLEN)
 			return finish(o, DNSF_PKT_NON_DNS);
 		et = rd16(f + off + 2);
@@ -149,11 +150,17 @@ dnsf_pkt_parse(const uint8_t *f, size_t len, const struct dnsf_pkt_cfg *cfg, str
 		size_t ihl, tot;
 		unsigned fo;
 
-		if (len - off < IP4_MIN_HLEN || (ip[0] >> 4) != 4)
+		if (len - off < IP4_MIN_HLEN)
 			return finish(o, DNSF_PKT_NON_DNS);
-		ihl = (size_t)(ip[0] & 0xf) * 4;
-		if (ihl < IP4_MIN_HLEN || ihl > len - off)
-			return finish(o, DNSF_PKT_NON_DNS);
+		if (ip[0] == 0x45) { /* version 4 without options: the usual header */
+			ihl = IP4_MIN_HLEN;
+		} else {
+			if ((ip[0] >> 4) != 4)
+				return finish(o, DNSF_PKT_NON_DNS);
+			ihl = (size_t)(ip[0] & 0xf) * 4;
+			if (ihl < IP4_MIN_HLEN || ihl > len - off)
+				return finish(o, DNSF_PKT_NON_DNS);
+		}
 		o->ip_version = 4;
 		memcpy(o->src, ip + 12, 4);
 		memcpy(o->dst, ip + 16, 4);
@@ -255,8 +262,10 @@ dnsf_pkt_parse(const uint8_t *f, size_t len, const struct dnsf_pkt_cfg *cfg, str
 		ulen = rd16(f + l4 + 4);
 		/* A first fragment holds only the start of the datagram the UDP length describes.
 		 */
-		if (ulen < UDP_HLEN || (o->is_frag ? ulen < avail : ulen != avail))
-			return malformed(o, DNSF_PKT_M_L4);
+		if (ulen != avail || ulen < UDP_HLEN) { /* a whole datagram (ulen == avail) goes on */
+			if (ulen < UDP_HLEN || !o->is_frag || ulen < avail)
+				return malformed(o, DNSF_PKT_M_L4);
+		}
 		dns_off = l4 + UDP_HLEN;
 		dns_len = avail - UDP_HLEN;
 		o->tcp_nmsg = 1;

@@ -523,7 +523,20 @@ test_truncated_l3_l4(void **state)
 	assert_int_equal(parse(f, n, &p), DNSF_PKT_NON_DNS);
 	f[14] = 0x4f;
 	assert_int_equal(parse(f, 14 + 40, &p), DNSF_PKT_NON_DNS);
+	/* Another version nibble with IHL 5 in an IPv4 ethertype (0x45 alone is the short way). */
+	f[14] = 0x65;
+	assert_int_equal(parse(f, n, &p), DNSF_PKT_NON_DNS);
+	f[14] = 0x55;
+	assert_int_equal(parse(f, n, &p), DNSF_PKT_NON_DNS);
 	f[14] = 0x45;
+	assert_int_equal(parse(f, n, &p), DNSF_PKT_DNS);
+	/* Ethertypes above the tag types are not tags (0x9100, 0xffff). */
+	f[12] = 0x91, f[13] = 0x00;
+	assert_int_equal(parse(f, n, &p), DNSF_PKT_NON_DNS);
+	assert_int_equal(p.n_vlan, 0);
+	f[12] = 0xff, f[13] = 0xff;
+	assert_int_equal(parse(f, n, &p), DNSF_PKT_NON_DNS);
+	f[12] = 0x08, f[13] = 0x00;
 
 	/* Frame cut inside UDP / DNS while the total length says more: ports say DNS -> L3. */
 	for (size_t len = 34 + 4; len < n; len++) {
