@@ -260,9 +260,9 @@ dnsf_pkt_parse(const uint8_t *f, size_t len, const struct dnsf_pkt_cfg *cfg, str
 		if (avail < UDP_HLEN)
 			return malformed(o, DNSF_PKT_M_L4);
 		ulen = rd16(f + l4 + 4);
-		/* A first fragment holds only the start of the datagram the UDP length describes.
-		 */
-		if (ulen != avail || ulen < UDP_HLEN) { /* a whole datagram (ulen == avail) goes on */
+		/* A whole datagram (ulen == avail) goes on after one test; a first fragment holds
+		 * only the start of the datagram the UDP length describes. */
+		if (ulen != avail || ulen < UDP_HLEN) {
 			if (ulen < UDP_HLEN || !o->is_frag || ulen < avail)
 				return malformed(o, DNSF_PKT_M_L4);
 		}
