@@ -11,9 +11,11 @@
  *    key, 80 B per label (a 64-B label line and a quarter of its bucket's line). Written by the
  *    owning worker only, through dnsf_labels_note, when a flow is notable (the detector: a
  *    message scoring at least the suspicious points, a rule or model hit) or is a candidate for
- *    the by-information list (its information estimate reached the bar, dnsf_detect.h);
- *    ordinary flows never touch it. A flow's label is found again by its key (a flow that left
- *    the flow table and came back finds its old label). Key 0 is never labelled (a 2^-64 event).
+ *    the by-information list (its information estimate reached the bar), and for every new flow
+ *    while the flow table holds no more flows than the store has labels (dnsf_detect.h); in a
+ *    bigger table ordinary flows never touch it. A flow's label is found again by its key (a
+ *    flow that left the flow table and came back finds its old label). Key 0 is never labelled
+ *    (a 2^-64 event).
  *  - Replacement, bounded and deterministic: a new label takes a free way of its bucket, else the
  *    way whose flow was least notable — stale ways first (no note for a flow window), then the
  *    lowest peak rule score, then the least recently noted, then the lowest way — but never a
