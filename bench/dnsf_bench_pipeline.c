@@ -51,6 +51,7 @@ struct opts {
 	unsigned n_flows;
 	int scaling; /* the default sweep */
 	int flood;
+	int scan; /* --scan: the top list's scan */
 	unsigned threads;
 	int stages;
 	int kinds;
@@ -933,6 +934,172 @@ bench_scaling(struct dnsf_bench_mix *mix)
 	free(ix);
 }
 
+/* ---- the top list's scan (dnsf_worker_top_step), slice by slice ---- */
+
+#define SCAN_SLICE      256 /* app/dnsf_worker_loop.c TOP_SLICE */
+#define SCAN_MAX_SLICES (1u << 20)
+
+struct scan_res {
+	uint64_t pass_best, pass_median, slices, slice_p50, slice_p99, slice_max;
+	double slice_mean;
+};
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Passes of the worker's own scan step over a filled table, as the worker loop runs it: a
+ * slice of SCAN_SLICE slots, then (between slices, untimed) one burst of the point's traffic,
+ * which keeps the caches as busy as they are between two slices on the data path and the
+ * table as it was filled. Each slice is timed alone; a pass is the sum of its slices.
+ */
+static void
+scan_measure(struct point *pt, uint32_t passes, struct scan_res *res)
+{
+	uint64_t *slice = malloc(sizeof(*slice) * SCAN_MAX_SLICES);
+	uint64_t *pass = calloc(passes, sizeof(*pass));
+	uint64_t ns = 0;
+	struct run r = {0};
+
+	if (slice == NULL || pass == NULL)
+		die("out of memory");
+	/* One untimed pass first: the scan's own state and the published snapshot warm. */
+	while (!dnsf_worker_top_step(&pt->w, SCAN_SLICE))
+		run_packets(&pt->c, &r, o.burst);
+	for (uint32_t p = 0; p < passes; p++) {
+		int done;
+		do {
+			const uint64_t t0 = dnsf_bench_rdtsc();
+			done = dnsf_worker_top_step(&pt->w, SCAN_SLICE);
+			const uint64_t t = dnsf_bench_rdtsc() - t0;
+			pass[p] += t;
+			if (ns < SCAN_MAX_SLICES)
+				slice[ns++] = t;
+			if (!done)
+				run_packets(&pt->c, &r, o.burst);
+		} while (!done);
+	}
+	memset(res, 0, sizeof(*res));
+	res->slices = ns;
+	for (uint64_t i = 0; i < ns; i++)
+		res->slice_mean += (double)slice[i];
+	res->slice_mean /= (double)(ns ? ns : 1);
+	qsort(slice, ns, sizeof(*slice), cmp_u64);
+	qsort(pass, passes, sizeof(*pass), cmp_u64);
+	res->slice_p50 = slice[ns / 2];
+	res->slice_p99 = slice[ns * 99 / 100];
+	res->slice_max = slice[ns - 1];
+	res->pass_best = pass[0];
+	res->pass_median = pass[passes / 2];
+	free(slice);
+	free(pass);
+}
+
+/*
+ * --scan: the cost of the top list's scan at the configured table size, half full (as many
+ * cycling clients as half the slots) and full (the random-source flood), with the configured
+ * label store and with one as large as the table (every flow labelled while the table holds no
+ * more flows than labels: labels mostly present instead of mostly missing).
+ */
+static void
+bench_scan(struct dnsf_bench_mix *mix)
+{
+	const uint32_t entries = g_cfg.detect.flow_entries;
+	const uint32_t stores[2] = {g_cfg.detect.top_labels, entries};
+	const uint32_t passes = o.passes ? o.passes : 7;
+	uint32_t *ix = malloc(sizeof(*ix) * SCALE_FRAMES);
+	uint32_t nix;
+
+	if (ix == NULL)
+		die("out of memory");
+	nix = detect_frames(mix, ix, SCALE_FRAMES);
+	if (nix < SCALE_FRAMES)
+		die("the mix has too few DNS frames for the scan runs (raise --packets)");
+	printf("scan: dnsf_worker_top_step() %u slots a slice over %u slots, one %u-packet burst "
+	       "between slices (untimed), %u passes after one warm-up pass\n",
+	       SCAN_SLICE, entries, o.burst, passes);
+	dnsf_json_obj(&g_js, "scan");
+	dnsf_json_u64(&g_js, "slice_slots", SCAN_SLICE);
+	dnsf_json_u64(&g_js, "flow_entries", entries);
+	dnsf_json_u64(&g_js, "passes", passes);
+	dnsf_json_arr(&g_js, "points");
+	for (int full = 0; full < 2; full++) {
+		for (int si = 0; si < 2; si++) {
+			struct dnsf_config cfg = g_cfg;
+			struct dnsf_engine *eng;
+			struct point pt;
+			struct scan_res s;
+			struct dnsf_top_snap snap;
+			char err[DNSF_ERR_MAX];
+
+			if (si == 1 && stores[1] == stores[0])
+				continue;
+			cfg.detect.top_labels = stores[si];
+			if (dnsf_engine_create(&cfg, &eng, err, sizeof(err)) != 0)
+				die(err);
+			/* point_init's table and client pattern, on this engine. */
+			memset(&pt, 0, sizeof(pt));
+			pt.flood = full;
+			pt.flows = full ? 0 : entries / 2;
+			pt.entries = entries;
+			pt.eng = eng;
+			worker_init(&pt.w, eng, 0);
+			ctx_init(&pt.c, mix, ix, nix);
+			pt.c.w = &pt.w;
+			pt.c.step = STEP_WORKER;
+			pt.c.cl.mode = full ? 2 : 1;
+			pt.c.cl.n = pt.flows;
+			pt.c.cl.rng = o.seed ^ 0xf100d;
+			{
+				struct run wr = {0};
+				run_packets(&pt.c, &wr, 2ull * entries);
+			}
+			scan_measure(&pt, passes, &s);
+			if (dnsf_worker_top_read(&pt.w, &snap) != 0)
+				die("top list: no snapshot");
+			const double per_slot = (double)s.pass_best / entries;
+			printf(
+			    "  %s, labels %7u: live %6u labelled %6u | pass best %9llu median "
+			    "%9llu "
+			    "cycles (%.2f ms) | slice mean %6.0f p50 %6llu p99 %6llu max %7llu | "
+			    "%.1f cycles/slot, %.1f per live slot\n",
+			    full ? "full" : "half", stores[si], snap.live, snap.labels_used,
+			    (unsigned long long)s.pass_best, (unsigned long long)s.pass_median,
+			    (double)s.pass_best / (double)dnsf_bench_tsc_hz() * 1e3, s.slice_mean,
+			    (unsigned long long)s.slice_p50, (unsigned long long)s.slice_p99,
+			    (unsigned long long)s.slice_max, per_slot,
+			    snap.live ? (double)s.pass_best / snap.live : 0);
+			dnsf_json_obj(&g_js, NULL);
+			dnsf_json_str(&g_js, "fill", full ? "full" : "half");
+			dnsf_json_u64(&g_js, "label_store", stores[si]);
+			dnsf_json_u64(&g_js, "live", snap.live);
+			dnsf_json_u64(&g_js, "labels_used", snap.labels_used);
+			dnsf_json_u64(&g_js, "slices", s.slices);
+			dnsf_json_u64(&g_js, "pass_best_cycles", s.pass_best);
+			dnsf_json_u64(&g_js, "pass_median_cycles", s.pass_median);
+			dnsf_json_num(&g_js, "pass_best_ms",
+			              (double)s.pass_best / (double)dnsf_bench_tsc_hz() * 1e3);
+			dnsf_json_num(&g_js, "slice_mean_cycles", s.slice_mean);
+			dnsf_json_u64(&g_js, "slice_p50_cycles", s.slice_p50);
+			dnsf_json_u64(&g_js, "slice_p99_cycles", s.slice_p99);
+			dnsf_json_u64(&g_js, "slice_max_cycles", s.slice_max);
+			dnsf_json_num(&g_js, "cycles_per_slot", per_slot);
+			dnsf_json_num(&g_js, "cycles_per_live_slot",
+			              snap.live ? (double)s.pass_best / snap.live : 0);
+			dnsf_json_end(&g_js);
+			dnsf_worker_fini(&pt.w);
+			dnsf_engine_free(eng);
+		}
+	}
+	dnsf_json_end(&g_js);
+	dnsf_json_end(&g_js);
+	free(ix);
+}
+
 /* ---- N workers on N cores ---- */
 
 struct thr {
@@ -1266,6 +1433,8 @@ usage(void)
 	    "  --flows N         scaling point with N live flows (repeatable)\n"
 	    "  --scaling         the sweep 1K 10K 100K 1M 10M flows, and the flood\n"
 	    "  --flood           random-source flood on the configured table\n"
+	    "  --scan            the top list's scan: cycles per slot, per 256-slot slice and\n"
+	    "                    per pass, table half full and full, labels missing/present\n"
 	    "  --threads N       also run N workers on N cores (N <= cores)\n"
 	    "  --no-stages       skip the per-stage breakdown\n"
 	    "  --no-kinds        skip the per-kind costs\n"
@@ -1307,6 +1476,7 @@ main(int argc, char **argv)
 	    {"flows", required_argument, NULL, 'f'},
 	    {"scaling", no_argument, NULL, 'S'},
 	    {"flood", no_argument, NULL, 'F'},
+	    {"scan", no_argument, NULL, 'T'},
 	    {"threads", required_argument, NULL, 't'},
 	    {"no-stages", no_argument, NULL, 'N'},
 	    {"no-kinds", no_argument, NULL, 'K'},
@@ -1355,6 +1525,9 @@ main(int argc, char **argv)
 			break;
 		case 'F':
 			o.flood = 1;
+			break;
+		case 'T':
+			o.scan = 1;
 			break;
 		case 't':
 			o.threads = (unsigned)num(optarg, "--threads");
@@ -1438,6 +1611,10 @@ main(int argc, char **argv)
 
 	if (o.hash) {
 		bench_hash(&mix);
+		goto out;
+	}
+	if (o.scan) {
+		bench_scan(&mix);
 		goto out;
 	}
 	bench_headline(&mix);

@@ -7,6 +7,7 @@
 #
 #   pipeline.json   realistic mix: Mpps, cycles/packet, per kind, per stage, 1 and 2 workers
 #   scaling.json    cycles/packet at 1K..10M live flows, random-source flood, bytes per flow
+#   scan.json       the top list's scan: cycles per slot, per 256-slot slice, per pass
 #   io.json         process_burst() vs io-forward on net_ring ports (needs the DPDK build)
 #   callgrind.json  instructions per packet (needs valgrind; its own -Dnative=false build)
 #
@@ -26,7 +27,7 @@ while getopts "B:o:s:qh" opt; do
 	s) secs=$OPTARG ;;
 	q) quick=1 ;;
 	*)
-		sed -n '2,15p' "$0"
+		sed -n '2,16p' "$0"
 		exit 2
 		;;
 	esac
@@ -42,6 +43,9 @@ echo "== scaling"
 flows=(--flows 1024 --flows 10240 --flows 102400 --flows 1024000)
 [ "$quick" = 1 ] || flows+=(--flows 10240000)
 "$pipe" --seconds "$secs" --no-stages --no-kinds "${flows[@]}" --flood --json "$out/scaling.json"
+
+echo "== top-list scan"
+"$pipe" --scan --json "$out/scan.json"
 
 if [ -x "$build/bench/dnsfence-bench-io" ]; then
 	echo "== io (net_ring, process_burst vs io-forward)"

@@ -76,6 +76,27 @@ def pipeline(binary, tmp):
     check(sc["flood"]["evictions_per_packet"] > 0.5, "the random-source flood forces eviction")
 
 
+def scan(binary, tmp):
+    js = os.path.join(tmp, "scan.json")
+    run([binary, "--scan", "--passes", "1", "--packets", "4096", "--json", js])
+    sc = json.load(open(js))["scan"]
+    e = sc["flow_entries"]
+    pts = {(p["fill"], p["label_store"] == e): p for p in sc["points"]}
+    check(len(pts) == 4, "scan: half and full table, with a small and a table-sized store")
+    for (fill, big), p in pts.items():
+        what = f"scan {fill}, store {p['label_store']}"
+        check(p["slices"] == sc["passes"] * e // sc["slice_slots"], f"{what}: slices per pass")
+        check(p["pass_best_cycles"] > 0 and p["slice_max_cycles"] >= p["slice_p50_cycles"] > 0,
+              f"{what}: pass and slices timed")
+        check(p["labels_used"] <= p["label_store"], f"{what}: labels within the store")
+        lo, hi = (0.4, 0.5) if fill == "half" else (0.95, 1.0)
+        check(lo * e <= p["live"] <= hi * e, f"{what}: table {fill} ({p['live']} of {e} live)")
+        if big:  # every new flow labelled while the table holds no more flows than labels
+            check(p["labels_used"] >= 0.9 * p["live"], f"{what}: labels mostly present")
+        else:
+            check(p["labels_used"] < 0.1 * p["live"], f"{what}: labels mostly missing")
+
+
 def decisions(binary):
     a = run([binary, "--hash", "--passes", "2", "--packets", "4096"])
     b = run([binary, "--hash", "--passes", "2", "--packets", "4096"])
@@ -103,6 +124,7 @@ def io(binary, tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         pipeline(sys.argv[1], tmp)
+        scan(sys.argv[1], tmp)
         decisions(sys.argv[1])
         if len(sys.argv) > 2:
             if os.geteuid() == 0:
