@@ -654,16 +654,16 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 }
 
 /*
- * The decision after the parse: `p` is the frame's parse (v->cls set from it), `h` its suffix
- * hashes when it is a DNS message (computed here when `pre` is NULL), `pre` the burst slot it
- * came from (split and keys) or NULL. The same code for dnsf_worker_process() and
+ * The decision after the parse: `p` is the frame's parse, `cls` its class (into v->cls), `h` its
+ * suffix hashes when it is a DNS message (computed here when `pre` is NULL), `pre` the burst slot
+ * it came from (split and keys) or NULL. The same code for dnsf_worker_process() and
  * dnsf_worker_decide(), so the two cannot drift apart. Inlined into both (a call with ten
  * arguments per packet cost more than the copy), and so are detect() and harden_pass(): left
  * to itself GCC then stops inlining them into the bigger function.
  */
 static inline __attribute__((always_inline)) void
 decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
-       struct dnsf_pkt *p, uint64_t *h, struct dnsf_prep *pre, struct dnsf_verdict *v,
+       struct dnsf_pkt *p, uint64_t *h, struct dnsf_prep *pre, uint8_t cls, struct dnsf_verdict *v,
        struct dnsf_event *ev)
 {
 	struct dnsf_qmemo_ref mref;
@@ -678,16 +678,18 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	int m;
 
 	undo.active = 0;
-	v->action = DNSF_ACT_PASS;
-	v->rewritten = 0;
-	v->would = DNSF_ACT_PASS;
-	v->reason = DNSF_R_NONE;
-	v->has_event = 0;
-	v->out_len = 0;
-	v->score = -1;
-	v->model_score = -1;
+	/* One assignment: GCC merges it into a few wide stores (it kept seven narrow ones for
+	 * the fields set one by one). PASS, NONE and 0 are all zero. */
+	*v = (struct dnsf_verdict){
+	    .action = DNSF_ACT_PASS,
+	    .would = DNSF_ACT_PASS,
+	    .reason = DNSF_R_NONE,
+	    .cls = cls,
+	    .score = -1,
+	    .model_score = -1,
+	};
 
-	switch (v->cls) {
+	switch (cls) {
 	case DNSF_PKT_NON_DNS:
 		DNSF_STAT_INC(&w->stats, non_dns);
 		v->reason = DNSF_R_NON_DNS;
@@ -806,9 +808,9 @@ dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_
 {
 	struct dnsf_pkt p;
 	uint64_t h[DNSF_DNS_MAX_LABELS + 1];
+	const uint8_t cls = (uint8_t)dnsf_pkt_parse(frame, len, &w->eng->cfg.pkt, &p);
 
-	v->cls = (uint8_t)dnsf_pkt_parse(frame, len, &w->eng->cfg.pkt, &p);
-	decide(w, frame, len, room, now_us, &p, h, NULL, v, ev);
+	decide(w, frame, len, room, now_us, &p, h, NULL, cls, v, ev);
 }
 
 void
@@ -851,8 +853,7 @@ dnsf_worker_decide(struct dnsf_worker *w, unsigned slot, uint8_t *frame, uint32_
 {
 	struct dnsf_prep *pre = &w->st->prep[slot & (DNSF_BURST_MAX - 1)];
 
-	v->cls = pre->cls;
-	decide(w, frame, len, room, now_us, &pre->p, pre->h, pre, v, ev);
+	decide(w, frame, len, room, now_us, &pre->p, pre->h, pre, pre->cls, v, ev);
 }
 
 void
