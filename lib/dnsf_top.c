@@ -222,8 +222,9 @@ wanted(const struct dnsf_top_snap *w, const struct dnsf_top_ent *probe, int by)
 	return w->n[by] < DNSF_TOP_K || dnsf_top_cmp(probe, &w->by[by][DNSF_TOP_K - 1], by) < 0;
 }
 
-/* Slots ahead of the scan whose label bucket is prefetched. */
-#define SCAN_AHEAD 8
+/* Slots ahead of the scan whose label bucket is prefetched, and whose entry line is. */
+#define SCAN_AHEAD      8
+#define SCAN_AHEAD_FLOW 32
 
 int
 dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
@@ -246,8 +247,14 @@ dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
 		int64_t li;
 		struct dnsf_top_ent probe;
 
+		/* The table is read in order, but a slice is too short, and broken by bursts,
+		 * for the hardware prefetcher to stay ahead: the entries' lines are requested
+		 * SCAN_AHEAD_FLOW slots early (the last ones of a slice fetch the next slice's
+		 * first entries, which then arrive during the bursts in between). */
+		if (s->pos + SCAN_AHEAD_FLOW < flows->entries)
+			__builtin_prefetch(&flows->ent[s->pos + SCAN_AHEAD_FLOW]);
 		/* The label look-up is a load at a random bucket: start it SCAN_AHEAD slots early,
-		 * from that slot's key (its entry line is read soon anyway; a free slot's bucket is
+		 * from that slot's key (its entry line requested earlier; a free slot's bucket is
 		 * fetched for nothing, which costs less than a test). */
 		if (s->pos + SCAN_AHEAD < flows->entries)
 			__builtin_prefetch(&labels->b[dnsf_labels_bucket(
