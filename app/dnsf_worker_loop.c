@@ -27,12 +27,12 @@
 #define REPLAY_IDLE_US    200000
 /* Top list (dnsf_top.h): a pass over the flow table every second, this many slots per loop
  * iteration while it runs. Measured (dnsfence-bench-pipeline --scan, gcc -O2, this machine,
- * 262144 slots, the default 4096-label store, a burst between slices): a whole pass 4.7-5.0 ms
- * half full, 8.3-9.2 ms full, i.e. ~10k-19k cycles (5-9 us) per 256-slot slice, about one
+ * 262144 slots, the default 4096-label store, a burst between slices): a whole pass 5.0-5.7 ms
+ * half full, 7.2-7.6 ms full, i.e. ~11k-18k cycles (5-9 us) per 256-slot slice, about one
  * 32-packet burst's work (~450 cycles a packet): a burst waits at most about one burst's time,
- * and a pass takes ~1 % of the core a second. With the store as large as the table (labels
- * present): 6.3-7.1 ms half full, 10.2-11.1 ms full (docs/performance.md, "The top list's
- * scan"). */
+ * and a pass takes under 1 % of the core a second. With the store as large as the table
+ * (labels present): 5.8-6.6 ms half full, 8.8-9.9 ms full (docs/performance.md, "The top
+ * list's scan"). */
 #define TOP_SLICE 256
 /* Worker 0 looks at the control core's heartbeat once every this many loops (a power of two):
  * one relaxed load of a line control writes every few ms, far from every burst. */
