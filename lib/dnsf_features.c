@@ -50,20 +50,6 @@ wire_upper(const struct dnsf_dns_msg *m, unsigned from, unsigned to, const uint8
 	return n;
 }
 
-/* The fields that come from the message rather than its question name (type, answer, EDNS):
- * all of them, also for dnsf_qfeat_reuse(), which keeps the rest. */
-static inline void
-qfeat_fields(const struct dnsf_dns_msg *m, struct dnsf_qfeat *q)
-{
-	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
-	q->is_response = m->qr;
-	q->rcode = m->rcode;
-	q->edns_udp = m->has_opt ? m->udp_size : 0;
-	q->ancount = m->qr ? m->ancount : 0;
-	q->rdata_total = m->qr ? m->rdata_total : 0;
-	q->txtnull_max = m->qr ? m->txtnull_max : 0;
-}
-
 /* What both definitions take from the message as it is: zeroes *q, then the name, type, answer
  * and EDNS fields. */
 static inline __attribute__((always_inline)) void
@@ -73,7 +59,7 @@ qfeat_head(const struct dnsf_dns_msg *m, uint64_t name_hash, struct dnsf_qfeat *
 	q->name_hash = name_hash;
 	q->qname_len = m->qname_len;
 	q->nlabels = m->nlabels;
-	qfeat_fields(m, q);
+	dnsf_qfeat_msg_fields(m, q);
 }
 
 /* qfeat_head() for the fast path: the fields the zero fill already holds for a query, or a

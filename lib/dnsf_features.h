@@ -111,12 +111,11 @@ void dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const 
  * name_hash and wire case as m's: the name-derived fields are kept, the message's own fields
  * (type, rcode, answer summary, EDNS) taken from m. Equal to computing it (tests).
  */
+/* The fields of q that come from the message rather than its question name (type, answer,
+ * EDNS): all of them. Shared by computing and by dnsf_qfeat_reuse(), which keeps the rest. */
 static inline void
-dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, struct dnsf_qfeat *q)
+dnsf_qfeat_msg_fields(const struct dnsf_dns_msg *m, struct dnsf_qfeat *q)
 {
-	/* Inline: the detector's path for a name the memo holds. The fields as qfeat_fields()
-	 * (dnsf_features.c) sets them. */
-	*q = *named;
 	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
 	q->is_response = m->qr;
 	q->rcode = m->rcode;
@@ -124,6 +123,14 @@ dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, s
 	q->ancount = m->qr ? m->ancount : 0;
 	q->rdata_total = m->qr ? m->rdata_total : 0;
 	q->txtnull_max = m->qr ? m->txtnull_max : 0;
+}
+
+static inline void
+dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, struct dnsf_qfeat *q)
+{
+	/* Inline: the detector's path for a name the memo holds. */
+	*q = *named;
+	dnsf_qfeat_msg_fields(m, q);
 }
 
 /* True when the record type can carry bulk data or is unusual for stub resolvers. */
