@@ -20,6 +20,7 @@
  * dnsf_hash_bytes() keeps its multiply-xorshift definition: the feature-schema hash that model
  * files carry is built from it, so its values must not change.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "dnsf_name.h"
@@ -98,6 +99,37 @@ tail(const char *p, unsigned len, unsigned r)
 	return (uint8_t)t[0];
 }
 
+/* tail(), or 0 for an empty label. */
+static inline uint64_t
+tail_or_0(const char *p, unsigned len, unsigned r)
+{
+	return len ? tail(p, len, r) : 0;
+}
+
+/*
+ * tail() where the 8 bytes from the tail's start may be read (a parsed message's qname[], which
+ * struct fields follow: dnsf_name_msg_hashes): one load, the bytes past the label masked off.
+ * The tail starts at p + len - r, so the same bytes at the same places as tail(); an empty
+ * label (r = 0) gives 0 with no test.
+ */
+static const uint64_t tail_mask[9] = {
+    0,
+    UINT64_C(0xff),
+    UINT64_C(0xffff),
+    UINT64_C(0xffffff),
+    UINT64_C(0xffffffff),
+    UINT64_C(0xffffffffff),
+    UINT64_C(0xffffffffffff),
+    UINT64_C(0xffffffffffffff),
+    UINT64_C(0xffffffffffffffff),
+};
+
+static inline uint64_t
+tail_over(const char *p, unsigned len, unsigned r)
+{
+	return load64(p + len - r) & tail_mask[r]; /* one load, not a shift worked out per label */
+}
+
 /* ---- CRC32C (Castagnoli, reflected 0x82f63b78), no pre/post inversion, like the instruction ----
  */
 
@@ -113,7 +145,8 @@ crc32c_sw(uint32_t crc, uint64_t w)
 
 /* The label step on the two lanes a and b (variables in scope, as are label and len), generic
  * over the CRC primitive (inlined into each variant). */
-#define DNSF_NAME_LANES(CRC)                                                                       \
+#define DNSF_NAME_LANES(CRC) DNSF_NAME_LANES_T(CRC, tail_or_0)
+#define DNSF_NAME_LANES_T(CRC, TAIL)                                                               \
 	do {                                                                                       \
 		unsigned done = 0;                                                                 \
 		uint64_t w;                                                                        \
@@ -123,7 +156,7 @@ crc32c_sw(uint32_t crc, uint64_t w)
 			b = CRC(b, w * LANE_B_MUL);                                                \
 			done += 8;                                                                 \
 		}                                                                                  \
-		w = (len ? tail(label, len, len - done) : 0) ^ ((uint64_t)len << 56);              \
+		w = TAIL(label, len, len - done) ^ ((uint64_t)len << 56);                          \
 		a = CRC(a, w);                                                                     \
 		b = CRC(b, w * LANE_B_MUL);                                                        \
 	} while (0)
@@ -209,6 +242,24 @@ suffix_hashes_hw(const char *qname, const uint8_t *label_off, const uint8_t *lab
 	}
 }
 
+/* suffix_hashes_hw() for a parsed message's question name: the label tails by tail_over(). */
+DNSF_NAME_HW_ATTR static void
+msg_hashes_hw(const struct dnsf_dns_msg *m, uint64_t *h)
+{
+	const char *qname = m->qname;
+	const unsigned nlabels = m->nlabels;
+	uint32_t a = (uint32_t)DNSF_NAME_ROOT_HASH, b = (uint32_t)(DNSF_NAME_ROOT_HASH >> 32);
+
+	h[nlabels] = DNSF_NAME_ROOT_HASH;
+	for (unsigned i = nlabels; i-- > 0;) {
+		const char *label = qname + m->label_off[i];
+		const unsigned len = m->label_len[i];
+
+		DNSF_NAME_LANES_T(crc32c_hw, tail_over);
+		h[i] = (uint64_t)b << 32 | a;
+	}
+}
+
 #ifndef DNSF_NAME_HW_ONLY
 /* Set once before main() (the CPU does not change under us); read-only afterwards. */
 static int have_sse42;
@@ -276,6 +327,23 @@ dnsf_name_suffix_hashes(const char *qname, const uint8_t *label_off, const uint8
 	}
 #endif
 	suffix_hashes_sw(qname, label_off, label_len, nlabels, h);
+}
+
+/* A label ends at most at qname_len (<= 255), so a tail's 8-byte load ends before qname[262]:
+ * inside the struct, whatever the bytes after the name hold (they are masked off). */
+_Static_assert(sizeof(struct dnsf_dns_msg) >= offsetof(struct dnsf_dns_msg, qname) + 255 + 7,
+               "tail_over() reads up to 7 bytes past a name that ends at qname[255]");
+
+void
+dnsf_name_msg_hashes(const struct dnsf_dns_msg *m, uint64_t *h)
+{
+#ifdef DNSF_NAME_X86
+	if (USE_HW()) {
+		msg_hashes_hw(m, h);
+		return;
+	}
+#endif
+	suffix_hashes_sw(m->qname, m->label_off, m->label_len, m->nlabels, h);
 }
 
 uint64_t

@@ -27,12 +27,10 @@ uint64_t dnsf_name_chain(uint64_t right, const char *label, unsigned len);
 void dnsf_name_suffix_hashes(const char *qname, const uint8_t *label_off, const uint8_t *label_len,
                              unsigned nlabels, uint64_t *h);
 
-/* Same as above for a parsed message's question name. */
-static inline void
-dnsf_name_msg_hashes(const struct dnsf_dns_msg *m, uint64_t *h)
-{
-	dnsf_name_suffix_hashes(m->qname, m->label_off, m->label_len, m->nlabels, h);
-}
+/* Same as above for a parsed message's question name (m a whole struct: the per-packet path
+ * reads each label's last bytes as one 8-byte word, which may reach past the name into the
+ * struct's later fields; the values are those of dnsf_name_suffix_hashes()). */
+void dnsf_name_msg_hashes(const struct dnsf_dns_msg *m, uint64_t *h);
 
 /* Hash of a whole presentation name ("a.b.c", no trailing dot; "" is the root), lower-cased as it
  * goes, equal to h[0] of dnsf_name_suffix_hashes() for the same name. */

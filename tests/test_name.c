@@ -158,6 +158,60 @@ test_suffix_contract(void **state)
 	assert_true(dnsf_name_hash("example.com.") == dnsf_name_hash("example.com"));
 }
 
+/* dnsf_name_msg_hashes() reads each label's last bytes as one 8-byte word, up to 7 bytes past
+ * the name into the struct: whatever those bytes hold, the hashes are the reference chain's
+ * (and dnsf_name_suffix_hashes()'s). Names of every label length 0..63, up to qname[255], with
+ * random bytes after each label and after the name; the struct on the heap at its exact size,
+ * so a sanitizer build sees a read past it. */
+static void
+test_msg_hashes_past_name(void **state)
+{
+	struct dnsf_dns_msg *m = malloc(sizeof(*m));
+	uint64_t h[DNSF_DNS_MAX_LABELS + 1], g[DNSF_DNS_MAX_LABELS + 1];
+
+	(void)state;
+	assert_non_null(m);
+	crc_table_init();
+	for (int iter = 0; iter < 20000; iter++) {
+		unsigned pos = 0, n = 0;
+		const unsigned room = iter % 4 == 0 ? 255 : 1 + (unsigned)(rnd() % 255);
+
+		/* Garbage everywhere first: the name's own bytes are written over it below. */
+		for (size_t i = 0; i < sizeof(*m); i++)
+			((uint8_t *)m)[i] = (uint8_t)rnd();
+		while (n < DNSF_DNS_MAX_LABELS) {
+			unsigned len =
+			    iter < 64 * 4 && n == 0 ? (unsigned)iter % 64 : (unsigned)(rnd() % 64);
+			if (rnd() % 8 == 0)
+				len = (unsigned)(rnd() % 9); /* short and empty labels often */
+			if (pos + len > room)
+				len = room - pos;
+			m->label_off[n] = (uint8_t)pos;
+			m->label_len[n] = (uint8_t)len;
+			for (unsigned i = 0; i < len; i++)
+				m->qname[pos + i] = (char)(1 + rnd() % 255);
+			n++;
+			pos += len;
+			if (pos + 1 >= room)
+				break;
+			pos++; /* the dot (its byte is left as the garbage) */
+		}
+		m->nlabels = (uint8_t)n;
+		m->qname_len = (uint8_t)(pos < room ? pos : room);
+		dnsf_name_msg_hashes(m, h);
+		dnsf_name_suffix_hashes(m->qname, m->label_off, m->label_len, n, g);
+		uint64_t want = DNSF_NAME_ROOT_HASH;
+		assert_true(h[n] == want);
+		for (unsigned i = n; i-- > 0;) {
+			want = ref_chain(want, (const uint8_t *)m->qname + m->label_off[i],
+			                 m->label_len[i]);
+			assert_true(h[i] == want);
+			assert_true(g[i] == want);
+		}
+	}
+	free(m);
+}
+
 static void
 test_distinct_shapes(void **state)
 {
@@ -500,6 +554,7 @@ main(void)
 	    cmocka_unit_test(test_reference_crc),
 	    cmocka_unit_test(test_chain_matches_definition),
 	    cmocka_unit_test(test_suffix_contract),
+	    cmocka_unit_test(test_msg_hashes_past_name),
 	    cmocka_unit_test(test_distinct_shapes),
 	    cmocka_unit_test(test_no_read_past_label),
 	    cmocka_unit_test(test_spread),
