@@ -99,18 +99,11 @@ tail(const char *p, unsigned len, unsigned r)
 	return (uint8_t)t[0];
 }
 
-/* tail(), or 0 for an empty label. */
-static inline uint64_t
-tail_or_0(const char *p, unsigned len, unsigned r)
-{
-	return len ? tail(p, len, r) : 0;
-}
-
 /*
- * tail() where the 8 bytes from the tail's start may be read (a parsed message's qname[], which
- * struct fields follow: dnsf_name_msg_hashes): one load, the bytes past the label masked off.
- * The tail starts at p + len - r, so the same bytes at the same places as tail(); an empty
- * label (r = 0) gives 0 with no test.
+ * The last r bytes (0..8) of a label, zero-filled, where the 8 bytes from t, the tail's start,
+ * may be read (a parsed message's qname[], which the struct's other fields follow:
+ * dnsf_name_msg_hashes): one load, the bytes past the label masked off by a table. The same
+ * value as tail() (0 for an empty label).
  */
 static const uint64_t tail_mask[9] = {
     0,
@@ -125,9 +118,9 @@ static const uint64_t tail_mask[9] = {
 };
 
 static inline uint64_t
-tail_over(const char *p, unsigned len, unsigned r)
+tail_over(const char *t, unsigned r)
 {
-	return load64(p + len - r) & tail_mask[r]; /* one load, not a shift worked out per label */
+	return load64(t) & tail_mask[r];
 }
 
 /* ---- CRC32C (Castagnoli, reflected 0x82f63b78), no pre/post inversion, like the instruction ----
@@ -145,8 +138,7 @@ crc32c_sw(uint32_t crc, uint64_t w)
 
 /* The label step on the two lanes a and b (variables in scope, as are label and len), generic
  * over the CRC primitive (inlined into each variant). */
-#define DNSF_NAME_LANES(CRC) DNSF_NAME_LANES_T(CRC, tail_or_0)
-#define DNSF_NAME_LANES_T(CRC, TAIL)                                                               \
+#define DNSF_NAME_LANES(CRC)                                                                       \
 	do {                                                                                       \
 		unsigned done = 0;                                                                 \
 		uint64_t w;                                                                        \
@@ -156,7 +148,7 @@ crc32c_sw(uint32_t crc, uint64_t w)
 			b = CRC(b, w * LANE_B_MUL);                                                \
 			done += 8;                                                                 \
 		}                                                                                  \
-		w = TAIL(label, len, len - done) ^ ((uint64_t)len << 56);                          \
+		w = (len ? tail(label, len, len - done) : 0) ^ ((uint64_t)len << 56);              \
 		a = CRC(a, w);                                                                     \
 		b = CRC(b, w * LANE_B_MUL);                                                        \
 	} while (0)
@@ -242,21 +234,32 @@ suffix_hashes_hw(const char *qname, const uint8_t *label_off, const uint8_t *lab
 	}
 }
 
-/* suffix_hashes_hw() for a parsed message's question name: the label tails by tail_over(). */
+/* suffix_hashes_hw() for a parsed message's question name: the label's words by a pointer, its
+ * tail by tail_over(). */
 DNSF_NAME_HW_ATTR static void
 msg_hashes_hw(const struct dnsf_dns_msg *m, uint64_t *h)
 {
 	const char *qname = m->qname;
 	const unsigned nlabels = m->nlabels;
-	uint32_t a = (uint32_t)DNSF_NAME_ROOT_HASH, b = (uint32_t)(DNSF_NAME_ROOT_HASH >> 32);
+	/* 64-bit lanes: the instruction's result has its upper half zero (no moves to clear it). */
+	uint64_t a = (uint32_t)DNSF_NAME_ROOT_HASH, b = DNSF_NAME_ROOT_HASH >> 32;
 
 	h[nlabels] = DNSF_NAME_ROOT_HASH;
 	for (unsigned i = nlabels; i-- > 0;) {
-		const char *label = qname + m->label_off[i];
 		const unsigned len = m->label_len[i];
+		const char *t = qname + m->label_off[i];
+		unsigned r = len;
+		uint64_t w;
 
-		DNSF_NAME_LANES_T(crc32c_hw, tail_over);
-		h[i] = (uint64_t)b << 32 | a;
+		for (; r > 8; r -= 8, t += 8) {
+			w = load64(t);
+			a = _mm_crc32_u64(a, w);
+			b = _mm_crc32_u64(b, w * LANE_B_MUL);
+		}
+		w = tail_over(t, r) ^ ((uint64_t)len << 56);
+		a = _mm_crc32_u64(a, w);
+		b = _mm_crc32_u64(b, w * LANE_B_MUL);
+		h[i] = b << 32 | a;
 	}
 }
 
