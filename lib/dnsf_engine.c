@@ -726,13 +726,16 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	if (p->l4_proto == 6)
 		DNSF_STAT_INC(&w->stats, dns_tcp);
 
+	/* The PSL split: computed here, or the burst slot's, loaded only by the paths that read
+	 * it (loaded up front, it was kept on the stack across the whole decision). */
+#define SPLIT() (pre != NULL ? pre->in.split : split)
 	if (pre == NULL) {
 		/* One load per packet: a reload between two packets is seen by the next one. */
 		split = name_work(w, frame, p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE), h,
 		                  &mref, &am, &dm);
 		me = mref.idx >= 0 ? &w->st->memo.ent[mref.idx] : NULL;
 	} else {
-		split = pre->in.split;
+		split = 0; /* the slot's (SPLIT below): read where used, on the rare paths */
 		am = pre->allow;
 		dm = pre->deny;
 		/* Still this name's entry (a later frame of the burst may have taken the slot). */
@@ -785,13 +788,14 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	if (cfg->detect.enabled) {
 		/* Features of the name from the memo only while the wire case is still the
 		 * memo key's (not restored). */
-		detect(w, frame, len, room, now_us, p, h, split, pre, restored ? NULL : me, v, ev);
+		detect(w, frame, len, room, now_us, p, h, SPLIT(), pre, restored ? NULL : me, v,
+		       ev);
 		if (v->would != DNSF_ACT_PASS)
 			goto done;
 	}
 	if (p->is_query && p->dns.opcode == 0 &&
 	    (ta = dnsf_harden_type_action(&eng->harden, p->dns.qtype)) != DNSF_TYPE_PASS)
-		rare_type(w, ta, frame, len, room, now_us, p, h, split, v, ev);
+		rare_type(w, ta, frame, len, room, now_us, p, h, SPLIT(), v, ev);
 done:
 	/* Every query that passes is randomized and every answer restored: the two must agree. */
 	if (eng->hd_on & (p->is_query ? ENG_HD_QUERY : ENG_HD_ANSWER))
@@ -801,6 +805,7 @@ done:
 		v->rewritten = 0;
 	}
 }
+#undef SPLIT
 
 void
 dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
