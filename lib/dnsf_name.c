@@ -99,13 +99,11 @@ tail(const char *p, unsigned len, unsigned r)
 	return (uint8_t)t[0];
 }
 
-/*
- * The last r bytes (0..8) of a label, zero-filled, where the 8 bytes from t, the tail's start,
- * may be read (a parsed message's qname[], which the struct's other fields follow:
- * dnsf_name_msg_hashes): one load, the bytes past the label masked off by a table. The same
- * value as tail() (0 for an empty label).
- */
-static const uint64_t tail_mask[9] = {
+/* Entries 0..8: tail_over()'s masks; from TAIL_LEN_TAG on: len << 56 for a label of len bytes,
+ * the tag of its last word (a look-up spares a copy and a shift per label; one table, so one
+ * base register). */
+#define TAIL_LEN_TAG 9
+static const uint64_t tail_tab[TAIL_LEN_TAG + 64] = {
     0,
     UINT64_C(0xff),
     UINT64_C(0xffff),
@@ -115,12 +113,31 @@ static const uint64_t tail_mask[9] = {
     UINT64_C(0xffffffffffff),
     UINT64_C(0xffffffffffffff),
     UINT64_C(0xffffffffffffffff),
+#define T(n) ((uint64_t)(n) << 56)
+#define T8(n)                                                                                      \
+	T(n), T((n) + 1), T((n) + 2), T((n) + 3), T((n) + 4), T((n) + 5), T((n) + 6), T((n) + 7)
+    T8(0),
+    T8(8),
+    T8(16),
+    T8(24),
+    T8(32),
+    T8(40),
+    T8(48),
+    T8(56),
+#undef T8
+#undef T
 };
 
+/*
+ * The last r bytes (0..8) of a label, zero-filled, where the 8 bytes from t, the tail's start,
+ * may be read (a parsed message's qname[], which the struct's other fields follow:
+ * dnsf_name_msg_hashes): one load, the bytes past the label masked off by a table. The same
+ * value as tail() (0 for an empty label).
+ */
 static inline uint64_t
-tail_over(const char *t, unsigned r)
+tail_over(const char *t, size_t r)
 {
-	return load64(t) & tail_mask[r];
+	return load64(t) & tail_tab[r];
 }
 
 /* ---- CRC32C (Castagnoli, reflected 0x82f63b78), no pre/post inversion, like the instruction ----
@@ -246,17 +263,25 @@ msg_hashes_hw(const struct dnsf_dns_msg *m, uint64_t *h)
 
 	h[nlabels] = DNSF_NAME_ROOT_HASH;
 	for (unsigned i = nlabels; i-- > 0;) {
-		const unsigned len = m->label_len[i];
+		const size_t len = m->label_len[i];
 		const char *t = qname + m->label_off[i];
-		unsigned r = len;
 		uint64_t w;
 
-		for (; r > 8; r -= 8, t += 8) {
-			w = load64(t);
-			a = _mm_crc32_u64(a, w);
-			b = _mm_crc32_u64(b, w * LANE_B_MUL);
+		/* Most labels are one word: their tail is the label, its mask indexed by len. */
+		if (__builtin_expect(len <= 8, 1)) {
+			w = tail_over(t, len);
+		} else {
+			size_t r = len;
+			do {
+				w = load64(t);
+				a = _mm_crc32_u64(a, w);
+				b = _mm_crc32_u64(b, w * LANE_B_MUL);
+				r -= 8;
+				t += 8;
+			} while (r > 8);
+			w = tail_over(t, r);
 		}
-		w = tail_over(t, r) ^ ((uint64_t)len << 56);
+		w ^= tail_tab[TAIL_LEN_TAG + len];
 		a = _mm_crc32_u64(a, w);
 		b = _mm_crc32_u64(b, w * LANE_B_MUL);
 		h[i] = b << 32 | a;
