@@ -726,9 +726,9 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	if (p->l4_proto == 6)
 		DNSF_STAT_INC(&w->stats, dns_tcp);
 
-	/* The PSL split: computed here, or the burst slot's, loaded only by the paths that read
-	 * it (loaded up front, it was kept on the stack across the whole decision). */
 #define SPLIT() (pre != NULL ? pre->in.split : split)
+	/* SPLIT(), the PSL split: computed here, or the burst slot's, loaded only by the paths
+	 * that read it (loaded up front, it was kept on the stack across the whole decision). */
 	if (pre == NULL) {
 		/* One load per packet: a reload between two packets is seen by the next one. */
 		split = name_work(w, frame, p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE), h,

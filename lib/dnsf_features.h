@@ -105,12 +105,6 @@ dnsf_qfeat_finish(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *w
 void dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                             size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
 
-/*
- * dnsf_qfeat_compute() of message m from `named`, the result of dnsf_qfeat_compute() for
- * another message whose question name had the same wire octets (case included), the same split,
- * name_hash and wire case as m's: the name-derived fields are kept, the message's own fields
- * (type, rcode, answer summary, EDNS) taken from m. Equal to computing it (tests).
- */
 /* The fields of q that come from the message rather than its question name (type, answer,
  * EDNS): all of them. Shared by computing and by dnsf_qfeat_reuse(), which keeps the rest. */
 static inline void
@@ -125,6 +119,14 @@ dnsf_qfeat_msg_fields(const struct dnsf_dns_msg *m, struct dnsf_qfeat *q)
 	q->txtnull_max = m->qr ? m->txtnull_max : 0;
 }
 
+/*
+ * dnsf_qfeat_compute() of message m from `named`, the result of dnsf_qfeat_compute() for
+ * another message whose question name had the same wire octets (case included), the same split,
+ * name_hash and wire case as m's: the name-derived fields are kept, the message's own fields
+ * (type, rcode, answer summary, EDNS) taken from m. Equal to computing it (tests). `named`
+ * may also be a dnsf_qfeat_compute_rules() result: q is then that function's for m, and
+ * dnsf_qfeat_finish() completes it.
+ */
 static inline void
 dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, struct dnsf_qfeat *q)
 {
