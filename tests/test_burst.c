@@ -19,6 +19,7 @@
 
 #include "dnsf_detect.h"
 #include "dnsf_engine.h"
+#include "dnsf_features.h"
 #include "dnsf_pkt.h"
 #include "pktbuild.h"
 #include "tmpdir.h"
@@ -392,6 +393,125 @@ test_lazy_features(void **state)
 	pair_close(eng, a, b);
 }
 
+/* xorshift32: the hostile sequence is the same on every run. */
+static uint32_t
+rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * Hostile names for the rules-only features (dnsf_qfeat_compute_rules): subdomains of 1-3
+ * labels of 1-9 bytes each (around the 12- and 16-character bars where the rules start to read
+ * entropy, alphabet and bigram), drawn from one class per label — lower case, mixed case, hex,
+ * base32 digits, base64 signs, '-' and '_', or any byte but '.' and NUL — under four registered
+ * domains (a few with no subdomain), from four clients, as queries of assorted types and as
+ * answers (some negative). Returns how many questions have a subdomain of fewer than
+ * DNSF_QFEAT_RULES_CHARS characters holding a byte outside the host-name alphabet.
+ */
+static unsigned
+build_hostile(struct seq *q, uint32_t seed)
+{
+	static const char *const reg[] = {"qzvk-relay.net", "example.com", "shop.co.uk", "x.org"};
+	static const char *const cls[] = {"abcdefghijklmnopqrstuvwxyz",
+	                                  "aBcDeFgHiJkLmNoPqRsTuVwXyZ",
+	                                  "0123456789abcdef",
+	                                  "abcdefghijklmnopqrstuvwxyz234567",
+	                                  "AZaz09+/=",
+	                                  "a-b_c-9"};
+	static const uint16_t types[] = {DNSF_T_A, DNSF_T_TXT, DNSF_T_NULL, DNSF_T_AAAA, DNSF_T_MX};
+	unsigned short_binary = 0;
+
+	for (unsigned i = 0; i < NFR; i++) {
+		char name[256];
+		unsigned n = 0, chars = 0, binary = 0;
+		const unsigned labels = rnd(&seed) % 4;
+
+		for (unsigned l = 0; l < labels; l++) {
+			const unsigned len = 1 + rnd(&seed) % 9, k = rnd(&seed) % 7;
+
+			for (unsigned j = 0; j < len; j++) {
+				unsigned char c;
+
+				if (k == 6) {
+					do
+						c = (unsigned char)rnd(&seed);
+					while (c == 0 || c == '.');
+				} else {
+					c = (unsigned char)cls[k][rnd(&seed) % strlen(cls[k])];
+				}
+				binary |=
+				    k == 6 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				                (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+				                c == '+' || c == '/' || c == '=');
+				name[n++] = (char)c;
+			}
+			name[n++] = '.';
+			chars += len;
+		}
+		snprintf(name + n, sizeof(name) - n, "%s", reg[rnd(&seed) % 4]);
+		short_binary += labels > 0 && chars < DNSF_QFEAT_RULES_CHARS && binary;
+		q->now[i] = 5000000 + (uint64_t)i * 15000;
+		q->len[i] = dns_frame(q->frame[i], name, types[rnd(&seed) % 5], 1 + (int)(i % 4),
+		                      rnd(&seed) % 4 != 0, 17, rnd(&seed) % 3 == 0 ? 3 : 0);
+		assert_true(q->len[i] > 0);
+	}
+	return short_binary;
+}
+
+/* test_lazy_features on hostile names: what the rules-only features leave out must be what
+ * the rules never read, whatever the subdomain's bytes, and events still get every value. */
+static void
+test_lazy_features_hostile(void **state)
+{
+	static struct dnsf_detect_out tap;
+	struct side *a, *b;
+	struct dnsf_config cfg;
+	struct dnsf_engine *eng;
+	unsigned tunnels = 0, events = 0;
+
+	(void)state;
+	config(&cfg);
+	eng = pair_open(&cfg, &a, &b);
+	a->w.tap = &tap;
+	for (uint32_t seed = 1; seed <= 8; seed++) {
+		const unsigned sb = build_hostile(&a->q, seed * 2654435761u);
+
+		assert_int_equal(build_hostile(&b->q, seed * 2654435761u), sb);
+		assert_true(sb >= 10);
+		for (unsigned i = 0; i < NFR; i++) {
+			dnsf_worker_process(&a->w, a->q.frame[i], a->q.len[i], ROOM, a->q.now[i],
+			                    &a->v[i], &a->ev[i]);
+			dnsf_worker_process(&b->w, b->q.frame[i], b->q.len[i], ROOM, b->q.now[i],
+			                    &b->v[i], &b->ev[i]);
+			assert_memory_equal(&a->v[i], &b->v[i], sizeof(a->v[i]));
+			if (a->v[i].has_event) {
+				assert_memory_equal(&a->ev[i], &b->ev[i], sizeof(a->ev[i]));
+				events++;
+			}
+			assert_memory_equal(a->q.frame[i], b->q.frame[i], ROOM);
+			tunnels += a->v[i].reason == DNSF_R_RULES;
+		}
+	}
+	struct dnsf_worker_stats sa, sb;
+	static struct dnsf_top_snap ta, tb;
+	dnsf_worker_stats_read(&a->w, &sa);
+	dnsf_worker_stats_read(&b->w, &sb);
+	assert_memory_equal(&sa, &sb, sizeof(sa));
+	dnsf_worker_top_flush(&a->w);
+	dnsf_worker_top_flush(&b->w);
+	assert_int_equal(dnsf_worker_top_read(&a->w, &ta), 0);
+	assert_int_equal(dnsf_worker_top_read(&b->w, &tb), 0);
+	assert_memory_equal(&ta, &tb, sizeof(ta));
+	/* Rule verdicts and events happened, so the comparison covered the scored paths. */
+	assert_true(tunnels > 0);
+	assert_true(events > 0);
+	pair_close(eng, a, b);
+}
+
 static void
 test_burst_equals_sequence(void **state)
 {
@@ -414,6 +534,7 @@ main(void)
 	    cmocka_unit_test(test_burst_equals_sequence),
 	    cmocka_unit_test(test_memo_changes_nothing),
 	    cmocka_unit_test(test_lazy_features),
+	    cmocka_unit_test(test_lazy_features_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
