@@ -135,12 +135,11 @@ struct side {
 	struct seq q;
 };
 
-static void
-compare(struct side *a, struct side *b)
+/* Both workers' verdicts, events and (rewritten) frames are identical; returns the events. */
+static unsigned
+same_frames(const struct side *a, const struct side *b)
 {
-	struct dnsf_tab_counters fa, da, fb, db;
-	static struct dnsf_top_snap ta, tb;
-	unsigned drops = 0, refused = 0, events = 0;
+	unsigned events = 0;
 
 	for (unsigned i = 0; i < NFR; i++) {
 		assert_memory_equal(&a->v[i], &b->v[i], sizeof(a->v[i]));
@@ -149,13 +148,40 @@ compare(struct side *a, struct side *b)
 			events++;
 		}
 		assert_memory_equal(a->q.frame[i], b->q.frame[i], ROOM);
+	}
+	return events;
+}
+
+/* Both workers' counters (into *sa) and top lists, the latter flushed, are identical. */
+static void
+same_state(struct side *a, struct side *b, struct dnsf_worker_stats *sa)
+{
+	static struct dnsf_top_snap ta, tb;
+	struct dnsf_worker_stats sb;
+
+	dnsf_worker_stats_read(&a->w, sa);
+	dnsf_worker_stats_read(&b->w, &sb);
+	assert_memory_equal(sa, &sb, sizeof(sb));
+	dnsf_worker_top_flush(&a->w);
+	dnsf_worker_top_flush(&b->w);
+	assert_int_equal(dnsf_worker_top_read(&a->w, &ta), 0);
+	assert_int_equal(dnsf_worker_top_read(&b->w, &tb), 0);
+	assert_memory_equal(&ta, &tb, sizeof(ta));
+}
+
+static void
+compare(struct side *a, struct side *b)
+{
+	struct dnsf_tab_counters fa, da, fb, db;
+	unsigned drops = 0, refused = 0, events = 0;
+
+	events = same_frames(a, b);
+	for (unsigned i = 0; i < NFR; i++) {
 		drops += a->v[i].action == DNSF_ACT_DROP;
 		refused += a->v[i].action == DNSF_ACT_REFUSE;
 	}
-	struct dnsf_worker_stats sa, sb;
-	dnsf_worker_stats_read(&a->w, &sa);
-	dnsf_worker_stats_read(&b->w, &sb);
-	assert_memory_equal(&sa, &sb, sizeof(sa));
+	struct dnsf_worker_stats sa;
+	same_state(a, b, &sa);
 	assert_int_equal(dnsf_worker_tables(&a->w, &fa, &da), 0);
 	assert_int_equal(dnsf_worker_tables(&b->w, &fb, &db), 0);
 	assert_memory_equal(&fa, &fb, sizeof(fa));
@@ -166,11 +192,6 @@ compare(struct side *a, struct side *b)
 	assert_int_equal(sa.flow_evictions, fa.evictions);
 	assert_int_equal(sa.domain_inserts, da.inserts);
 	assert_int_equal(sa.domain_evictions, da.evictions);
-	dnsf_worker_top_flush(&a->w);
-	dnsf_worker_top_flush(&b->w);
-	assert_int_equal(dnsf_worker_top_read(&a->w, &ta), 0);
-	assert_int_equal(dnsf_worker_top_read(&b->w, &tb), 0);
-	assert_memory_equal(&ta, &tb, sizeof(ta));
 	/* The mix really exercised the paths the comparison is about. */
 	assert_true(drops > 0);
 	assert_true(refused > 0);
@@ -487,25 +508,12 @@ test_lazy_features_hostile(void **state)
 			                    &a->v[i], &a->ev[i]);
 			dnsf_worker_process(&b->w, b->q.frame[i], b->q.len[i], ROOM, b->q.now[i],
 			                    &b->v[i], &b->ev[i]);
-			assert_memory_equal(&a->v[i], &b->v[i], sizeof(a->v[i]));
-			if (a->v[i].has_event) {
-				assert_memory_equal(&a->ev[i], &b->ev[i], sizeof(a->ev[i]));
-				events++;
-			}
-			assert_memory_equal(a->q.frame[i], b->q.frame[i], ROOM);
 			tunnels += a->v[i].reason == DNSF_R_RULES;
 		}
+		events += same_frames(a, b);
 	}
-	struct dnsf_worker_stats sa, sb;
-	static struct dnsf_top_snap ta, tb;
-	dnsf_worker_stats_read(&a->w, &sa);
-	dnsf_worker_stats_read(&b->w, &sb);
-	assert_memory_equal(&sa, &sb, sizeof(sa));
-	dnsf_worker_top_flush(&a->w);
-	dnsf_worker_top_flush(&b->w);
-	assert_int_equal(dnsf_worker_top_read(&a->w, &ta), 0);
-	assert_int_equal(dnsf_worker_top_read(&b->w, &tb), 0);
-	assert_memory_equal(&ta, &tb, sizeof(ta));
+	struct dnsf_worker_stats sa;
+	same_state(a, b, &sa);
 	/* Rule verdicts and events happened, so the comparison covered the scored paths. */
 	assert_true(tunnels > 0);
 	assert_true(events > 0);

@@ -545,14 +545,16 @@ test_merge(void **state)
 	assert_int_equal(dnsf_top_merge(sn, 0, DNSF_TOP_BY_SCORE, 10, out), 0);
 }
 
+/* A query (response: an answer) for name from client under a 2-label registered domain. */
 static void
-detect_msg(struct dnsf_detect *d, const struct dnsf_detect_params *p, const char *name,
-           uint16_t qtype, uint32_t client, uint64_t now, struct dnsf_detect_out *out)
+detect_msg_qr(struct dnsf_detect *d, const struct dnsf_detect_params *p, const char *name,
+              uint16_t qtype, int response, uint32_t client, uint64_t now,
+              struct dnsf_detect_out *out)
 {
 	struct tmsg t;
 	struct dnsf_detect_in in;
 
-	tmsg_build(&t, name, qtype, 0, 2, client);
+	tmsg_build(&t, name, qtype, response, 2, client);
 	in = (struct dnsf_detect_in){.pkt = &t.p,
 	                             .dns = t.wire,
 	                             .dns_len = t.wire_len,
@@ -560,6 +562,13 @@ detect_msg(struct dnsf_detect *d, const struct dnsf_detect_params *p, const char
 	                             .split = t.split,
 	                             .now_us = now};
 	dnsf_detect_packet(d, p, &in, out);
+}
+
+static void
+detect_msg(struct dnsf_detect *d, const struct dnsf_detect_params *p, const char *name,
+           uint16_t qtype, uint32_t client, uint64_t now, struct dnsf_detect_out *out)
+{
+	detect_msg_qr(d, p, name, qtype, 0, client, now, out);
 }
 
 /* The top list's reading of a client's flow under a registered domain (2 labels), at now. */
@@ -685,19 +694,7 @@ test_detector_labels(void **state)
 	detect_msg(&d, &p, "www.third.example", 1, 9, now, &out);
 	assert_int_equal(d.labels.inserts, ins + 1);
 	detect_msg(&d, &p, "fourth.example", 1, 10, now, &out);
-	{
-		struct tmsg t;
-		struct dnsf_detect_in in;
-
-		tmsg_build(&t, "www.fifth.example", 1, 1, 2, 11);
-		in = (struct dnsf_detect_in){.pkt = &t.p,
-		                             .dns = t.wire,
-		                             .dns_len = t.wire_len,
-		                             .h = t.h,
-		                             .split = t.split,
-		                             .now_us = now};
-		dnsf_detect_packet(&d, &p, &in, &out);
-	}
+	detect_msg_qr(&d, &p, "www.fifth.example", 1, 1, 11, now, &out);
 	assert_int_equal(d.labels.inserts, ins + 1);
 	/* Twenty more flows, 1..20 short names each: labelled (the bar is still 0). */
 	for (unsigned c = 0; c < 20; c++)
