@@ -9,6 +9,7 @@
 #   scaling.json    cycles/packet at 1K..10M live flows, random-source flood, bytes per flow
 #   scan.json       the top list's scan: cycles per slot, per 256-slot slice, per pass
 #   io.json         process_burst() vs io-forward on net_ring ports (needs the DPDK build)
+#   io-phase512.json  the same with the cache-warm NIC stand-in (--phase 512)
 #   callgrind.json  instructions per packet (needs valgrind; its own -Dnative=false build)
 #
 # -q skips the 10M-flow point (2 GiB table, about a minute) and callgrind. The machine should be

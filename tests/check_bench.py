@@ -119,6 +119,18 @@ def io(binary, tmp):
     check(abs(n["ratio"] - n["worker_mpps"] / n["io_mpps"]) < 1e-3, "io ratio = worker / io")
     w = d["worker_verdicts"]
     check(w["pass"] > 0 and w["drop"] > 0, "io benchmark: the worker passed and dropped")
+    check(d["setup"]["phase"] == 4096, "io benchmark: the default phase is 4096 frames")
+    # The cache-warm stand-in (docs/performance.md): the phase it was asked for, same work.
+    run([binary, "--rounds", "1", "--seconds", "0.2", "--packets", "4096", "--phase", "512",
+         "--json", js])
+    d = json.load(open(js))
+    check(d["setup"]["phase"] == 512, "io --phase 512: 512 frames a phase")
+    w = d["worker_verdicts"]
+    check(w["pass"] > 0 and w["drop"] > 0, "io --phase 512: the worker passed and dropped")
+    bad = subprocess.run([binary, "--phase", "8192"], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=60)
+    check(bad.returncode != 0 and "--phase 64..4096" in bad.stdout,
+          "io --phase 8192 is refused with the allowed range")
 
 
 def main():
