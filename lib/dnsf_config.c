@@ -1199,8 +1199,7 @@ check_writable_dir(struct ctx *c, const char *key, const char *path)
 	if (!S_ISDIR(st.st_mode))
 		return fail(c, key, "'%s' (where %s goes) is not a directory", dir, what);
 	if (access(dir, W_OK | X_OK) != 0)
-		return fail(c, key, "cannot write %s into '%s': %s", what, dir,
-		            strerror(errno));
+		return fail(c, key, "cannot write %s into '%s': %s", what, dir, strerror(errno));
 	return 0;
 }
 
@@ -1909,11 +1908,13 @@ convert(struct ctx *c, const struct raw_config *r, struct dnsf_config *cfg)
 		if (get_str(c, "events.syslog", r->events->syslog, cfg->event_syslog,
 		            sizeof(cfg->event_syslog), true) < 0)
 			return -1;
-		/* A socket path, not a file we create: relative to the config dir would surprise. */
+		/* A socket path, not a file we create: one relative to the config dir would
+		 * surprise. */
 		if (cfg->event_syslog[0] && cfg->event_syslog[0] != '/')
-			return fail(c, "events.syslog",
-			            "'%s' must be an absolute socket path (e.g. /dev/log) or \"\" (off)",
-			            SHOWN(cfg->event_syslog));
+			return fail(
+			    c, "events.syslog",
+			    "'%s' must be an absolute socket path (e.g. /dev/log) or \"\" (off)",
+			    SHOWN(cfg->event_syslog));
 		if (strlen(cfg->event_syslog) >= 108) /* sun_path */
 			return fail(c, "events.syslog", "'%s' is too long for a socket path",
 			            SHOWN(cfg->event_syslog));

@@ -535,7 +535,7 @@ test_missing_files(void **state)
 	assert_int_equal(cfg->model.score, DNSF_MSCOPE_SUSPICIOUS);
 	load_ok("model: { combine: either, score: all }\n", cfg);
 	assert_int_equal(cfg->model.score, DNSF_MSCOPE_ALL);
-	assert_int_equal(cfg->model.min_subdomain, 0); /* default: every query */
+	assert_int_equal(cfg->model.min_subdomain, 0);               /* default: every query */
 	load_ok("model: { combine: either, score: needed }\n", cfg); /* any combine */
 	assert_int_equal(cfg->model.score, DNSF_MSCOPE_NEEDED);
 	expect_error("model: { combine: rules, score: some }\n",
