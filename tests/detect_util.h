@@ -44,6 +44,9 @@ tmsg_build(struct tmsg *t, const char *name, uint16_t qtype, int response, unsig
 	while (*s) {
 		const char *dot = strchr(s, '.');
 		size_t len = dot ? (size_t)(dot - s) : strlen(s);
+		/* What every parsed message holds (a longer length octet is no label) and what
+		 * dnsf_name_msg_hashes() may assume: a test's name must not be longer. */
+		assert_true(len <= 63);
 		t->wire[n++] = (uint8_t)len;
 		m->label_off[m->nlabels] = (uint8_t)pos;
 		m->label_len[m->nlabels] = (uint8_t)len;
