@@ -24,13 +24,16 @@
  * parses as the same message (ID, QR, lower-cased name, type), keeps valid IPv4/UDP checksums
  * valid, and is zero past a truncation; a restored answer carries the client's original letter
  * case; an event formats to one line of printable ASCII with NUL-terminated names. Then the same
- * frames go through the two-phase burst path and frame by frame in two fresh workers: verdicts,
- * output bytes and counters must be the same.
+ * frames go through the two-phase burst path and frame by frame in two fresh workers, the latter
+ * with the trainer's tap (so every message's features computed in full, where the former
+ * computes only what the rules read: dnsf_qfeat_compute_rules): verdicts, events, output bytes
+ * and counters must be the same.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "dnsf_config.h"
+#include "dnsf_detect.h"
 #include "dnsf_engine.h"
 #include "dnsf_event.h"
 #include "dnsf_model.h"
@@ -366,10 +369,31 @@ static struct {
 } seq[MAX_FRAMES];
 static unsigned n_seq;
 
+/* Every field an event carries (the bytes past the names' NULs and unused feature slots are
+ * left as they were). */
+static int
+same_event(const struct dnsf_event *a, const struct dnsf_event *b)
+{
+	if (a->ts_us != b->ts_us || a->worker != b->worker || a->ip_version != b->ip_version ||
+	    a->action != b->action || a->would != b->would || a->reason != b->reason ||
+	    a->is_query != b->is_query || a->n_feat != b->n_feat || a->l4_proto != b->l4_proto ||
+	    memcmp(a->client, b->client, 16) != 0 || memcmp(a->server, b->server, 16) != 0 ||
+	    a->client_port != b->client_port || a->server_port != b->server_port ||
+	    a->qtype != b->qtype || a->score != b->score || a->model_score != b->model_score ||
+	    strcmp(a->regdomain, b->regdomain) != 0 || strcmp(a->qname, b->qname) != 0)
+		return 0;
+	for (unsigned k = 0; k < a->n_feat && k < DNSF_EVENT_MAX_FEAT; k++)
+		if (a->feat[k].id != b->feat[k].id || a->feat[k].value != b->feat[k].value)
+			return 0;
+	return 1;
+}
+
 /*
  * The dataplane's two-phase burst path (dnsf_worker_process_burst: prepare every frame, then
  * decide each in order) must do exactly what dnsf_worker_process() does frame by frame: two fresh
- * workers, the same frames and times, the same verdicts, output bytes and counters.
+ * workers, the same frames and times, the same verdicts, events, output bytes and counters. The
+ * frame-by-frame worker has a tap (dnsf_detect_in.lazy_feat off), so this also holds the
+ * rules-only features against the full ones on every input.
  */
 static void
 burst_matches_single(const struct dnsf_engine *eng, unsigned n)
@@ -377,6 +401,7 @@ burst_matches_single(const struct dnsf_engine *eng, unsigned n)
 	static struct dnsf_burst_pkt pk[MAX_FRAMES];
 	static struct dnsf_verdict vb[MAX_FRAMES];
 	static struct dnsf_event evb[MAX_FRAMES], evs;
+	static struct dnsf_detect_out tap;
 	static uint8_t *fb[MAX_FRAMES], *fs[MAX_FRAMES];
 	struct dnsf_worker wb, ws;
 	struct dnsf_verdict vs;
@@ -387,6 +412,7 @@ burst_matches_single(const struct dnsf_engine *eng, unsigned n)
 	if (dnsf_worker_init(&wb, eng, 0, err, sizeof(err)) != 0 ||
 	    dnsf_worker_init(&ws, eng, 0, err, sizeof(err)) != 0)
 		die("worker", err);
+	ws.tap = &tap;
 	for (unsigned i = 0; i < n; i++) {
 		const uint32_t len = seq[i].len;
 
@@ -408,6 +434,8 @@ burst_matches_single(const struct dnsf_engine *eng, unsigned n)
 		           vb[i].has_event == vs.has_event && vb[i].out_len == vs.out_len &&
 		           vb[i].rewritten == vs.rewritten && vb[i].score == vs.score &&
 		           vb[i].model_score == vs.model_score);
+		if (vs.has_event)
+			FUZZ_CHECK(same_event(&evb[i], &evs));
 		FUZZ_CHECK(memcmp(fb[i], fs[i], len) == 0);
 		free(fb[i]);
 		free(fs[i]);
