@@ -29,7 +29,8 @@ void dnsf_name_suffix_hashes(const char *qname, const uint8_t *label_off, const 
 
 /* Same as above for a parsed message's question name (m a whole struct: the per-packet path
  * reads each label's last bytes as one 8-byte word, which may reach past the name into the
- * struct's later fields; the values are those of dnsf_name_suffix_hashes()). */
+ * struct's later fields; the values are those of dnsf_name_suffix_hashes()). Labels must be
+ * at most 63 bytes, as every parsed name's are (the per-label tag comes from a table). */
 void dnsf_name_msg_hashes(const struct dnsf_dns_msg *m, uint64_t *h);
 
 /* Hash of a whole presentation name ("a.b.c", no trailing dot; "" is the root), lower-cased as it
