@@ -446,14 +446,11 @@ out_features(struct dnsf_detect_out *out, struct dnsf_flow_view *fv, struct dnsf
 }
 
 /* The flow's information as the top list reads it (dnsf_top.c, the larger of the all-names and
- * suspicious-names estimates), right after one of its queries (counters in x's window, so
- * dnsf_flow_view_rest_w's window-0 case) with at least one name bit set. */
+ * suspicious-names estimates), right after one of its queries (counters in x's window: wd 0). */
 static inline uint32_t
 flow_top_info(const struct dnsf_flow *f, const struct dnsf_win *x, const struct dnsf_flow_view *fv)
 {
-	const unsigned n = (unsigned)__builtin_popcount(f->all_bits);
-	const uint32_t info =
-	    dnsf_div16n((uint64_t)f->info * dnsf_lc32_x16[n], n) + (f->prev_info * x->pw >> 10);
+	const uint32_t info = dnsf_flow_read_info(f, 0, x->pw);
 
 	return info > fv->susp_info ? info : fv->susp_info;
 }

@@ -374,21 +374,7 @@ dnsf_flow_view_rules_w(const struct dnsf_flow *f, const struct dnsf_win *x,
 DNSF_POPCNT_CLONES void
 dnsf_flow_view_rest_w(const struct dnsf_flow *f, const struct dnsf_win *x, struct dnsf_flow_view *v)
 {
-	const unsigned wd = dnsf_flow_wdiff(f, x);
-	uint32_t ci = 0, pi = 0;
-
-	if (wd <= 1) {
-		const unsigned n = (unsigned)__builtin_popcount(f->all_bits);
-		const uint32_t i0 = n ? dnsf_div16n((uint64_t)f->info * dnsf_lc32_x16[n], n) : 0;
-
-		if (wd == 0) {
-			ci = i0;
-			pi = f->prev_info;
-		} else {
-			pi = i0;
-		}
-	}
-	v->info = ci + (pi * x->pw >> 10);
+	v->info = dnsf_flow_read_info(f, dnsf_flow_wdiff(f, x), x->pw);
 	/* Most flows have none: 0 without a division. */
 	v->rare_pm = f->rare && f->queries ? (uint32_t)f->rare * 1000 / f->queries : 0;
 	v->age_s = (uint32_t)(f->last_us / 1000000) - f->first_s;

@@ -280,6 +280,28 @@ dnsf_flow_read_rules(const struct dnsf_flow *f, unsigned wd, uint32_t pw, struct
 	v->rare = f->rare;
 }
 
+/* The flow's information estimate over the sliding window from its 32-bit bitmap, wd and pw as
+ * for dnsf_flow_read_rules() (the reading of dnsf_flow_view_rest_w; the detector's top-list bar
+ * reads it right after a query, wd 0). */
+static inline __attribute__((always_inline)) uint32_t
+dnsf_flow_read_info(const struct dnsf_flow *f, unsigned wd, uint32_t pw)
+{
+	uint32_t ci = 0, pi = 0;
+
+	if (wd <= 1) {
+		const unsigned n = (unsigned)__builtin_popcount(f->all_bits);
+		const uint32_t i0 = n ? dnsf_div16n((uint64_t)f->info * dnsf_lc32_x16[n], n) : 0;
+
+		if (wd == 0) {
+			ci = i0;
+			pi = f->prev_info;
+		} else {
+			pi = i0;
+		}
+	}
+	return ci + (pi * pw >> 10);
+}
+
 /* Which window a domain's counters belong to, seen from x: 0 this one, 1 the previous, 2 older. */
 static inline unsigned
 dnsf_dom_wdiff(const struct dnsf_dom *d, const struct dnsf_win *x)
