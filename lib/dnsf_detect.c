@@ -445,14 +445,12 @@ out_features(struct dnsf_detect_out *out, struct dnsf_flow_view *fv, struct dnsf
 	out->has_feat = 1;
 }
 
-/* The flow's information as the top list reads it (dnsf_top.c, the larger of the all-names and
- * suspicious-names estimates), right after one of its queries (counters in x's window: wd 0). */
+/* The flow's information as the top list ranks it (dnsf_top_info), right after one of its
+ * queries (counters in x's window: wd 0). */
 static inline uint32_t
 flow_top_info(const struct dnsf_flow *f, const struct dnsf_win *x, const struct dnsf_flow_view *fv)
 {
-	const uint32_t info = dnsf_flow_read_info(f, 0, x->pw);
-
-	return info > fv->susp_info ? info : fv->susp_info;
+	return dnsf_top_info(dnsf_flow_read_info(f, 0, x->pw), fv->susp_info);
 }
 
 /* Rare path (notable or top-list-worthy messages): out of line. */

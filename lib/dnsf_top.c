@@ -184,9 +184,7 @@ fill_ent(struct dnsf_top_ent *e, const struct dnsf_flow *f, const struct dnsf_la
 	e->last_us = f->last_us;
 	e->first_s = f->first_s;
 	e->hold_until_s = f->hold_until_s;
-	/* The all-names bitmap (32 bits) saturates before the suspicious one (64 bits), and the
-	 * suspicious names are a subset of all names: the larger reading is the better one. */
-	e->info = v->info > v->susp_info ? v->info : v->susp_info;
+	e->info = dnsf_top_info(v->info, v->susp_info);
 	e->susp_info = v->susp_info;
 	e->distinct = v->distinct;
 	e->queries = v->queries;
@@ -271,7 +269,7 @@ dnsf_top_scan_step(struct dnsf_top_scan *s, const struct dnsf_tab *flows,
 		/* The order looks at these four fields only: decide before copying the rest. */
 		probe.score =
 		    li < 0 ? 0 : labels->b[li / DNSF_LABEL_WAYS].max_score[li % DNSF_LABEL_WAYS];
-		probe.info = v.info > v.susp_info ? v.info : v.susp_info; /* as fill_ent() */
+		probe.info = dnsf_top_info(v.info, v.susp_info);
 		probe.last_us = f->last_us;
 		probe.key = f->key;
 		if (!wanted(w, &probe, DNSF_TOP_BY_SCORE) && !wanted(w, &probe, DNSF_TOP_BY_INFO))

@@ -127,6 +127,16 @@ dnsf_labels_find(const struct dnsf_labels *s, uint64_t key)
 	return -1;
 }
 
+/* The information a flow is ranked by (struct dnsf_top_ent info): the larger of its all-names
+ * and suspicious-names estimates. The all-names bitmap (32 bits) saturates before the
+ * suspicious one (64 bits), and the suspicious names are a subset of all names, so the larger
+ * reading is the better one. The scan ranks by it, the detector's label bar compares with it. */
+static inline uint32_t
+dnsf_top_info(uint32_t info, uint32_t susp_info)
+{
+	return info > susp_info ? info : susp_info;
+}
+
 /* One flow as published. Every field is a copy taken by the owner during a pass. */
 struct dnsf_top_ent {
 	uint64_t key;          /* flow key (hash of client and registered domain) */
