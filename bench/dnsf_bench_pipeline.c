@@ -57,6 +57,7 @@ struct opts {
 	int kinds;
 	int paired; /* --paired: responses answer the mix's own queries */
 	int hash;   /* --hash: the decision hash instead of the timings */
+	int kind;   /* --kind: >= 0, the headline measures only frames of this kind */
 	uint64_t seed;
 };
 
@@ -69,6 +70,7 @@ static struct opts o = {
     .threads = 0,
     .stages = 1,
     .kinds = 1,
+    .kind = -1,
     .seed = 0x5eed,
 };
 
@@ -554,11 +556,32 @@ bench_headline(struct dnsf_bench_mix *mix)
 		struct run wr = {0};
 		run_packets(&c, &wr, (uint64_t)o.warmup_passes * mix->n);
 	}
+	if (o.kind >= 0) {
+		/* One kind's frames after the whole mix's warm-up (the flows and holds of the
+		 * mix stay): what that kind costs, e.g. its instructions under callgrind.sh -K. */
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < mix->n; i++)
+			if (mix->f[i].kind == (unsigned)o.kind)
+				ix[n++] = i;
+		if (n >= CHUNK)
+			n -= n % CHUNK; /* fixed chunk positions (measure()) */
+		if (n == 0)
+			die("--kind: the mix has no frame of that kind");
+		const uint64_t seq = c.seq;
+		ctx_init(&c, mix, ix, n);
+		c.w = &w;
+		c.step = STEP_WORKER;
+		c.seq = seq;
+	}
 	dnsf_worker_stats_read(&w, &s0);
 	measure(&c, &r, 0, 0);
 	dnsf_worker_stats_read(&w, &s1);
 
-	printf("realistic mix, dnsf_worker_process(), one core:\n");
+	if (o.kind >= 0)
+		printf("frames of kind %s only (%u), dnsf_worker_process(), one core:\n",
+		       dnsf_bench_kind_name((unsigned)o.kind), c.nidx);
+	else
+		printf("realistic mix, dnsf_worker_process(), one core:\n");
 	print_run("whole decision", &r);
 	printf("  verdicts: pass %llu drop %llu refuse %llu | tunnel_detected %llu "
 	       "verdict_cache_hits %llu allowlisted %llu denylisted %llu non_dns %llu "
@@ -1438,6 +1461,9 @@ usage(void)
 	    "  --threads N       also run N workers on N cores (N <= cores)\n"
 	    "  --no-stages       skip the per-stage breakdown\n"
 	    "  --no-kinds        skip the per-kind costs\n"
+	    "  --kind NAME       the headline figure over the frames of one kind only\n"
+	    "                    (benign_query, benign_response, ...), after the whole\n"
+	    "                    mix's warm-up; with --passes, K passes over those frames\n"
 	    "  --seed S          mix seed\n"
 	    "  --paired          benign responses answer the mix's own recent queries (same\n"
 	    "                    client, name, case, type) instead of drawing names of their own\n"
@@ -1480,6 +1506,7 @@ main(int argc, char **argv)
 	    {"threads", required_argument, NULL, 't'},
 	    {"no-stages", no_argument, NULL, 'N'},
 	    {"no-kinds", no_argument, NULL, 'K'},
+	    {"kind", required_argument, NULL, 'k'},
 	    {"seed", required_argument, NULL, 'r'},
 	    {"json", required_argument, NULL, 'j'},
 	    {"hash", no_argument, NULL, 'H'},
@@ -1537,6 +1564,14 @@ main(int argc, char **argv)
 			break;
 		case 'K':
 			o.kinds = 0;
+			break;
+		case 'k':
+			o.kind = -1;
+			for (unsigned k = 0; k < DNSF_BK__COUNT; k++)
+				if (strcmp(optarg, dnsf_bench_kind_name(k)) == 0)
+					o.kind = (int)k;
+			if (o.kind < 0)
+				die("--kind: unknown kind (see the mix line of a run)");
 			break;
 		case 'r':
 			o.seed = num(optarg, "--seed");

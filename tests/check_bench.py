@@ -78,6 +78,25 @@ def pipeline(binary, tmp):
     check(sc["flood"]["evictions_per_packet"] > 0.5, "the random-source flood forces eviction")
 
 
+def one_kind(binary, tmp):
+    """--kind (callgrind.sh -K): exactly the frames of that kind, every pass."""
+    js = os.path.join(tmp, "kind.json")
+    run([binary, "--kind", "tunnel_query", "--passes", "3", "--packets", "4096", "--no-stages",
+         "--no-kinds", "--json", js])
+    d = json.load(open(js))
+    n = d["mix"]["tunnel_query"]
+    if n >= 1024:
+        n -= n % 1024
+    pl = d["pipeline"]
+    v = pl["verdicts"]
+    check(pl["packets"] == 3 * n, "--kind measures the kind's frames, each pass")
+    check(v["non_dns"] == 0 and v["malformed"] == 0, "--kind: no frame of another kind")
+    check(v["drop"] > 0, "--kind tunnel_query: the held tunnels' queries are dropped")
+    p = subprocess.run([binary, "--kind", "no_such_kind", "--passes", "1"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    check(p.returncode != 0 and "--kind" in p.stdout, "--kind: an unknown kind is refused")
+
+
 def scan(binary, tmp):
     js = os.path.join(tmp, "scan.json")
     run([binary, "--scan", "--passes", "1", "--packets", "4096", "--json", js])
@@ -138,6 +157,7 @@ def io(binary, tmp):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         pipeline(sys.argv[1], tmp)
+        one_kind(sys.argv[1], tmp)
         scan(sys.argv[1], tmp)
         decisions(sys.argv[1])
         if len(sys.argv) > 2:
