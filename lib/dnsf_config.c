@@ -920,6 +920,48 @@ fields_at(const char *path)
 	return fields;
 }
 
+/* dnsf_config_keys(): depth first over the schema, `path` holding the prefix (len bytes). */
+static int
+keys_walk(const cyaml_schema_field_t *fields, char *path, size_t len, dnsf_config_key_fn fn,
+          void *ctx)
+{
+	for (const cyaml_schema_field_t *f = fields; f->key; f++) {
+		const cyaml_schema_value_t *v = &f->value;
+		int n = snprintf(path + len, KEYPATH_MAX - len, "%s%s", len ? "." : "", f->key);
+		size_t l;
+		int rc;
+
+		if (n < 0 || (size_t)n >= KEYPATH_MAX - len)
+			return -1;
+		l = len + (size_t)n;
+		rc = fn(path, ctx);
+		if (rc != 0)
+			return rc;
+		if (v->type == CYAML_SEQUENCE && v->sequence.entry->type == CYAML_MAPPING) {
+			if (l + 2 >= KEYPATH_MAX)
+				return -1;
+			memcpy(path + l, "[]", 3);
+			l += 2;
+			v = v->sequence.entry;
+		}
+		if (v->type == CYAML_MAPPING) {
+			rc = keys_walk(v->mapping.fields, path, l, fn, ctx);
+			if (rc != 0)
+				return rc;
+		}
+		path[len] = '\0';
+	}
+	return 0;
+}
+
+int
+dnsf_config_keys(dnsf_config_key_fn fn, void *ctx)
+{
+	char path[KEYPATH_MAX] = "";
+
+	return keys_walk(top_fields, path, 0, fn, ctx);
+}
+
 static const char *
 cy_type_name(const char *t)
 {

@@ -251,6 +251,15 @@ uint64_t dnsf_config_mbufs_needed(const struct dnsf_config *cfg, unsigned n_port
 int dnsf_listen_parse(const char *s, int *family, uint8_t addr[16], uint16_t *port, char *err,
                       size_t errlen);
 
+/* Every key the loader accepts, read from the libcyaml schema it loads with (read-only; for
+ * the docs test, tests/check_doc_config.py): fn(path, ctx) once per key, in schema order, a
+ * mapping before its keys. Paths are dotted ("detection.rules.threshold"); the keys of the
+ * entries of a list of mappings read "ports[].name". A key whose value the loader parses itself
+ * ("hardening.types") is reported, its contents are not. Stops at the first non-zero return of
+ * fn and returns it; 0 when every key was reported; -1 if a path would not fit. */
+typedef int (*dnsf_config_key_fn)(const char *path, void *ctx);
+int dnsf_config_keys(dnsf_config_key_fn fn, void *ctx);
+
 /* Names as written in the YAML (for logs and /dnsfence/config). */
 const char *dnsf_mode_name(enum dnsf_mode m);
 const char *dnsf_combine_name(enum dnsf_combine c);

@@ -873,6 +873,67 @@ test_names(void **state)
 	assert_string_equal(dnsf_combine_name(DNSF_COMBINE_RULES), "rules");
 }
 
+struct key_list {
+	char path[128][64];
+	unsigned n;
+	int stop_after; /* non-zero: return 7 at that key */
+};
+
+static int
+collect_key(const char *path, void *ctx)
+{
+	struct key_list *kl = ctx;
+
+	assert_true(kl->n < 128 && strlen(path) < 64);
+	strcpy(kl->path[kl->n++], path);
+	return kl->stop_after && (int)kl->n == kl->stop_after ? 7 : 0;
+}
+
+static int
+has_key(const struct key_list *kl, const char *path, unsigned before)
+{
+	for (unsigned i = 0; i < before && i < kl->n; i++)
+		if (strcmp(kl->path[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/* dnsf_config_keys() reports the loader's schema: nested paths, list entries, parents first. */
+static void
+test_config_keys(void **state)
+{
+	static struct key_list kl;
+
+	(void)state;
+	memset(&kl, 0, sizeof(kl));
+	assert_int_equal(dnsf_config_keys(collect_key, &kl), 0);
+	assert_true(kl.n > 50);
+	assert_string_equal(kl.path[0], "eal");
+	assert_true(has_key(&kl, "detection.rules.threshold", kl.n));
+	assert_true(has_key(&kl, "ports[].name", kl.n));
+	assert_true(has_key(&kl, "hardening.types", kl.n));
+	assert_false(has_key(&kl, "detection.rules.thresholds", kl.n));
+	for (unsigned i = 0; i < kl.n; i++) {
+		char parent[64];
+		char *dot;
+
+		assert_false(has_key(&kl, kl.path[i], i)); /* each once */
+		strcpy(parent, kl.path[i]);
+		dot = strrchr(parent, '.');
+		if (dot == NULL)
+			continue;
+		*dot = '\0';
+		if (dot - parent > 2 && strcmp(dot - 2, "[]") == 0)
+			dot[-2] = '\0';
+		assert_true(has_key(&kl, parent, i)); /* the mapping came first */
+	}
+	/* fn's non-zero return stops the walk and is returned. */
+	memset(&kl, 0, sizeof(kl));
+	kl.stop_after = 3;
+	assert_int_equal(dnsf_config_keys(collect_key, &kl), 7);
+	assert_int_equal(kl.n, 3);
+}
+
 int
 main(void)
 {
@@ -887,6 +948,7 @@ main(void)
 	    cmocka_unit_test(test_dns_and_eal),    cmocka_unit_test(test_yaml_errors),
 	    cmocka_unit_test(test_file_errors),    cmocka_unit_test(test_relative_paths),
 	    cmocka_unit_test(test_shipped_config), cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_config_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
