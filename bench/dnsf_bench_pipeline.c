@@ -27,6 +27,7 @@
 #include "dnsf_engine.h"
 #include "dnsf_model.h"
 #include "dnsf_name.h"
+#include "dnsf_listidx.h"
 #include "dnsf_psl.h"
 #include "dnsf_suffix.h"
 
@@ -122,6 +123,8 @@ static const char *const level_name[L__COUNT] = {
 struct stage_ctx {
 	struct dnsf_suffix_set *allow, *deny;
 	struct dnsf_psl *psl;
+	struct dnsf_listidx *idx; /* the three above merged, as the worker walks them */
+	uint8_t lazy;             /* features only where read, as dnsf_engine.c decides it */
 	struct dnsf_model *model; /* the configured model, loaded as the engine loads it */
 	struct dnsf_detect_params dp;
 	struct dnsf_detect det;
@@ -162,15 +165,19 @@ stage_packet(struct ctx *c, struct dnsf_bench_frame *f, uint64_t now)
 		return;
 	}
 	dnsf_name_msg_hashes(&p.dns, h);
-	if (sc->allow != NULL && dnsf_suffix_set_match(sc->allow, &p.dns, h) >= 0) {
+	/* The worker's one walk of the merged index for the lists and the PSL (name_lookup in
+	 * dnsf_engine.c, without the name memo, which the whole decision has). */
+	struct dnsf_listidx_res lr;
+	dnsf_listidx_lookup(sc->idx, &p.dns, h, &lr);
+	if (lr.allow >= 0) {
 		g_sink += acc + 1;
 		return;
 	}
-	if (sc->deny != NULL && dnsf_suffix_set_match(sc->deny, &p.dns, h) >= 0) {
+	if (lr.deny >= 0) {
 		g_sink += acc + 2;
 		return;
 	}
-	const unsigned split = (unsigned)dnsf_psl_split(sc->psl, &p.dns, h);
+	const unsigned split = lr.psl > 0 ? (unsigned)lr.psl - 1 : 0;
 	acc += split + h[0];
 	if (c->level == L_LISTS) {
 		g_sink += acc;
@@ -185,6 +192,8 @@ stage_packet(struct ctx *c, struct dnsf_bench_frame *f, uint64_t now)
 		    .h = h,
 		    .split = split,
 		    .now_us = now,
+		    /* As the worker without a tap: the rest of the features only where read. */
+		    .lazy_feat = sc->lazy,
 		};
 		dnsf_detect_packet(&sc->det, &sc->dp, &in, &out);
 		g_sink += acc + (uint64_t)out.score + out.tunnel;
@@ -480,6 +489,10 @@ stage_ctx_init(struct stage_ctx *sc)
 		sc->dp.model = sc->model;
 		sc->dp.model_score = stage_model_score;
 	}
+	sc->lazy = sc->dp.model == NULL || sc->dp.model_scope != DNSF_MSCOPE_ALL;
+	sc->idx = dnsf_listidx_build(sc->allow, sc->deny, sc->psl);
+	if (sc->idx == NULL)
+		die("out of memory (list index)");
 	if (dnsf_detect_init(&sc->det, &sc->dp, err, sizeof(err)) != 0)
 		die(err);
 }
@@ -488,6 +501,7 @@ static void
 stage_ctx_fini(struct stage_ctx *sc)
 {
 	dnsf_detect_fini(&sc->det);
+	dnsf_listidx_free(sc->idx);
 	dnsf_model_free(sc->model);
 	dnsf_suffix_set_free(sc->allow);
 	dnsf_suffix_set_free(sc->deny);
@@ -578,10 +592,11 @@ bench_headline(struct dnsf_bench_mix *mix)
 	dnsf_worker_stats_read(&w, &s1);
 
 	if (o.kind >= 0)
-		printf("frames of kind %s only (%u), dnsf_worker_process(), one core:\n",
+		printf("frames of kind %s only (%u), the worker's burst path, one core:\n",
 		       dnsf_bench_kind_name((unsigned)o.kind), c.nidx);
 	else
-		printf("realistic mix, dnsf_worker_process(), one core:\n");
+		printf("realistic mix, the worker's burst path (dnsf_worker_prepare/decide), one "
+		       "core:\n");
 	print_run("whole decision", &r);
 	printf("  verdicts: pass %llu drop %llu refuse %llu | tunnel_detected %llu "
 	       "verdict_cache_hits %llu allowlisted %llu denylisted %llu non_dns %llu "
@@ -701,7 +716,8 @@ bench_stages(struct dnsf_bench_mix *mix)
 	printf("  %-20s %8.1f cycles/pkt (parse + lists + dnsf_detect_packet: holds skip the "
 	       "features of caught flows)\n",
 	       level_name[L_DETECT], cum[L_DETECT]);
-	printf("  %-20s %8.1f cycles/pkt (dnsf_worker_process; verdict, stats, events = %+.1f)\n",
+	printf("  %-20s %8.1f cycles/pkt (the worker's burst path: merged list index, name memo, "
+	       "verdicts, stats, events; %+.1f)\n",
 	       "whole_decision", whole, whole - cum[L_DETECT]);
 	dnsf_json_obj(&g_js, NULL);
 	dnsf_json_str(&g_js, "stage", level_name[L_DETECT]);
