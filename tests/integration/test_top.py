@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,29 +35,16 @@ TUNNEL = "dnsfence-demo.test"
 DEMO = os.path.join(REPO, "config", "demo.pcap")
 PREFIX = "dnsf_test_top_%d" % os.getpid()
 from checks import check, failures  # noqa: E402
+import telsock  # noqa: E402
 
 
 def runtime_dir():
-    # Where EAL puts the telemetry socket of a file prefix (root: /var/run/dpdk).
-    if os.geteuid() == 0:
-        return "/var/run/dpdk/" + PREFIX
-    base = os.environ.get("XDG_RUNTIME_DIR", "/tmp")
-    return os.path.join(base, "dpdk", PREFIX)
+    return telsock.runtime_dir(PREFIX)
 
 
 def tel(cmd):
-    """One request on a fresh connection, as dpdk-telemetry.py does; returns the JSON value."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.settimeout(5)
-    try:
-        s.connect(os.path.join(runtime_dir(), "dpdk_telemetry.v2"))
-        json.loads(s.recv(16384).decode())  # the greeting (version, pid, max_output_len)
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(65536).decode())
-    finally:
-        s.close()
-    key = cmd.split(",", 1)[0]
-    return reply.get(key)
+    """One request on a fresh connection (telsock.py); returns the JSON value."""
+    return telsock.tel(PREFIX, cmd)
 
 
 def entries(top):
