@@ -31,8 +31,8 @@
  * half full, 7.2-7.6 ms full, i.e. ~11k-18k cycles (5-9 us) per 256-slot slice, about one
  * 32-packet burst's work (~450 cycles a packet): a burst waits at most about one burst's time,
  * and a pass takes under 1 % of the core a second. With the store as large as the table
- * (labels present): 5.8-6.6 ms half full, 8.8-9.9 ms full (docs/performance.md, "The top
- * list's scan"). */
+ * (labels present): 5.8-6.6 ms half full, 8.8-9.9 ms full (docs/performance-history.md,
+ * "The top list's scan"). */
 #define TOP_SLICE 256
 /* Worker 0 looks at the control core's heartbeat once every this many loops (a power of two):
  * one relaxed load of a line control writes every few ms, far from every burst. */
@@ -181,8 +181,9 @@ push_event(struct dnsf_lcore *lc)
 /* The first four lines of a frame (two for one of up to 128 bytes), PREFETCH_AHEAD frames
  * ahead of the parser. A query's headers and question span the first two lines and the parser
  * walks a response's records further; with the first line alone the rest were demand misses
- * whenever the data was no longer in L2 (docs/performance.md, "The DPDK shell around the
- * engine"). Written out: a loop over the lines cost more instructions than the prefetches. */
+ * whenever the data was no longer in L2 (docs/performance-history.md, "The DPDK shell
+ * around the engine"). Written out: a loop over the lines cost more instructions than the
+ * prefetches. */
 static inline void
 prefetch_frame(const struct rte_mbuf *m)
 {

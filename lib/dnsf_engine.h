@@ -109,7 +109,8 @@ void dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, ui
 
 /*
  * The same decision for a burst, in two phases, so that the flow- and domain-table misses of a
- * burst overlap instead of following one another (docs/performance.md, "Scaling"):
+ * burst overlap instead of following one another (docs/performance-history.md, "Two-phase bursts
+ * and huge pages"):
  *  1. dnsf_worker_prepare(w, slot, frame, len) for every frame of the burst: parse, suffix
  *     hashes, PSL split, table keys, and a prefetch of both buckets. Reads the frame only and
  *     no table state; slot = position in the burst, 0 .. DNSF_BURST_MAX - 1.

@@ -149,7 +149,7 @@ int dnsf_tab_init(struct dnsf_tab *t, uint32_t entries);
  * a whole number of 2 MiB is 2 MiB aligned and advised for transparent huge pages. Every
  * look-up in a table of millions of flows lands on a random page: with 4 KiB pages that is a
  * TLB miss and a page walk (two-level under a hypervisor) on top of the cache miss, which no
- * prefetch hides as well (docs/performance.md, "Scaling").
+ * prefetch hides as well (docs/performance-history.md, "Two-phase bursts and huge pages").
  */
 void *dnsf_tab_mem_alloc(size_t bytes);
 void dnsf_tab_fini(struct dnsf_tab *t);
@@ -170,7 +170,7 @@ dnsf_tab_bucket(const struct dnsf_tab *t, uint64_t key)
 /* Four adjacent lines (a bucket) towards the cache. Forced inline, as is dnsf_tab_prefetch():
  * GCC takes a function of nothing but prefetches for pure and deletes calls to it whose result
  * is unused before it would inline them (with plain `static inline` no caller prefetched
- * anything; docs/performance.md, "The burst's first phase"). */
+ * anything; docs/performance-history.md, "The burst's first phase"). */
 static inline __attribute__((always_inline)) void
 dnsf_prefetch_bucket(const void *p)
 {

@@ -3,7 +3,8 @@
  * dnsf_qmemo — one worker's memo of the work derived from a question name alone: suffix hashes,
  * registered-domain split, allow/deny list results, the name part of the message features.
  * A response repeats its query's name microseconds later and popular names repeat all day, so
- * most DNS messages find their name here and skip that work (docs/performance.md, "Name memo").
+ * most DNS messages find their name here and skip that work (docs/performance-history.md, "Name
+ * memo").
  *
  * Contract:
  *  - The key is the question name's exact wire octets (case included, so every case-dependent
