@@ -2,10 +2,10 @@
 /*
  * The per-packet decision. Order matters and is documented in docs/architecture.md:
  *   parse -> non-DNS passes untouched -> fragment / malformed policy -> (answers: 0x20 case
- *   restored) -> allow list (always passes) -> deny list -> rare-type policy (queries) -> tunnel
- *   detection -> action (drop / refuse / log; monitor turns blocks into log) -> hardening of
- *   what passes (queries: 0x20 randomization, EDNS clamp; answers: EDNS ceiling), inline mode
- *   only (docs/hardening.md).
+ *   restored) -> allow list (always passes) -> deny list -> tunnel detection -> rare-type
+ *   policy (queries detection let pass) -> action (drop / refuse / log; monitor turns blocks
+ *   into log) -> hardening of what passes (queries: 0x20 randomization, EDNS clamp; answers:
+ *   EDNS ceiling), inline mode only (docs/hardening.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
