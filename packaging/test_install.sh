@@ -77,10 +77,23 @@ for pair in "dnsfence:man8/dnsfence.8:$src/app/main.c" \
 	prog=${pair%%:*} rest=${pair#*:}
 	page=${rest%%:*} csrc=${rest#*:}
 	MANWIDTH=200 man -l "$D$mandir/$page" 2>/dev/null >"$tmp/page.txt"
-	opts=$(grep -o '"--[a-z][a-z0-9-]*"\|{"[a-z][a-z0-9-]*", *[a-z_]*_argument' "$csrc" |
-		sed 's/^{"/--/; s/^"//; s/".*//' | sort -u)
+	# What the program parses: getopt_long's table (dnsfence) or its strcmp(a, "--x") chain
+	# (the tools); other strings that look like options (EAL's --no-huge) are not its own.
+	opts=$(grep -o '{"[a-z][a-z0-9-]*", *[a-z_]*_argument\|strcmp(a, "--[a-z][a-z0-9-]*")' "$csrc" |
+		sed 's/^{"/--/; s/^strcmp(a, "//; s/".*//' | sort -u)
+	[ "$(echo "$opts" | wc -w)" -ge 10 ] || fail "$prog: options not found in $csrc"
+	"$D$bindir/$prog" --help >"$tmp/help.txt" 2>&1 || fail "$prog --help exited $?"
 	for o in $opts; do
 		grep -q -- "$o\([^A-Za-z0-9-]\|$\)" "$tmp/page.txt" || fail "$prog: option $o is missing from $page"
+		# --help shows every option but itself (-c and -o may stand for --config and --out).
+		case $o in --help) continue ;; --config) alt=-c ;; --out) alt=-o ;; *) alt=$o ;; esac
+		grep -q -- "\($o\|$alt\)\([^A-Za-z0-9-]\|$\)" "$tmp/help.txt" ||
+			fail "$prog: option $o is missing from $prog --help"
+	done
+	# ... and the page documents no option the program does not parse (the tags of OPTIONS).
+	for o in $(sed -n '/^\.SH OPTIONS/,/^\.SH /{/^\.TP/{n;p}}' "$src/man/${page#*/}" |
+		grep -o '\\-\\-[a-z][a-z0-9\\-]*' | sed 's/\\-/-/g' | sort -u); do
+		echo "$opts" | grep -qx -- "$o" || fail "$page documents $o, which $prog does not parse"
 	done
 done
 

@@ -637,13 +637,13 @@ usage(void)
 	fprintf(stderr,
 	        "usage: dnsfence-eval -c CONFIG [--label-suffix S]... "
 	        "[--rename-base DOMAIN|random[:SEED]] [--merge]\n"
-	        "           [--json OUT.json] [--sessions] [--benign-names FILE]... "
-	        "[--benign-part M:LO:HI]\n"
-	        "           [--forwarders PCT] [--periodic PCT] [--clients N] [--seconds S] "
-	        "[--seed N]\n"
+	        "           [--json OUT.json] [--html REPORT.html] [--sessions] [--explain N]\n"
+	        "           [--benign-names FILE]... [--benign-part M:LO:HI] [--forwarders PCT]\n"
+	        "           [--periodic PCT] [--clients N] [--seconds S] [--seed N]\n"
 	        "           [--model PATH|none] [--model-threshold N]\n"
 	        "           [--combine either|both|rules|model] [--rules-threshold N]\n"
-	        "           [--write-input OUT.pcap] [--explain N] [PCAP...]\n");
+	        "           [--type-policy config|off] [--write-input OUT.pcap]\n"
+	        "           [--synth-tunnel KIND[:QUERIES[:INTERVAL_S]]]... [PCAP...]\n");
 }
 
 static int
