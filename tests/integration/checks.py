@@ -6,7 +6,10 @@ run reports every broken expectation, not only the first.
     check(got == want, "what was expected")   # returns cond, for `if check(...)` chains
     ...
     sys.exit(1 if failures else 0)
+
+and free_port(), a loopback TCP port nobody listens on (for a test's metrics endpoint).
 """
+import socket
 import sys
 
 failures = []
@@ -17,3 +20,11 @@ def check(cond, msg):
         failures.append(msg)
         print("FAIL: " + msg, file=sys.stderr)
     return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

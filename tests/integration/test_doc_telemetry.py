@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import time
 DNSFENCE, FEAT_NAMES, REPO = (os.path.abspath(a) for a in sys.argv[1:4])
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import mkpcap  # noqa: E402
-from checks import check, failures  # noqa: E402
+from checks import check, failures, free_port  # noqa: E402
 import telsock  # noqa: E402
 
 DEMO = os.path.join(REPO, "config", "demo.pcap")
@@ -171,14 +170,6 @@ def wait_for(what, cond, seconds):
         time.sleep(0.1)
     check(False, "timed out waiting for " + what)
     return None
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def live(doc, d, n_frames):

@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ PROM_CHECK = os.path.join(REPO, "tests", "integration", "prom_check.py")
 DENY = ["evil.example", "blocked.test", "tunnel.example.net"]
 ALLOW = ["good.evil.example", "ok.blocked.test"]
 
-from checks import check, failures  # noqa: E402
+from checks import check, failures, free_port  # noqa: E402
 
 
 def under(name, suffixes):
@@ -191,14 +190,6 @@ def compare(label, got, want, want_idx, manifest):
                 names.append(idx[0] if idx else "an unknown frame")
             check(False, "%s: unexpected %s" % (label, "; ".join(names)))
     return ok
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def series_sum(series, name, **labels):
