@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 15
 # also in the main build, to keep `make test` near 14 minutes. docs/robustness.md has the times.
 ASAN_INTEGRATION ?= replay config_check demo floods live ops syslog telemetry_top watchdog \
 	refuse_tshark event_json install eval_tool train_tool shipped_model report_html \
-	bench doc_examples doc_telemetry e2e_tunnels harden_ns
+	bench doc_examples doc_telemetry hostile_cli telemetry_hostile e2e_tunnels harden_ns
 
 .PHONY: deps build demo test test-asan fuzz-short model clean
 

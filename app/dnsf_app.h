@@ -46,6 +46,9 @@
 	  "the port they came in on")                                                              \
 	X(multiseg, "multi-segment frames copied into a linear buffer to be decided")              \
 	X(oversize_passed, "frames longer than the linear buffer (16 KiB), passed undecided")      \
+	X(bad_chain_dropped,                                                                       \
+	  "chained frames whose segments hold less than their length (a device's broken mbuf, "    \
+	  "e.g. net_pcap given a capture record over 64 KiB), dropped undecided")                  \
 	X(refuse_failed, "refuse answers that could not be sent (no mbuf); the query was dropped") \
 	X(capture_written, "replay: dropped and refused originals written to the --dropped file")  \
 	X(capture_failed, "replay: originals not written to the --dropped file (no mbuf)")         \

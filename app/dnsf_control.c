@@ -171,25 +171,27 @@ dnsf_control_print_summary(const struct dnsf_app *app, FILE *out)
 	struct dnsf_app_stats as;
 
 	dnsf_control_totals(app, &ws, &as);
-	fprintf(
-	    out,
-	    "{\"packets_in\":%" PRIu64 ",\"passed\":%" PRIu64 ",\"dropped\":%" PRIu64
-	    ",\"refused\":%" PRIu64 ",\"dns_queries\":%" PRIu64 ",\"dns_responses\":%" PRIu64
-	    ",\"malformed\":%" PRIu64 ",\"non_dns\":%" PRIu64 ",\"fragments\":%" PRIu64
-	    ",\"allowlisted\":%" PRIu64 ",\"denylisted\":%" PRIu64 ",\"tunnel_detected\":%" PRIu64
-	    ",\"would_drop\":%" PRIu64 ",\"events\":%" PRIu64 ",\"events_lost\":%" PRIu64
-	    ",\"tx_full_dropped\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64
-	    ",\"malformed_dropped\":%" PRIu64 ",\"verdict_cache_hits\":%" PRIu64
-	    ",\"flow_inserts\":%" PRIu64 ",\"flow_evictions\":%" PRIu64
-	    ",\"domain_inserts\":%" PRIu64 ",\"domain_evictions\":%" PRIu64
-	    ",\"flow_no_state\":%" PRIu64 ",\"water_torture\":%" PRIu64 ",\"mbufs_in_use\":%" PRIu64
-	    ",\"model_loaded\":%d}\n",
-	    ws.rx_packets, as.verdict_pass, as.verdict_drop, as.verdict_refuse, ws.dns_queries,
-	    ws.dns_responses, ws.malformed, ws.non_dns, ws.fragments, ws.allowlisted, ws.denylisted,
-	    ws.tunnel_detected, ws.would_drop, app->events_written, ws.events_lost,
-	    ws.tx_full_dropped, app->replay_rx_nombuf, ws.malformed_dropped, ws.verdict_cache_hits,
-	    ws.flow_inserts, ws.flow_evictions, ws.domain_inserts, ws.domain_evictions,
-	    ws.flow_no_state, ws.water_torture, app->mbufs_in_use, model_loaded(app));
+	fprintf(out,
+	        "{\"packets_in\":%" PRIu64 ",\"passed\":%" PRIu64 ",\"dropped\":%" PRIu64
+	        ",\"refused\":%" PRIu64 ",\"dns_queries\":%" PRIu64 ",\"dns_responses\":%" PRIu64
+	        ",\"malformed\":%" PRIu64 ",\"non_dns\":%" PRIu64 ",\"fragments\":%" PRIu64
+	        ",\"allowlisted\":%" PRIu64 ",\"denylisted\":%" PRIu64
+	        ",\"tunnel_detected\":%" PRIu64 ",\"would_drop\":%" PRIu64 ",\"events\":%" PRIu64
+	        ",\"events_lost\":%" PRIu64 ",\"tx_full_dropped\":%" PRIu64
+	        ",\"rx_nombuf\":%" PRIu64 ",\"malformed_dropped\":%" PRIu64
+	        ",\"verdict_cache_hits\":%" PRIu64 ",\"flow_inserts\":%" PRIu64
+	        ",\"flow_evictions\":%" PRIu64 ",\"domain_inserts\":%" PRIu64
+	        ",\"domain_evictions\":%" PRIu64 ",\"flow_no_state\":%" PRIu64
+	        ",\"water_torture\":%" PRIu64 ",\"bad_chain_dropped\":%" PRIu64
+	        ",\"event_log_errors\":%" PRIu64 ",\"mbufs_in_use\":%" PRIu64
+	        ",\"model_loaded\":%d}\n",
+	        ws.rx_packets, as.verdict_pass, as.verdict_drop, as.verdict_refuse, ws.dns_queries,
+	        ws.dns_responses, ws.malformed, ws.non_dns, ws.fragments, ws.allowlisted,
+	        ws.denylisted, ws.tunnel_detected, ws.would_drop, app->events_written,
+	        ws.events_lost, ws.tx_full_dropped, app->replay_rx_nombuf, ws.malformed_dropped,
+	        ws.verdict_cache_hits, ws.flow_inserts, ws.flow_evictions, ws.domain_inserts,
+	        ws.domain_evictions, ws.flow_no_state, ws.water_torture, as.bad_chain_dropped,
+	        app->event_log_errors, app->mbufs_in_use, model_loaded(app));
 	fflush(out);
 }
 

@@ -90,6 +90,28 @@ printable(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
+/*
+ * A count or id parameter: decimal digits only (no sign, space, '+' or base prefix, which
+ * strtol would take); a value above max reads as max however many digits it has (2^64 or
+ * 10^30 are "all"). -1 when it is not such a number.
+ */
+static int
+parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v <= max) /* max is small: v * 10 + 9 cannot wrap */
+			v = v * 10 + (unsigned long)(*s - '0');
+	}
+	*out = v > max ? max : v;
+	return 0;
+}
+
 static int
 not_ready(struct rte_tel_data *d)
 {
@@ -197,10 +219,9 @@ impl_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	if (params != NULL && *params != '\0') {
-		char *end;
-		long v = strtol(params, &end, 10);
+		unsigned long v;
 
-		if (*end != '\0' || v < 0 || v >= RTE_MAX_LCORE)
+		if (parse_count(params, RTE_MAX_LCORE, &v) != 0 || v >= RTE_MAX_LCORE)
 			return -EINVAL;
 		want = (int)v;
 	}
@@ -443,13 +464,11 @@ impl_events(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	if (params != NULL && *params != '\0') {
-		char *end;
-		long v = strtol(params, &end, 10);
+		unsigned long v;
 
-		if (*end != '\0' || v < 0)
+		if (parse_count(params, DNSF_APP_RECENT, &v) != 0)
 			return -EINVAL;
-		if ((unsigned long)v < limit)
-			limit = (unsigned)v;
+		limit = (unsigned)v;
 	}
 	rte_tel_data_start_dict(d);
 	for (k = 0; k < tapp->recent_n && k < limit; k++) {
@@ -643,28 +662,27 @@ impl_top(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	(void)cmd;
 	if (params != NULL && *params != '\0') {
-		char buf[64], *tok, *save = NULL;
+		/* At most one order, then at most one count: "score", "info,5", "3". */
+		const char *p = params, *comma = strchr(p, ',');
+		char tok[8];
+		size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		unsigned long v;
 
-		if (strlen(params) >= sizeof(buf))
-			return -EINVAL;
-		snprintf(buf, sizeof(buf), "%s", params);
-		for (tok = strtok_r(buf, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save)) {
-			char *end;
-			long v;
-
-			if (strcmp(tok, "score") == 0) {
-				by = DNSF_TOP_BY_SCORE;
-				continue;
+		if (len < sizeof(tok)) {
+			memcpy(tok, p, len);
+			tok[len] = '\0';
+			if (strcmp(tok, "score") == 0 || strcmp(tok, "info") == 0) {
+				by = tok[0] == 'i' ? DNSF_TOP_BY_INFO : DNSF_TOP_BY_SCORE;
+				if (comma == NULL)
+					p = NULL;
+				else
+					p = comma + 1;
 			}
-			if (strcmp(tok, "info") == 0) {
-				by = DNSF_TOP_BY_INFO;
-				continue;
-			}
-			v = strtol(tok, &end, 10);
-			if (*end != '\0' || end == tok || v < 1)
+		}
+		if (p != NULL) {
+			if (parse_count(p, DNSF_TOP_K, &v) != 0 || v < 1)
 				return -EINVAL;
-			max = v < DNSF_TOP_K ? (unsigned)v : DNSF_TOP_K;
+			max = (unsigned)v;
 		}
 	}
 	for (w = 0; w < tapp->n_workers; w++) {
@@ -751,14 +769,29 @@ impl_lists(const char *cmd, const char *params, struct rte_tel_data *d)
 		pthread_mutex_unlock(&tapp->tel_lock);                                             \
 		return rc;                                                                         \
 	}
-DNSF_TEL_WRAP(stats)
 DNSF_TEL_WRAP(lcores)
-DNSF_TEL_WRAP(ports)
-DNSF_TEL_WRAP(config)
 DNSF_TEL_WRAP(events)
-DNSF_TEL_WRAP(flows)
 DNSF_TEL_WRAP(top)
-DNSF_TEL_WRAP(lists)
+
+/* Commands that take no parameter refuse one (null reply) rather than ignore it: an operator
+ * who types /dnsfence/stats,3 for one worker gets an error, not the totals. */
+#define DNSF_TEL_WRAP_NOPARAM(n)                                                                   \
+	static int cb_##n(const char *cmd, const char *params, struct rte_tel_data *d)             \
+	{                                                                                          \
+		int rc;                                                                            \
+                                                                                                   \
+		if (params != NULL && *params != '\0')                                             \
+			return -EINVAL;                                                            \
+		pthread_mutex_lock(&tapp->tel_lock);                                               \
+		rc = tapp->tel_ready ? impl_##n(cmd, params, d) : not_ready(d);                    \
+		pthread_mutex_unlock(&tapp->tel_lock);                                             \
+		return rc;                                                                         \
+	}
+DNSF_TEL_WRAP_NOPARAM(stats)
+DNSF_TEL_WRAP_NOPARAM(ports)
+DNSF_TEL_WRAP_NOPARAM(config)
+DNSF_TEL_WRAP_NOPARAM(flows)
+DNSF_TEL_WRAP_NOPARAM(lists)
 
 int
 dnsf_telemetry_register(struct dnsf_app *app, char *err, size_t errlen)

@@ -197,6 +197,21 @@ prefetch_frame(const struct rte_mbuf *m)
 	}
 }
 
+/* A chain whose segments hold fewer bytes than its pkt_len says (net_pcap builds one from a
+ * capture record over 64 KiB: its jumbo copy takes a 16-bit length). Reading or transmitting
+ * it walks past the last segment, so it is dropped and counted. Only chained frames get here:
+ * a one-segment frame is read by its data_len alone. */
+static int
+chain_short(const struct rte_mbuf *m)
+{
+	const struct rte_mbuf *s;
+	uint64_t sum = 0;
+
+	for (s = m; s != NULL; s = s->next)
+		sum += s->data_len;
+	return sum < m->pkt_len;
+}
+
 /* The engine's first phase (dnsf_engine.h) over up to DNSF_BURST_MAX frames: parse and key
  * each one-segment frame and prefetch its flow and domain buckets, so that the second phase
  * (the decisions, in order) finds them in cache. Chained frames are decided whole later.
@@ -259,6 +274,10 @@ process_burst(struct dnsf_lcore *lc, uint16_t in_port, struct rte_mbuf **pkts, u
 			frame = rte_pktmbuf_mtod(m, uint8_t *);
 			len = m->data_len;
 			room = len + rte_pktmbuf_tailroom(m);
+		} else if (unlikely(chain_short(m))) {
+			DNSF_STAT_INC(&lc->app, bad_chain_dropped);
+			rte_pktmbuf_free(m);
+			continue;
 		} else if (m->pkt_len <= DNSF_APP_LINEAR_MAX) {
 			/* The engine reads one flat buffer; chained frames (jumbo) are copied. */
 			len = m->pkt_len;

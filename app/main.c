@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include <rte_ring_elem.h>
 
 #include "dnsf_app.h"
+#include "dnsf_capture.h"
 #include "dnsf_eal_args.h"
 
 #ifndef DNSF_VERSION
@@ -38,6 +40,7 @@
 #endif
 
 #define EXIT_CONFIG 2
+#define EXIT_OUTPUT 1 /* a replay ran, but an output it was asked for is incomplete */
 
 struct dnsf_app g_app;
 static struct dnsf_config g_cfg;
@@ -118,13 +121,28 @@ parse_cli(int argc, char **argv, struct cli *c)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	int o;
+	uint32_t seen = 0;
+	int o, li;
 
 	memset(c, 0, sizeof(*c));
 	c->stats_interval = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option; "--" ends our options, the rest goes to EAL. */
 	while ((o = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		/* Given twice, one of the two would be ignored without a word (two --replay
+		 * files, two configs): refused instead. */
+		const uint32_t bit = o == 'c'                          ? 1u
+		                     : (o >= O_CHECK && o <= O_LINGER) ? 2u << (o - O_CHECK)
+		                                                       : 0;
+
+		if (bit != 0 && (seen & bit) != 0) {
+			for (li = 0; opts[li].val != o; li++)
+				;
+			fprintf(stderr, "dnsfence: option --%s given twice (see --help)\n",
+			        opts[li].name);
+			return -1;
+		}
+		seen |= bit;
 		switch (o) {
 		case 'c':
 			c->config = optarg;
@@ -206,39 +224,84 @@ parse_cli(int argc, char **argv, struct cli *c)
 		fprintf(stderr, "dnsfence: --passed/--dropped/--linger only go with --replay\n");
 		return -1;
 	}
-	if (c->replay != NULL && c->file_prefix != NULL && c->file_prefix[0] == '\0') {
-		fprintf(stderr, "dnsfence: --file-prefix: empty\n");
+	/* EAL makes /var/run/dpdk/<prefix>: empty or with a '/', it is not one directory. */
+	if (c->file_prefix != NULL && (c->file_prefix[0] == '\0' || strchr(c->file_prefix, '/'))) {
+		fprintf(stderr, "dnsfence: --file-prefix: '%s' is empty or holds a '/'\n",
+		        c->file_prefix);
 		return -1;
 	}
 	return 0;
 }
 
-/* The replay input must be a capture libpcap reads (pcap, either byte order and time
- * precision, or pcapng): checked here so a wrong file is one line, not EAL's log. */
+/* The replay input must be an Ethernet capture libpcap reads whole (dnsf_capture.h): checked
+ * here so a wrong file is one line, not EAL's log or a silently short run. A file cut short
+ * inside its last record (a capture stopped while written) is replayed up to the cut, said
+ * once. */
 static int
 check_capture(const char *path, char *err, size_t errlen)
 {
-	static const uint32_t magic[] = {0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1,
-	                                 0x0a0d0d0a};
-	FILE *f = fopen(path, "rb");
-	uint32_t m = 0;
-	size_t i;
+	struct dnsf_capscan cs;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "--replay: %s: %s", path, strerror(errno));
+	if (dnsf_capture_scan(path, &cs, err, errlen) != 0)
 		return -1;
+	if (cs.truncated)
+		fprintf(stderr,
+		        "dnsfence: warning: --replay: %s: the file ends inside record %" PRIu64
+		        " (offset %" PRIu64 "): the %" PRIu64 " whole records before it are "
+		        "replayed, the cut one is not\n",
+		        path, cs.records + 1, cs.trunc_off, cs.records);
+	if (cs.over_64k > 0)
+		fprintf(stderr,
+		        "dnsfence: warning: --replay: %s: %" PRIu64
+		        " records are longer than 65535 bytes: net_pcap cannot carry them whole; "
+		        "they are dropped (bad_chain_dropped) or passed undecided "
+		        "(oversize_passed)\n",
+		        path, cs.over_64k);
+	return 0;
+}
+
+/* Two of the files a replay names are the same file: an output opened for writing over the
+ * capture or the configuration would destroy it before it is read, and two outputs would
+ * interleave into garbage. Only regular files count (--passed /dev/null --dropped /dev/null
+ * is fine); outputs that do not exist yet are compared by name. */
+static int
+check_distinct(const struct cli *c, char *err, size_t errlen)
+{
+	const struct {
+		const char *what, *path;
+		int output;
+	} f[] = {
+	    {"-c", c->config, 0},
+	    {"--replay", c->replay, 0},
+	    {"--passed", c->passed, 1},
+	    {"--dropped", c->dropped, 1},
+	    {"--events", c->events != NULL && strcmp(c->events, "-") != 0 ? c->events : NULL, 1},
+	};
+	struct stat st[RTE_DIM(f)];
+	int ex[RTE_DIM(f)];
+	size_t i, j;
+
+	for (i = 0; i < RTE_DIM(f); i++)
+		ex[i] = f[i].path != NULL && stat(f[i].path, &st[i]) == 0;
+	for (i = 0; i < RTE_DIM(f); i++) {
+		for (j = i + 1; j < RTE_DIM(f); j++) {
+			int same;
+
+			if (f[i].path == NULL || f[j].path == NULL || !f[j].output)
+				continue;
+			if (ex[i] && ex[j])
+				same = S_ISREG(st[i].st_mode) && st[i].st_dev == st[j].st_dev &&
+				       st[i].st_ino == st[j].st_ino;
+			else
+				same = !ex[i] && !ex[j] && strcmp(f[i].path, f[j].path) == 0;
+			if (same) {
+				snprintf(err, errlen, "%s and %s name the same file (%s)",
+				         f[i].what, f[j].what, f[j].path);
+				return -1;
+			}
+		}
 	}
-	if (fread(&m, sizeof(m), 1, f) != 1) {
-		fclose(f);
-		snprintf(err, errlen, "--replay: %s: too short to be a pcap file", path);
-		return -1;
-	}
-	fclose(f);
-	for (i = 0; i < RTE_DIM(magic); i++)
-		if (m == magic[i])
-			return 0;
-	snprintf(err, errlen, "--replay: %s: not a pcap or pcapng file", path);
-	return -1;
+	return 0;
 }
 
 /* Output files this run created: removed again if it fails to start, so a failed start leaves
@@ -508,6 +571,46 @@ remove_runtime_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* A replay whose results were not all written must not look like a good one: every event line
+ * lost to a write error (disk full, a closed pipe) and every capture file (regular files only)
+ * whose size is not what net_pcap was handed (a 24-byte header, then a 16-byte header and the
+ * bytes of each frame: the PMD cannot report its own write errors) is one line, exit status 1.
+ */
+static int
+check_outputs(const struct dnsf_app *app, const struct cli *c, const struct rte_eth_stats *st)
+{
+	const char *paths[2] = {c->passed, c->dropped};
+	int rc = 0;
+	uint16_t i;
+
+	if (ferror(stdout) || fflush(stdout) != 0) {
+		fprintf(stderr, "dnsfence: standard output: write error: what was written there "
+		                "(the summary line, --events -) is incomplete\n");
+		rc = EXIT_OUTPUT;
+	}
+	if (app->event_log_errors > 0) {
+		fprintf(stderr,
+		        "dnsfence: %s: %" PRIu64 " writes to the event log failed: it is "
+		        "incomplete\n",
+		        app->event_log_path, app->event_log_errors);
+		rc = EXIT_OUTPUT;
+	}
+	for (i = 0; i < app->n_ports && i < RTE_DIM(paths); i++) {
+		const uint64_t want = 24 + 16 * st[i].opackets + st[i].obytes;
+		struct stat sb;
+
+		if (paths[i] == NULL || stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode) ||
+		    (uint64_t)sb.st_size == want)
+			continue;
+		fprintf(stderr,
+		        "dnsfence: %s: %s holds %" PRIu64 " bytes, %" PRIu64
+		        " were sent to it (disk full?): the capture is incomplete\n",
+		        i == 0 ? "--passed" : "--dropped", paths[i], (uint64_t)sb.st_size, want);
+		rc = EXIT_OUTPUT;
+	}
+	return rc;
+}
+
 static int
 run(struct cli *c)
 {
@@ -518,8 +621,9 @@ run(struct cli *c)
 	char err[4096];
 	struct dnsf_worker probe;
 	char rundir[PATH_MAX];
+	struct rte_eth_stats out_st[2];
 	uint16_t i;
-	int rc, own_prefix;
+	int rc, own_prefix, out_rc = 0;
 
 	/* 1. Everything that can be wrong with the config, before EAL. */
 	if (dnsf_config_load(c->config, &g_cfg, err, sizeof(err)) != 0)
@@ -577,6 +681,8 @@ run(struct cli *c)
 		return 0;
 	}
 	if (app->replay) {
+		if (check_distinct(c, err, sizeof(err)) != 0)
+			return fail(err);
 		if (check_writable("--passed", c->passed, err, sizeof(err)) != 0 ||
 		    (c->dropped != NULL &&
 		     check_writable("--dropped", c->dropped, err, sizeof(err)) != 0)) {
@@ -620,6 +726,9 @@ run(struct cli *c)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);
+	/* A closed pipe (--events - | head) is a write error, counted, not a silent death that
+	 * leaves the EAL runtime directory behind. */
+	signal(SIGPIPE, SIG_IGN);
 	rte_openlog_stream(stderr); /* stdout carries our JSON lines only */
 	memcpy(eal_argv, ea.argv, sizeof(eal_argv));
 	if (rte_eal_init(ea.argc, eal_argv) < 0) {
@@ -713,6 +822,9 @@ run(struct cli *c)
 
 		if (rte_eth_stats_get(app->ports[0].port_id, &st) == 0)
 			app->replay_rx_nombuf = st.rx_nombuf;
+		for (i = 0; i < app->n_ports && i < RTE_DIM(out_st); i++)
+			if (rte_eth_stats_get(app->ports[i].port_id, &out_st[i]) != 0)
+				memset(&out_st[i], 0, sizeof(out_st[i]));
 	}
 	dnsf_ports_shutdown(app);
 	/* Closed ports hold no descriptors: whatever is still out of a pool was lost on the way
@@ -720,13 +832,17 @@ run(struct cli *c)
 	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
 		if (app->pools[i] != NULL)
 			app->mbufs_in_use += rte_mempool_in_use_count(app->pools[i]);
+	if (app->evlog != NULL && fflush(app->evlog) != 0)
+		app->event_log_errors++;
 	if (app->replay)
 		dnsf_control_print_summary(app, stdout);
 	else
 		dnsf_control_print_final(app, stdout);
-	if (app->evlog != NULL && app->evlog != stdout)
-		fclose(app->evlog);
+	if (app->evlog != NULL && app->evlog != stdout && fclose(app->evlog) != 0)
+		app->event_log_errors++;
 	app->evlog = NULL;
+	if (app->replay)
+		out_rc = check_outputs(app, c, out_st);
 
 	pthread_mutex_lock(&app->tel_lock);
 	app->tel_ready = 0;
@@ -740,7 +856,7 @@ run(struct cli *c)
 	rte_eal_cleanup();
 	if (own_prefix)
 		remove_runtime_dir(rundir);
-	return 0;
+	return out_rc;
 }
 
 int
