@@ -165,8 +165,8 @@ stage_packet(struct ctx *c, struct dnsf_bench_frame *f, uint64_t now)
 		return;
 	}
 	dnsf_name_msg_hashes(&p.dns, h);
-	/* The worker's one walk of the merged index for the lists and the PSL (name_lookup in
-	 * dnsf_engine.c, without the name memo, which the whole decision has). */
+	/* The worker's one walk of the merged index for the lists and the PSL (name_work in
+	 * dnsf_engine.c). */
 	struct dnsf_listidx_res lr;
 	dnsf_listidx_lookup(sc->idx, &p.dns, h, &lr);
 	if (lr.allow >= 0) {
@@ -716,8 +716,8 @@ bench_stages(struct dnsf_bench_mix *mix)
 	printf("  %-20s %8.1f cycles/pkt (parse + lists + dnsf_detect_packet: holds skip the "
 	       "features of caught flows)\n",
 	       level_name[L_DETECT], cum[L_DETECT]);
-	printf("  %-20s %8.1f cycles/pkt (the worker's burst path: merged list index, name memo, "
-	       "verdicts, stats, events; %+.1f)\n",
+	printf("  %-20s %8.1f cycles/pkt (the worker's burst path: merged list index, verdicts, "
+	       "stats, events; %+.1f)\n",
 	       "whole_decision", whole, whole - cum[L_DETECT]);
 	dnsf_json_obj(&g_js, NULL);
 	dnsf_json_str(&g_js, "stage", level_name[L_DETECT]);
@@ -1420,14 +1420,6 @@ bench_hash(struct dnsf_bench_mix *mix)
 		hsh_bytes(&y, &st, sizeof(st));
 		res[run] = x.h;
 		vev[run] = y.h;
-		if (run == 0) {
-			struct dnsf_memo_stats ms;
-			dnsf_worker_memo_stats(&w, &ms);
-			printf(
-			    "name memo: %llu hits, %llu misses, %llu names not held, %llu paused\n",
-			    (unsigned long long)ms.hits, (unsigned long long)ms.misses,
-			    (unsigned long long)ms.not_held, (unsigned long long)ms.paused);
-		}
 		dnsf_worker_fini(&w);
 	}
 	printf("hash: %016llx (burst path) %016llx (frame by frame), %u passes, %llu scored, "

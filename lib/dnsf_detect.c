@@ -544,9 +544,7 @@ dnsf_detect_packet(struct dnsf_detect *d, const struct dnsf_detect_params *p,
 		return;
 	}
 
-	if (in->q_named != NULL)
-		dnsf_qfeat_reuse(m, in->q_named, &out->q);
-	else if (in->lazy_feat) /* what the rules read; the rest where the features are filled */
+	if (in->lazy_feat) /* what the rules read; the rest where the features are filled */
 		dnsf_qfeat_compute_rules(m, split, in->dns, in->dns_len, in->h[0], &out->q);
 	else
 		dnsf_qfeat_compute(m, split, in->dns, in->dns_len, in->h[0], &out->q);

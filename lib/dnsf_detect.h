@@ -184,9 +184,6 @@ struct dnsf_detect_in {
 	uint8_t has_keys;
 	uint32_t check, dcheck;
 	uint64_t key, dkey;
-	/* NULL, or out->q of an earlier message whose question name had the same wire octets
-	 * (the engine's name memo): its name-derived features are reused (dnsf_qfeat_reuse). */
-	const struct dnsf_qfeat *q_named;
 	/* 1: fill out->feat only where something reads it — for the model and when an event is
 	 * due (out->emit) — instead of for every scored message (the engine, when no tap wants
 	 * every message's features). out->has_feat says whether it was filled; without it,

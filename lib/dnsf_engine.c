@@ -18,7 +18,6 @@
 #include "dnsf_model.h"
 #include "dnsf_name.h"
 #include "dnsf_psl.h"
-#include "dnsf_qmemo.h"
 #include "dnsf_refuse.h"
 #include "dnsf_suffix.h"
 
@@ -65,9 +64,8 @@ struct dnsf_worker_state {
 	 * (dnsf_worker_decide). */
 	struct dnsf_prep {
 		struct dnsf_pkt p;
-		uint8_t cls;                /* what dnsf_pkt_parse() returned */
-		int8_t allow, deny;         /* list results (name_work) */
-		struct dnsf_qmemo_ref mref; /* the name memo's entry for the question name */
+		uint8_t cls;        /* what dnsf_pkt_parse() returned */
+		int8_t allow, deny; /* list results (name_work) */
 		/* The detector's input as far as the first phase knows it, read in place by the
 		 * second (no copy): pkt, h and has_keys point at this slot for good
 		 * (dnsf_worker_init); split for every DNS message; the keys for every DNS message
@@ -76,8 +74,6 @@ struct dnsf_worker_state {
 		struct dnsf_detect_in in;
 		uint64_t h[DNSF_DNS_MAX_LABELS + 1];
 	} prep[DNSF_BURST_MAX];
-	/* Work derived from the question name alone, by its wire octets (dnsf_qmemo.h). */
-	struct dnsf_qmemo memo;
 };
 
 const struct dnsf_config *
@@ -230,25 +226,6 @@ dnsf_worker_fini(struct dnsf_worker *w)
 	w->st = NULL;
 }
 
-void
-dnsf_worker_memo_clear(struct dnsf_worker *w)
-{
-	if (w->st != NULL)
-		dnsf_qmemo_clear(&w->st->memo);
-}
-
-void
-dnsf_worker_memo_stats(const struct dnsf_worker *w, struct dnsf_memo_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (w->st == NULL)
-		return;
-	out->hits = w->st->memo.hits;
-	out->misses = w->st->memo.misses;
-	out->not_held = w->st->memo.skipped;
-	out->paused = dnsf_qmemo_paused(&w->st->memo);
-}
-
 int
 dnsf_worker_top_step(struct dnsf_worker *w, uint32_t budget)
 {
@@ -307,18 +284,20 @@ dnsf_worker_tables(const struct dnsf_worker *w, struct dnsf_tab_counters *flows,
 }
 
 /*
- * The allow/deny results (*am, *dm) and, with detection on, the PSL split (returned) of a
- * message whose suffix hashes are h: one walk of the lists' index, or the three look-ups one by
- * one when the lists have no index for this engine's PSL. *dm is read only when *am < 0 (the
- * allow list wins), so it is left as the look-up gives it, not set to -1 when *am matched.
+ * Suffix hashes (into h), allow/deny results against `lists` (*am, *dm) and, with detection on,
+ * the PSL split (returned) of a DNS message: after the hashes, one walk of the lists' index, or
+ * the three look-ups one by one when the lists have no index for this engine's PSL. *dm is read
+ * only when *am < 0 (the allow list wins), so it is left as the look-up gives it, not set to -1
+ * when *am matched. Reads the message, the lists and the read-only engine only.
  */
 static inline __attribute__((always_inline)) unsigned
-name_lookup(const struct dnsf_engine *eng, const struct dnsf_lists *lists,
-            const struct dnsf_dns_msg *m, const uint64_t *h, int8_t *am, int8_t *dm)
+name_work(const struct dnsf_engine *eng, const struct dnsf_dns_msg *m,
+          const struct dnsf_lists *lists, uint64_t *h, int8_t *am, int8_t *dm)
 {
 	unsigned split = 0;
 	int a, d;
 
+	dnsf_name_msg_hashes(m, h);
 	if (__builtin_expect(lists->idx != NULL && lists->idx_psl == eng->psl, 1)) {
 		struct dnsf_listidx_res r;
 
@@ -336,85 +315,6 @@ name_lookup(const struct dnsf_engine *eng, const struct dnsf_lists *lists,
 	*am = (int8_t)a;
 	*dm = (int8_t)d;
 	return split;
-}
-
-/*
- * name_work()'s memo path: the entry of the question name's wire octets (key, wl octets), its
- * results copied out on a hit, computed and remembered on a miss. Out of line: while the memo
- * is paused (names that do not repeat) it is not run at all, and inline, its look-up, fill and
- * copies cost the common path registers (spills on every message).
- */
-static __attribute__((noinline)) unsigned
-name_work_memo(struct dnsf_qmemo *mm, const struct dnsf_engine *eng, const struct dnsf_dns_msg *m,
-               const uint8_t *key, unsigned wl, const struct dnsf_lists *lists, uint64_t *h,
-               struct dnsf_qmemo_ref *ref, int8_t *am, int8_t *dm)
-{
-	struct dnsf_qmemo_ent *e, *fill;
-	unsigned split;
-
-	e = dnsf_qmemo_find(mm, key, wl, m->nlabels, &fill);
-	if (e != NULL) {
-		/* All the entry's words, a fixed-size copy (no length-dependent loop): those past
-		 * nlabels + 1 are not read. */
-		_Static_assert(DNSF_QMEMO_LABELS <= DNSF_DNS_MAX_LABELS,
-		               "h[] holds an entry's h[]");
-		memcpy(h, e->h, sizeof(e->h));
-		*ref = dnsf_qmemo_ref_of(mm, e);
-		if (__builtin_expect((e->have & DNSF_QM_LISTS) && e->lists_gen == lists->gen, 1)) {
-			*am = e->allow;
-			*dm = e->deny;
-		} else {
-			/* Lists reloaded since: their results again (the split stays). */
-			(void)name_lookup(eng, lists, m, h, am, dm);
-			e->allow = *am;
-			e->deny = *dm;
-			e->lists_gen = lists->gen;
-			e->have |= DNSF_QM_LISTS;
-		}
-		return e->split;
-	}
-	dnsf_name_msg_hashes(m, h);
-	split = name_lookup(eng, lists, m, h, am, dm);
-	if (fill != NULL) {
-		dnsf_qmemo_fill(mm, fill, key, wl, m->nlabels);
-		memcpy(fill->h, h, ((size_t)m->nlabels + 1) * sizeof(*h));
-		fill->split = split;
-		fill->allow = *am;
-		fill->deny = *dm;
-		fill->lists_gen = lists->gen;
-		fill->have |= DNSF_QM_LISTS;
-		*ref = dnsf_qmemo_ref_of(mm, fill);
-	}
-	return split;
-}
-
-/*
- * Suffix hashes (into h), list results against `lists` (*am, *dm) and, with detection on, the
- * PSL split (returned) of a DNS message: from the name memo when its question name was seen
- * before with the same wire octets (list results: with the same lists), else computed and
- * remembered. *ref is then the memo entry (or none), where the features of the name are kept
- * once computed. Reads the frame, the lists and the read-only engine only.
- */
-static inline __attribute__((always_inline)) unsigned
-name_work(struct dnsf_worker *w, const uint8_t *frame, const struct dnsf_pkt *p,
-          const struct dnsf_lists *lists, uint64_t *h, struct dnsf_qmemo_ref *ref, int8_t *am,
-          int8_t *dm)
-{
-	const struct dnsf_engine *eng = w->eng;
-	struct dnsf_qmemo *mm = &w->st->memo;
-	const struct dnsf_dns_msg *m = &p->dns;
-	const unsigned wl = m->qname_wire_len;
-
-	ref->idx = -1;
-	/* The pause first: while the memo is paused (the usual state when names do not repeat)
-	 * every message skips it at one test. A question name with a compression pointer (its
-	 * wire octets are not the whole name, then shorter than qname_len + 2) is not held. */
-	if (!dnsf_qmemo_use(mm) || m->nlabels == 0 || wl != (unsigned)m->qname_len + 2) {
-		dnsf_name_msg_hashes(m, h);
-		return name_lookup(eng, lists, m, h, am, dm);
-	}
-	return name_work_memo(mm, eng, m, frame + p->dns_off + m->qname_wire_off, wl, lists, h, ref,
-	                      am, dm);
 }
 
 static void
@@ -590,7 +490,7 @@ harden_pass(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
 static inline __attribute__((always_inline)) void
 detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint64_t now_us,
        const struct dnsf_pkt *p, const uint64_t *h, unsigned split, struct dnsf_prep *pre,
-       struct dnsf_qmemo_ent *me, struct dnsf_verdict *v, struct dnsf_event *ev)
+       struct dnsf_verdict *v, struct dnsf_event *ev)
 {
 	const struct dnsf_engine *eng = w->eng;
 	struct dnsf_detect *det = &w->st->det;
@@ -609,18 +509,11 @@ detect(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	in->dns = frame + p->dns_off;
 	in->dns_len = p->dns_len;
 	in->now_us = now_us;
-	/* The name's features from the memo: its entry is for these very wire octets (the
-	 * caller passes none when hardening restored the case of this frame's name). */
-	in->q_named = me != NULL && (me->have & DNSF_QM_QFEAT) ? &me->q : NULL;
 	/* The raw features are read by the model, events and the trainer's tap only (a model
 	 * that scores every message needs them every time anyway). */
 	in->lazy_feat = w->tap == NULL && eng->lazy_feat;
 
 	dnsf_detect_packet(det, &eng->detect, in, &out);
-	if (me != NULL && in->q_named == NULL && out.scored) {
-		me->q = out.q;
-		me->have |= DNSF_QM_QFEAT;
-	}
 	if (w->tap != NULL) /* the trainer (dnsf_engine.h) */
 		*w->tap = out;
 	v->score = out.score;
@@ -666,11 +559,8 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
        struct dnsf_pkt *p, uint64_t *h, struct dnsf_prep *pre, uint8_t cls, struct dnsf_verdict *v,
        struct dnsf_event *ev)
 {
-	struct dnsf_qmemo_ref mref;
-	struct dnsf_qmemo_ent *me;
 	unsigned split;
 	int8_t am, dm;
-	int restored = 0;
 	const struct dnsf_engine *eng = w->eng;
 	const struct dnsf_config *cfg = &eng->cfg;
 	struct dnsf_harden_undo undo;
@@ -731,15 +621,12 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	 * that read it (loaded up front, it was kept on the stack across the whole decision). */
 	if (pre == NULL) {
 		/* One load per packet: a reload between two packets is seen by the next one. */
-		split = name_work(w, frame, p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE), h,
-		                  &mref, &am, &dm);
-		me = mref.idx >= 0 ? &w->st->memo.ent[mref.idx] : NULL;
+		split = name_work(eng, &p->dns, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE), h,
+		                  &am, &dm);
 	} else {
 		split = 0; /* the slot's (SPLIT below): read where used, on the rare paths */
 		am = pre->allow;
 		dm = pre->deny;
-		/* Still this name's entry (a later frame of the burst may have taken the slot). */
-		me = dnsf_qmemo_held(&w->st->memo, pre->mref);
 	}
 
 	/* An answer gets the client's letter case back before anything looks at it, so lists,
@@ -751,7 +638,6 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 		if (r & DNSF_HD_RESTORED) {
 			DNSF_STAT_INC(&w->stats, restored);
 			v->rewritten = 1;
-			restored = 1;
 		}
 		if (r & DNSF_HD_RESTORE_FAILED)
 			DNSF_STAT_INC(&w->stats, restore_failed);
@@ -786,10 +672,7 @@ decide(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room, uint6
 	 * other types and the answers) from the refused queries too; and the operator's event then
 	 * names the tunnel, not just a rare type. */
 	if (cfg->detect.enabled) {
-		/* Features of the name from the memo only while the wire case is still the
-		 * memo key's (not restored). */
-		detect(w, frame, len, room, now_us, p, h, SPLIT(), pre, restored ? NULL : me, v,
-		       ev);
+		detect(w, frame, len, room, now_us, p, h, SPLIT(), pre, v, ev);
 		if (v->would != DNSF_ACT_PASS)
 			goto done;
 	}
@@ -833,8 +716,8 @@ dnsf_worker_prepare(struct dnsf_worker *w, unsigned slot, const uint8_t *frame, 
 	 * of table state, so doing it a burst ahead changes nothing but when the buckets arrive.
 	 * The lists are loaded here, once for the packet, and stay valid to its decision: both
 	 * phases run inside one burst, between two quiescent states of the worker. */
-	pre->in.split = name_work(w, frame, &pre->p, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE),
-	                          pre->h, &pre->mref, &pre->allow, &pre->deny);
+	pre->in.split = name_work(eng, &pre->p.dns, __atomic_load_n(&eng->lists, __ATOMIC_ACQUIRE),
+	                          pre->h, &pre->allow, &pre->deny);
 	if (!eng->cfg.detect.enabled)
 		return;
 	{

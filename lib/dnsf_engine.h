@@ -89,20 +89,6 @@ int dnsf_worker_init(struct dnsf_worker *w, const struct dnsf_engine *eng, uint1
                      size_t errlen);
 void dnsf_worker_fini(struct dnsf_worker *w);
 
-/*
- * Forget the worker's name memo (dnsf_qmemo.h: work derived from question names alone, reused
- * when the same name comes again). Decisions never depend on it (they are the same with it
- * empty); the worker's own thread only. Tests compare against it; a new engine (config reload)
- * comes with new workers, and new allow/deny lists are told apart by their generation.
- */
-void dnsf_worker_memo_clear(struct dnsf_worker *w);
-/* Its counters so far (benchmarks): look-ups that found their name, look-ups that did not,
- * names too long to be held, names that skipped it while it was paused (dnsf_qmemo.h). */
-struct dnsf_memo_stats {
-	uint64_t hits, misses, not_held, paused;
-};
-void dnsf_worker_memo_stats(const struct dnsf_worker *w, struct dnsf_memo_stats *out);
-
 /* Decide one frame. `room` is the writable size of the frame buffer (>= len). */
 void dnsf_worker_process(struct dnsf_worker *w, uint8_t *frame, uint32_t len, uint32_t room,
                          uint64_t now_us, struct dnsf_verdict *v, struct dnsf_event *ev);

@@ -59,7 +59,13 @@ qfeat_head(const struct dnsf_dns_msg *m, uint64_t name_hash, struct dnsf_qfeat *
 	q->name_hash = name_hash;
 	q->qname_len = m->qname_len;
 	q->nlabels = m->nlabels;
-	dnsf_qfeat_msg_fields(m, q);
+	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
+	q->is_response = m->qr;
+	q->rcode = m->rcode;
+	q->edns_udp = m->has_opt ? m->udp_size : 0;
+	q->ancount = m->qr ? m->ancount : 0;
+	q->rdata_total = m->qr ? m->rdata_total : 0;
+	q->txtnull_max = m->qr ? m->txtnull_max : 0;
 }
 
 /* qfeat_head() for the fast path: the fields the zero fill already holds for a query, or a

@@ -88,10 +88,9 @@ void dnsf_qfeat_compute(const struct dnsf_dns_msg *m, unsigned split, const uint
 void dnsf_qfeat_compute_rules(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                               size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
 /*
- * Make *q, from dnsf_qfeat_compute_rules() (or dnsf_qfeat_reuse() of such a result) for m, equal
- * to dnsf_qfeat_compute() with the same arguments. What was left out shows as max_label 0 in a
- * name with labels; a complete q with max_label 0 (labels all empty) is computed again, which
- * gives the same values.
+ * Make *q, from dnsf_qfeat_compute_rules() for m, equal to dnsf_qfeat_compute() with the same
+ * arguments. What was left out shows as max_label 0 in a name with labels; a complete q with
+ * max_label 0 (labels all empty) is computed again, which gives the same values.
  */
 static inline void
 dnsf_qfeat_finish(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
@@ -104,36 +103,6 @@ dnsf_qfeat_finish(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *w
  * table-driven dnsf_qfeat_compute() must equal exactly (tests). */
 void dnsf_qfeat_compute_ref(const struct dnsf_dns_msg *m, unsigned split, const uint8_t *wire,
                             size_t wire_len, uint64_t name_hash, struct dnsf_qfeat *q);
-
-/* The fields of q that come from the message rather than its question name (type, answer,
- * EDNS): all of them. Shared by computing and by dnsf_qfeat_reuse(), which keeps the rest. */
-static inline void
-dnsf_qfeat_msg_fields(const struct dnsf_dns_msg *m, struct dnsf_qfeat *q)
-{
-	q->rrclass = (uint8_t)dnsf_rrclass_of(m->qtype);
-	q->is_response = m->qr;
-	q->rcode = m->rcode;
-	q->edns_udp = m->has_opt ? m->udp_size : 0;
-	q->ancount = m->qr ? m->ancount : 0;
-	q->rdata_total = m->qr ? m->rdata_total : 0;
-	q->txtnull_max = m->qr ? m->txtnull_max : 0;
-}
-
-/*
- * dnsf_qfeat_compute() of message m from `named`, the result of dnsf_qfeat_compute() for
- * another message whose question name had the same wire octets (case included), the same split,
- * name_hash and wire case as m's: the name-derived fields are kept, the message's own fields
- * (type, rcode, answer summary, EDNS) taken from m. Equal to computing it (tests). `named`
- * may also be a dnsf_qfeat_compute_rules() result: q is then that function's for m, and
- * dnsf_qfeat_finish() completes it.
- */
-static inline void
-dnsf_qfeat_reuse(const struct dnsf_dns_msg *m, const struct dnsf_qfeat *named, struct dnsf_qfeat *q)
-{
-	/* Inline: the detector's path for a name the memo holds. */
-	*q = *named;
-	dnsf_qfeat_msg_fields(m, q);
-}
 
 /* True when the record type can carry bulk data or is unusual for stub resolvers. */
 static inline int

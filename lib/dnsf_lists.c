@@ -37,11 +37,6 @@ dnsf_lists_load(const char *allow_path, const char *deny_path, struct dnsf_lists
 		goto fail;
 	describe(l->allow, l->allow_version, sizeof(l->allow_version), &l->allow_entries);
 	describe(l->deny, l->deny_version, sizeof(l->deny_version), &l->deny_entries);
-	{
-		static uint64_t next_gen;
-
-		l->gen = __atomic_add_fetch(&next_gen, 1, __ATOMIC_RELAXED);
-	}
 	*out = l;
 	return 0;
 fail:

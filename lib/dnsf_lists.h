@@ -30,9 +30,6 @@ struct dnsf_lists {
 	char allow_version[DNSF_LISTS_VERSION_MAX];
 	char deny_version[DNSF_LISTS_VERSION_MAX];
 	uint32_t allow_entries, deny_entries;
-	/* Unique per dnsf_lists_load() in the process (never 0): written once at load, read by
-	 * workers, whose name memo (dnsf_qmemo.h) keeps list results per generation. */
-	uint64_t gen;
 	/* The allow, deny and PSL look-ups as one walk (dnsf_listidx.h), built by the control side
 	 * (dnsf_lists_index) before the lists are published, for the engine whose PSL is
 	 * idx_psl; NULL = not built (workers then make the three look-ups one by one). */

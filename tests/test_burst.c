@@ -258,121 +258,6 @@ run_pair(const struct dnsf_config *cfg, const unsigned *sizes, unsigned nsizes)
 	pair_close(eng, a, b);
 }
 
-static void config(struct dnsf_config *cfg);
-
-/* Field by field (the struct has padding): what the detector computed for one frame. */
-static void
-same_out(const struct dnsf_detect_out *x, const struct dnsf_detect_out *y)
-{
-	assert_int_equal(x->tunnel, y->tunnel);
-	assert_int_equal(x->reason, y->reason);
-	assert_int_equal(x->scope, y->scope);
-	assert_int_equal(x->new_verdict, y->new_verdict);
-	assert_int_equal(x->emit, y->emit);
-	assert_int_equal(x->suppressed, y->suppressed);
-	assert_int_equal(x->scored, y->scored);
-	assert_int_equal(x->suspicious, y->suspicious);
-	assert_int_equal(x->torture, y->torture);
-	assert_int_equal(x->score, y->score);
-	assert_int_equal(x->model_score, y->model_score);
-	if (x->tunnel == 0xee || !x->scored)
-		return; /* the detector did not run for this frame, or judged it from the cache */
-	assert_memory_equal(&x->parts, &y->parts, sizeof(x->parts));
-	_Static_assert(sizeof(x->q) == 48, "struct dnsf_qfeat without padding");
-	assert_memory_equal(&x->q, &y->q, sizeof(x->q));
-	assert_memory_equal(x->feat.v, y->feat.v, sizeof(x->feat.v));
-}
-
-/*
- * The name memo (dnsf_qmemo.h) changes nothing: frame by frame with the memo emptied before
- * every frame (each name worked out from scratch, the reference) against frame by frame with
- * the memo kept (names repeat: queries and their answers, mixed case, list hits, hardening's
- * case restore); verdicts, events, frames, counters, tables, top list and what the detector
- * computed for every frame (rule parts, features, scores) must be identical.
- */
-static void
-test_memo_changes_nothing(void **state)
-{
-	static struct dnsf_detect_out ta[NFR], tb[NFR];
-	struct side *a, *b;
-	struct dnsf_config cfg;
-	struct dnsf_engine *eng;
-	unsigned scored = 0;
-
-	(void)state;
-	config(&cfg);
-	eng = pair_open(&cfg, &a, &b);
-	for (unsigned pass = 0; pass < 2; pass++) {
-		for (unsigned i = 0; i < NFR; i++) {
-			uint8_t fa[ROOM], fb[ROOM];
-
-			memcpy(fa, a->q.frame[i], ROOM);
-			memcpy(fb, b->q.frame[i], ROOM);
-			memset(&ta[i], 0xee, sizeof(ta[i]));
-			memset(&tb[i], 0xee, sizeof(tb[i]));
-			a->w.tap = &ta[i];
-			b->w.tap = &tb[i];
-			dnsf_worker_memo_clear(&a->w);
-			dnsf_worker_process(&a->w, fa, a->q.len[i], ROOM,
-			                    a->q.now[i] + pass * 10000000, &a->v[i], &a->ev[i]);
-			dnsf_worker_process(&b->w, fb, b->q.len[i], ROOM,
-			                    b->q.now[i] + pass * 10000000, &b->v[i], &b->ev[i]);
-			assert_memory_equal(fa, fb, ROOM);
-			same_out(&ta[i], &tb[i]);
-			scored += ta[i].scored == 1;
-		}
-		compare(a, b);
-	}
-	assert_true(scored > NFR / 2);
-
-	/* Hardening's case restore: a query goes out 0x20-randomized; its answer comes back in
-	 * that case and is restored to the client's, so its features come from the restored
-	 * bytes and must not be kept under the randomized name; a later query sent in exactly
-	 * that randomized case must be judged on its own case. */
-	{
-		static uint8_t f[2][ROOM];
-		uint32_t fl[2];
-		char rname[256];
-		struct dnsf_detect_out oa, ob;
-		const uint64_t restored = b->w.stats.restored, t0 = 40000000;
-		unsigned n = 0, pos = 42 + 12; /* Ethernet, IPv4, UDP, DNS header */
-
-		for (int k = 0; k < 2; k++) {
-			fl[k] = dns_frame(f[k], "WWW.Memo-Case.example.org", DNSF_T_A, 1, 1, 17, 0);
-			dnsf_worker_process(k ? &b->w : &a->w, f[k], fl[k], ROOM, t0,
-			                    &(k ? b : a)->v[0], &(k ? b : a)->ev[0]);
-		}
-		assert_memory_equal(f[0], f[1], ROOM);
-		assert_true(a->v[0].rewritten);
-		while (f[1][pos] != 0) { /* the name as it went out */
-			memcpy(rname + n, f[1] + pos + 1, f[1][pos]);
-			n += f[1][pos];
-			pos += 1 + f[1][pos];
-			rname[n++] = '.';
-		}
-		rname[n - 1] = '\0';
-		assert_string_not_equal(rname, "WWW.Memo-Case.example.org");
-		for (int round = 0; round < 2; round++) {
-			for (int k = 0; k < 2; k++) {
-				struct side *x = k ? b : a;
-
-				fl[k] = dns_frame(f[k], rname, DNSF_T_A, 1, round == 1, 17, 0);
-				x->w.tap = k ? &ob : &oa;
-				memset(x->w.tap, 0xee, sizeof(*x->w.tap));
-				dnsf_worker_memo_clear(&a->w);
-				dnsf_worker_process(&x->w, f[k], fl[k], ROOM, t0 + 1000 + round,
-				                    &x->v[0], &x->ev[0]);
-			}
-			assert_memory_equal(f[0], f[1], ROOM);
-			assert_memory_equal(&a->v[0], &b->v[0], sizeof(a->v[0]));
-			same_out(&oa, &ob);
-			assert_int_equal(oa.scored, 1);
-		}
-		assert_true(b->w.stats.restored > restored);
-	}
-	pair_close(eng, a, b);
-}
-
 static void
 config(struct dnsf_config *cfg)
 {
@@ -540,7 +425,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_burst_equals_sequence),
-	    cmocka_unit_test(test_memo_changes_nothing),
 	    cmocka_unit_test(test_lazy_features),
 	    cmocka_unit_test(test_lazy_features_hostile),
 	};

@@ -609,59 +609,6 @@ test_qfeat_equals_ref_bytes(void **state)
 	hmsg_check(&h, 4, 0, 0);
 }
 
-/* dnsf_qfeat_reuse(): the features of a message computed from those of another message with
- * the same question name (wire octets, case, split) equal computing them, whatever the two
- * messages' types, directions, rcodes, EDNS and answers. */
-static void
-test_qfeat_reuse(void **state)
-{
-	static const char *const alpha[] = {
-	    "abcdefghijklmnopqrstuvwxyz",
-	    "0123456789abcdef",
-	    "abcdefghijklmnopqrstuvwxyz234567",
-	    "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_+/=",
-	};
-	static const uint16_t qtypes[] = {1, 28, 16, 10, 5, 12, 65, 255, 65300, 99};
-	char name[300];
-	struct tmsg t1, t2;
-	struct dnsf_qfeat a, b, c;
-	(void)state;
-
-	for (unsigned round = 0; round < 100000; round++) {
-		unsigned nlab = 1 + trng(8), pos = 0;
-		const char *al = alpha[trng(4)];
-
-		for (unsigned l = 0; l < nlab; l++) {
-			unsigned len = 1 + trng(20);
-			if (pos)
-				name[pos++] = '.';
-			for (unsigned k = 0; k < len; k++)
-				name[pos++] = al[trng((uint32_t)strlen(al))];
-		}
-		name[pos] = '\0';
-		const unsigned reg = trng(4);
-		struct tmsg *t[2] = {&t1, &t2};
-		for (unsigned i = 0; i < 2; i++) {
-			tmsg_build(t[i], name, qtypes[trng(10)], (int)trng(2), reg, 1);
-			t[i]->p.dns.rcode = (uint8_t)trng(16);
-			t[i]->p.dns.has_opt = (uint8_t)trng(2);
-			t[i]->p.dns.udp_size = (uint16_t)trng(65536);
-			t[i]->p.dns.ancount = (uint16_t)trng(8);
-			t[i]->p.dns.rdata_total = trng(5000);
-			t[i]->p.dns.txtnull_max = (uint16_t)trng(2000);
-		}
-		dnsf_qfeat_compute(&t1.p.dns, t1.split, t1.wire, t1.wire_len, t1.h[0], &a);
-		dnsf_qfeat_compute(&t2.p.dns, t2.split, t2.wire, t2.wire_len, t2.h[0], &b);
-		dnsf_qfeat_reuse(&t2.p.dns, &a, &c);
-		assert_qfeat_same(&b, &c);
-		/* The rules' part of the first message's features, reused, then finished. */
-		dnsf_qfeat_compute_rules(&t1.p.dns, t1.split, t1.wire, t1.wire_len, t1.h[0], &a);
-		dnsf_qfeat_reuse(&t2.p.dns, &a, &c);
-		dnsf_qfeat_finish(&t2.p.dns, t2.split, t2.wire, t2.wire_len, &c);
-		assert_qfeat_same(&b, &c);
-	}
-}
-
 int
 main(void)
 {
@@ -676,7 +623,6 @@ main(void)
 	    cmocka_unit_test(test_vector),
 	    cmocka_unit_test(test_qfeat_equals_ref),
 	    cmocka_unit_test(test_qfeat_equals_ref_bytes),
-	    cmocka_unit_test(test_qfeat_reuse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,7 +135,7 @@ test_swap_takes_effect(void **state)
 	assert_int_equal(w.stats.denylisted, 2);
 	assert_int_equal(w.stats.allowlisted, 1);
 	/* Without an index (say its build ran out of memory) workers make the three look-ups
-	 * one by one, with the same results (names the memo has not seen). */
+	 * one by one, with the same results. */
 	dnsf_listidx_free(nl->idx);
 	nl->idx = NULL;
 	assert_int_equal(decide(&w, "z.newbad.org", &reason), DNSF_ACT_DROP);

@@ -132,7 +132,6 @@ measure_pcap(const char *path, const char *label, int do_rename, int verbose)
 		in.split = (unsigned)dnsf_psl_split(psl, &pp->dns, h);
 		in.now_us = now_us;
 		in.has_keys = 0;
-		in.q_named = NULL;
 		in.lazy_feat = 0;
 		dnsf_detect_packet(&det, &params, &in, &out);
 
@@ -299,7 +298,6 @@ judge(const struct dnsf_pkt *p, const uint8_t *dns, size_t dns_len, double t, un
 	in.split = (unsigned)dnsf_psl_split(psl, &p->dns, h);
 	in.now_us = (uint64_t)(t * 1e6);
 	in.has_keys = 0;
-	in.q_named = NULL;
 	in.lazy_feat = 0;
 	dnsf_detect_packet(allow_kind(k) ? &bdet_allow : &bdet, &params, &in, &out);
 	if (!p->is_query)
