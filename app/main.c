@@ -224,9 +224,13 @@ parse_cli(int argc, char **argv, struct cli *c)
 		fprintf(stderr, "dnsfence: --passed/--dropped/--linger only go with --replay\n");
 		return -1;
 	}
-	/* EAL makes /var/run/dpdk/<prefix>: empty or with a '/', it is not one directory. */
-	if (c->file_prefix != NULL && (c->file_prefix[0] == '\0' || strchr(c->file_prefix, '/'))) {
-		fprintf(stderr, "dnsfence: --file-prefix: '%s' is empty or holds a '/'\n",
+	/* EAL makes /var/run/dpdk/<prefix>: empty, "." or "..", or with a '/', it is not one
+	 * directory of its own ("." put EAL's files into /var/run/dpdk itself). */
+	if (c->file_prefix != NULL &&
+	    (c->file_prefix[0] == '\0' || strchr(c->file_prefix, '/') != NULL ||
+	     strcmp(c->file_prefix, ".") == 0 || strcmp(c->file_prefix, "..") == 0)) {
+		fprintf(stderr,
+		        "dnsfence: --file-prefix: '%s' is not a directory name of its own\n",
 		        c->file_prefix);
 		return -1;
 	}
@@ -549,8 +553,19 @@ open_event_log(struct dnsf_app *app, const struct cli *c, char *err, size_t errl
 	return 0;
 }
 
-/* A replay's EAL runtime directory (/var/run/dpdk/dnsf<pid>) is ours alone: remove it, so
- * replays leave nothing behind. Its entries are plain files and sockets, no subdirectories. */
+/* The files EAL 22.11 makes in a runtime directory: the shared config (whose lock made this
+ * process the prefix's only primary), memory maps, the multi-process and telemetry sockets. */
+static int
+eal_runtime_file(const char *n)
+{
+	return strcmp(n, "config") == 0 || strncmp(n, "fbarray_", 8) == 0 ||
+	       strncmp(n, "mp_socket", 9) == 0 || strncmp(n, "dpdk_telemetry", 14) == 0 ||
+	       strcmp(n, "telemetry") == 0 || strcmp(n, "hugepage_info") == 0;
+}
+
+/* An EAL runtime directory (/var/run/dpdk/<prefix>: dnsf<pid> for a replay) is of no use once
+ * the primary ends, and on /run it is memory (6-12 MiB of maps): EAL's files go, then the
+ * directory if that emptied it. Anything else in it is left alone. */
 static void
 remove_runtime_dir(const char *dir)
 {
@@ -562,7 +577,7 @@ remove_runtime_dir(const char *dir)
 	while ((de = readdir(d)) != NULL) {
 		char path[PATH_MAX];
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (!eal_runtime_file(de->d_name))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < (int)sizeof(path))
 			unlink(path);
@@ -623,7 +638,7 @@ run(struct cli *c)
 	char rundir[PATH_MAX];
 	struct rte_eth_stats out_st[2];
 	uint16_t i;
-	int rc, own_prefix, out_rc = 0;
+	int rc, clean_rundir, out_rc = 0;
 
 	/* 1. Everything that can be wrong with the config, before EAL. */
 	if (dnsf_config_load(c->config, &g_cfg, err, sizeof(err)) != 0)
@@ -708,16 +723,20 @@ run(struct cli *c)
 		remove_created();
 		return fail(err);
 	}
-	/* Did dnsf_eal_args_build() pick the replay's file prefix (dnsf<pid>)? */
+	/* The runtime directory is cleaned up at the end, whatever the prefix and the mode, when
+	 * EAL's config lock made this process the prefix's only primary (not so with --in-memory
+	 * or --no-shconf: the files there may then be another process's). Stopped, an appliance
+	 * has no use for it either: its next start makes it anew. */
 	{
 		char *cargs[DNSF_MAX_EAL_ARGS];
 		int k;
 
 		for (k = 0; k < g_cfg.n_eal_args; k++)
 			cargs[k] = g_cfg.eal_args[k];
-		own_prefix = app->replay && c->file_prefix == NULL &&
-		             !dnsf_eal_args_has(cargs, k, "--file-prefix") &&
-		             !dnsf_eal_args_has(c->extra, c->n_extra, "--file-prefix");
+		clean_rundir = !dnsf_eal_args_has(cargs, k, "--in-memory") &&
+		               !dnsf_eal_args_has(c->extra, c->n_extra, "--in-memory") &&
+		               !dnsf_eal_args_has(cargs, k, "--no-shconf") &&
+		               !dnsf_eal_args_has(c->extra, c->n_extra, "--no-shconf");
 	}
 	/* 2. EAL. */
 	app->stats_interval_s = c->stats_interval;
@@ -774,7 +793,7 @@ run(struct cli *c)
 		dnsf_forensics_fini(app);
 		snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
-		if (own_prefix)
+		if (clean_rundir)
 			remove_runtime_dir(rundir);
 		if (app->evlog != NULL && app->evlog != stdout)
 			fclose(app->evlog);
@@ -854,7 +873,7 @@ run(struct cli *c)
 	dnsf_eal_args_free(&ea);
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	if (own_prefix)
+	if (clean_rundir)
 		remove_runtime_dir(rundir);
 	return out_rc;
 }

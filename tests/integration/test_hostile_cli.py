@@ -309,6 +309,16 @@ def main():
                 finally:
                     subprocess.run(["umount", small])
 
+        # A replay's runtime directory goes at the end with a prefix of its own too (it used to
+        # stay: 6-11 MiB of maps on /run per replay).
+        pfx = "dnsf_test_hostile_%d" % os.getpid()
+        r = replay(base, extra=["--file-prefix", pfx])
+        check(r.rc == 0 and not os.path.exists(telsock.runtime_dir(pfx)),
+              "--file-prefix %s: exit %s, runtime directory left: %s" % (
+                  pfx, r.rc, os.path.exists(telsock.runtime_dir(pfx))))
+        refused("--file-prefix ..", run(["-c", cfg, "--replay", base, "--passed", P("o.pcap"),
+                                         "--file-prefix", ".."]), "--file-prefix")
+
         # -- signals -----------------------------------------------------------------------
         # A capture long enough to be mid-run when the signal comes (~0.5 s of replay).
         bulk = [frames[4 + (i % 4)] for i in range(150000)]

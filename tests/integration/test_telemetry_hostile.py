@@ -13,7 +13,8 @@ dnsfence runs live with the demo capture replayed endlessly into its inside port
     reply is valid JSON with no null, the process stays up, no control stall, RSS does not grow
     in the second round;
   - 200 SIGHUPs during all that: a few reloads, none refused or left pending, still running;
-    SIGINT while clients keep asking ends it with exit 0 and the final line.
+    SIGINT while clients keep asking ends it with exit 0 and the final line, its runtime
+    directory removed.
 
 Usage: test_telemetry_hostile.py DNSFENCE REPO_ROOT
 """
@@ -190,6 +191,8 @@ detection: { enabled: true, flow_entries: 4096, domain_entries: 1024,
             check(p.returncode == 0 and final.get("rx_packets", 0) > 0 and
                   final.get("mbufs_in_use") == 0,
                   "SIGINT: exit %s, final line %s" % (p.returncode, str(final)[:300]))
+            check(not os.path.exists(telsock.runtime_dir(PREFIX)),
+                  "the live run left its runtime directory %s" % telsock.runtime_dir(PREFIX))
             shutil.rmtree(telsock.runtime_dir(PREFIX), ignore_errors=True)
 
 
