@@ -369,6 +369,8 @@ void dnsf_sdnotify_open(struct dnsf_app *app);
 void dnsf_sdnotify_send(struct dnsf_app *app, const char *msg);
 void dnsf_sdnotify_poll(struct dnsf_app *app, uint64_t tsc);
 void dnsf_sdnotify_close(struct dnsf_app *app);
+/* TSC ticks between WATCHDOG=1 pings for $WATCHDOG_USEC: half of it, never 0 (pure). */
+uint64_t dnsf_sdnotify_interval(uint64_t usec, uint64_t tsc_hz);
 
 #ifdef DNSF_TEST_HOOKS
 /* dnsf_testhook.c (builds with -Dtest_hooks=true only): DNSF_TEST_STALL="worker0@500+1500,

@@ -69,7 +69,18 @@ dnsf_sdnotify_open(struct dnsf_app *app)
 	/* The watchdog is ours only when WATCHDOG_PID is unset or names this process. */
 	if (env_u64("WATCHDOG_USEC", &usec) == 0 && usec > 0 &&
 	    (env_u64("WATCHDOG_PID", &pid) != 0 || pid == (uint64_t)getpid()))
-		sd->interval_tsc = usec / 2 * app->tsc_hz / 1000000u;
+		sd->interval_tsc = dnsf_sdnotify_interval(usec, app->tsc_hz);
+}
+
+uint64_t
+dnsf_sdnotify_interval(uint64_t usec, uint64_t tsc_hz)
+{
+	/* In 128 bits: usec / 2 * tsc_hz wrapped in 64 from WatchdogSec of about 4.9 h up (at
+	 * 2.1 GHz), and a wrapped interval of years meant no ping, so systemd killed a healthy
+	 * process. At least one tick: 0 means "no watchdog". */
+	const unsigned __int128 t = (unsigned __int128)usec * tsc_hz / 2000000u;
+
+	return t == 0 ? 1 : t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
 }
 
 void
