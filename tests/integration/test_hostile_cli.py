@@ -9,7 +9,8 @@ Each case runs the real binary and asserts its defined outcome:
     other than Ethernet, a record claiming over 256 KiB, a broken pcapng) exit 2 with one
     line naming the problem, before EAL, leaving no output file;
   - captures that can (header only, cut inside the last record, nanosecond and big-endian pcap,
-    pcapng, records of 0 bytes, caplen > len, 9000 and 70000 bytes) replay with the counts the
+    pcapng, timestamps backwards, scattered or invalid, records of 0 bytes, caplen > len, 9000
+    and 70000 bytes) replay with the counts the
     base capture gives, a warning line where something is skipped, no crash (a record over
     64 KiB used to crash net_pcap's TX) and no mbuf left out;
   - options given twice, outputs naming the input, the config or each other, a prefix with
@@ -236,6 +237,21 @@ def main():
         ng = pcapng_bytes(frames)
         same("pcapng cut inside its last block", replay(write(P("ngcut.pcapng"), ng[:-3])),
              delta_in=-1, delta_pass=-1, warn="ends inside record %d" % n)
+        # Capture time is packet time for the engine: backwards, scattered or invalid (tv_usec
+        # over a second) must not matter to list verdicts, nor crash anything.
+        rnd = [(len(dd), len(dd), dd, float((i * 2654435761) % 2**32)) for i, (dd, _) in
+               enumerate(frames)]
+        same("timestamps running backwards", replay(write(P("tsrev.pcap"), pcap_bytes(
+            None, recs=[(len(dd), len(dd), dd, 1800000000.0 - i) for i, (dd, _) in
+                        enumerate(frames)]))))
+        same("timestamps scattered over 2^32 s", replay(write(P("tsrnd.pcap"), pcap_bytes(
+            None, recs=rnd))))
+        raw = bytearray(pcap_bytes(frames))
+        off = 24
+        while off < len(raw):  # tv_sec 0, tv_usec 0xffffffff: not a valid time at all
+            struct.pack_into("<II", raw, off, 0, 0xFFFFFFFF)
+            off += 16 + struct.unpack_from("<I", raw, off + 8)[0]
+        same("tv_sec 0, tv_usec 2^32-1", replay(write(P("tsbad.pcap"), bytes(raw))))
         recs = [(len(dd), len(dd), dd) for dd, _ in frames]
         f0 = frames[4][0]  # a benign query: passes
         for label, extra_rec, key in (
