@@ -7,10 +7,13 @@ run reports every broken expectation, not only the first.
     ...
     sys.exit(1 if failures else 0)
 
-and free_port(), a loopback TCP port nobody listens on (for a test's metrics endpoint).
+and free_port(), a loopback TCP port nobody listens on (for a test's metrics endpoint), and
+wait_for(what, cond, seconds): cond()'s first true value, polled every 0.1 s (a failure after
+`seconds`).
 """
 import socket
 import sys
+import time
 
 failures = []
 
@@ -28,3 +31,20 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def wait_for(what, cond, seconds):
+    """Poll cond() until it returns a true value (returned) or `seconds` pass (a failure, None).
+    Errors of a process not answering yet, or answering without the field asked for, count as
+    not yet."""
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            v = cond()
+            if v:
+                return v
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        time.sleep(0.1)
+    check(False, "timed out waiting for " + what)
+    return None

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The telemetry socket of a running dnsfence, asked the way dpdk-telemetry.py asks it.
 
-    from telsock import tel, runtime_dir
+    from telsock import tel, runtime_dir, live_config
     tel(prefix, "/dnsfence/stats")   # the reply's value (a dict, list, ...), None if refused
+    live_config(inside_device, more_yaml)   # a live config with telemetry, as YAML text
 
 One request per connection (SOCK_SEQPACKET): the greeting, then the command, then one JSON
 reply keyed by the command without its parameters. OSError / ValueError when dnsfence does not
@@ -32,3 +33,19 @@ def tel(prefix, cmd):
     finally:
         s.close()
     return reply.get(cmd.split(",", 1)[0])
+
+
+def live_config(inside, more):
+    """A live configuration for the telemetry tests, as YAML text: the inside port is the net_pcap
+    device string `inside`, the outside port a silent net_null, one worker on lcore 1, EAL without
+    huge pages, telemetry on; `more` adds the test's own keys (lists, model, detection, ...)."""
+    return ('eal: ["--no-huge", "--no-pci", "-m", "512", "--log-level=lib.eal:notice"]\n'
+            'mode: inline\n'
+            'ports:\n'
+            '  - { name: inside, device: "%s" }\n'
+            '  - { name: outside, device: "net_null0,no-rx=1" }\n'
+            'pairs:\n'
+            '  - { inside: inside, outside: outside }\n'
+            'workers: { lcores: [1] }\n'
+            'mempool: { mbufs: 8191, cache: 128 }\n'
+            'telemetry: true\n' % inside) + more

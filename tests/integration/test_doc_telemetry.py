@@ -33,12 +33,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 DNSFENCE, FEAT_NAMES, REPO = (os.path.abspath(a) for a in sys.argv[1:4])
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import mkpcap  # noqa: E402
-from checks import check, failures, free_port  # noqa: E402
+from checks import check, failures, free_port, wait_for  # noqa: E402
 import telsock  # noqa: E402
 
 DEMO = os.path.join(REPO, "config", "demo.pcap")
@@ -158,41 +157,19 @@ def check_names(what, keys, documented, doc, where, events=False):
     return n
 
 
-def wait_for(what, cond, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            v = cond()
-            if v:
-                return v
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        time.sleep(0.1)
-    check(False, "timed out waiting for " + what)
-    return None
-
-
 def live(doc, d, n_frames):
     mport = free_port()
     cfg = os.path.join(d, "doctel.yaml")
     with open(cfg, "w") as f:
-        f.write("""# test_doc_telemetry: the demo capture through a live inside port
-eal: ["--no-huge", "--no-pci", "-m", "512", "--log-level=lib.eal:notice"]
-mode: inline
-ports:
-  - { name: inside, device: "net_pcap0,rx_pcap=%s,tx_pcap=%s" }
-  - { name: outside, device: "net_null0,no-rx=1" }
-pairs:
-  - { inside: inside, outside: outside }
-workers: { lcores: [1] }
-mempool: { mbufs: 8191, cache: 128 }
-lists: { allow: "", deny: "" }
+        # The demo capture through a live inside port.
+        f.write(telsock.live_config(
+            "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (DEMO, os.path.join(d, "inside-tx.pcap")),
+            """lists: { allow: "", deny: "" }
 events: { log: "%s" }
-telemetry: true
 metrics: { listen: "127.0.0.1:%d" }
 model: { path: "", required: false }
 detection: { enabled: true, action: drop, flow_entries: 4096, domain_entries: 1024 }
-""" % (DEMO, os.path.join(d, "inside-tx.pcap"), os.path.join(d, "events.jsonl"), mport))
+""" % (os.path.join(d, "events.jsonl"), mport)))
     err_path = os.path.join(d, "stderr.txt")
     cmd = [DNSFENCE, "-c", cfg, "--file-prefix", PREFIX, "--stats-interval", "1"]
     print("run: " + " ".join(cmd), file=sys.stderr)

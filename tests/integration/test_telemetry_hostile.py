@@ -155,22 +155,13 @@ def main():
             f.write("dnsfence-demo.test\n")
         cfg = os.path.join(d, "t.yaml")
         with open(cfg, "w") as f:
-            f.write("""eal: ["--no-huge", "--no-pci", "-m", "512", "--log-level=lib.eal:notice"]
-mode: inline
-ports:
-  - { name: inside, device: "net_pcap0,rx_pcap=%s,infinite_rx=1" }
-  - { name: outside, device: "net_null0,no-rx=1" }
-pairs:
-  - { inside: inside, outside: outside }
-workers: { lcores: [1] }
-mempool: { mbufs: 8191, cache: 128 }
-lists: { allow: "", deny: deny.txt }
-telemetry: true
+            f.write(telsock.live_config("net_pcap0,rx_pcap=%s,infinite_rx=1" % DEMO,
+                                        """lists: { allow: "", deny: deny.txt }
 metrics: { listen: "" }
 model: { path: "", required: false }
 detection: { enabled: true, flow_entries: 4096, domain_entries: 1024,
              event_interval_seconds: 1 }
-""" % DEMO)
+"""))
         p = subprocess.Popen([DNSFENCE, "-c", cfg, "--file-prefix", PREFIX],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:

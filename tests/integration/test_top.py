@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 DNSFENCE = os.path.abspath(sys.argv[1])
 REPO = os.path.abspath(sys.argv[2])
@@ -34,7 +33,7 @@ import mkpcap  # noqa: E402
 TUNNEL = "dnsfence-demo.test"
 DEMO = os.path.join(REPO, "config", "demo.pcap")
 PREFIX = "dnsf_test_top_%d" % os.getpid()
-from checks import check, failures  # noqa: E402
+from checks import check, failures, wait_for  # noqa: E402
 import telsock  # noqa: E402
 
 
@@ -52,20 +51,6 @@ def entries(top):
     ranks = sorted(int(k) for k in top if k.isdigit())
     check(ranks == list(range(1, len(ranks) + 1)), "top: ranks are not 1..N: %s" % ranks)
     return [top[str(r)] for r in ranks]
-
-
-def wait_for(what, cond, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            v = cond()
-            if v:
-                return v
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.1)
-    check(False, "timed out waiting for " + what)
-    return None
 
 
 def check_top(by, top, n_flows):
@@ -120,23 +105,15 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dnsf-top-") as d:
         cfg = os.path.join(d, "top.yaml")
         with open(cfg, "w") as f:
-            f.write("""# test_top: the demo capture through a live inside port, the rules decide alone
-eal: ["--no-huge", "--no-pci", "-m", "512", "--log-level=lib.eal:notice"]
-mode: inline
-ports:
-  - { name: inside, device: "net_pcap0,rx_pcap=%s,tx_pcap=%s" }
-  - { name: outside, device: "net_null0,no-rx=1" }
-pairs:
-  - { inside: inside, outside: outside }
-workers: { lcores: [1] }
-mempool: { mbufs: 8191, cache: 128 }
-lists: { allow: "", deny: "" }
-telemetry: true
+            # The demo capture through a live inside port, the rules decide alone.
+            f.write(telsock.live_config(
+                "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (DEMO, os.path.join(d, "inside-tx.pcap")),
+                """lists: { allow: "", deny: "" }
 model: { path: "", required: false }
 hardening: { rare_types: false }
 detection: { enabled: true, action: drop, flow_entries: 4096, domain_entries: 1024,
              hold_seconds: 300 }
-""" % (DEMO, os.path.join(d, "inside-tx.pcap")))
+"""))
         cmd = [DNSFENCE, "-c", cfg, "--file-prefix", PREFIX]
         print("run: " + " ".join(cmd), file=sys.stderr)
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
