@@ -759,15 +759,22 @@ impl_lists(const char *cmd, const char *params, struct rte_tel_data *d)
  * app at exit (tel_ready = 0), so a reply never reads ports being closed or memory being freed.
  * Workers never take it.
  */
+static int
+run_locked(int (*impl)(const char *, const char *, struct rte_tel_data *), const char *cmd,
+           const char *params, struct rte_tel_data *d)
+{
+	int rc;
+
+	pthread_mutex_lock(&tapp->tel_lock);
+	rc = tapp->tel_ready ? impl(cmd, params, d) : not_ready(d);
+	pthread_mutex_unlock(&tapp->tel_lock);
+	return rc;
+}
+
 #define DNSF_TEL_WRAP(n)                                                                           \
 	static int cb_##n(const char *cmd, const char *params, struct rte_tel_data *d)             \
 	{                                                                                          \
-		int rc;                                                                            \
-                                                                                                   \
-		pthread_mutex_lock(&tapp->tel_lock);                                               \
-		rc = tapp->tel_ready ? impl_##n(cmd, params, d) : not_ready(d);                    \
-		pthread_mutex_unlock(&tapp->tel_lock);                                             \
-		return rc;                                                                         \
+		return run_locked(impl_##n, cmd, params, d);                                       \
 	}
 DNSF_TEL_WRAP(lcores)
 DNSF_TEL_WRAP(events)
@@ -778,14 +785,9 @@ DNSF_TEL_WRAP(top)
 #define DNSF_TEL_WRAP_NOPARAM(n)                                                                   \
 	static int cb_##n(const char *cmd, const char *params, struct rte_tel_data *d)             \
 	{                                                                                          \
-		int rc;                                                                            \
-                                                                                                   \
 		if (params != NULL && *params != '\0')                                             \
 			return -EINVAL;                                                            \
-		pthread_mutex_lock(&tapp->tel_lock);                                               \
-		rc = tapp->tel_ready ? impl_##n(cmd, params, d) : not_ready(d);                    \
-		pthread_mutex_unlock(&tapp->tel_lock);                                             \
-		return rc;                                                                         \
+		return run_locked(impl_##n, cmd, params, d);                                       \
 	}
 DNSF_TEL_WRAP_NOPARAM(stats)
 DNSF_TEL_WRAP_NOPARAM(ports)
