@@ -43,16 +43,7 @@ lower8(const uint8_t *s, char *d)
 }
 
 /* Bytes 0..n-1 of a word (index n, 1..7), for the last word of a label. */
-static const uint64_t dnsf_head_mask[8] = {
-    0,
-    UINT64_C(0xff),
-    UINT64_C(0xffff),
-    UINT64_C(0xffffff),
-    UINT64_C(0xffffffff),
-    UINT64_C(0xffffffffff),
-    UINT64_C(0xffffffffffff),
-    UINT64_C(0xffffffffffffff),
-};
+static const uint64_t dnsf_head_mask[8] = {DNSF_BYTE_MASKS_0_7};
 #endif
 
 #ifdef __SSE2__

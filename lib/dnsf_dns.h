@@ -38,6 +38,12 @@
  * hold more than ~6000 minimal RRs, and no legitimate answer has that many). */
 #define DNSF_DNS_MAX_RRS 1024
 
+/* Bytes 0..n-1 of a little-endian word for n = 0..7: the first entries of the byte-mask tables
+ * of the label loops (dnsf_dns.c's lower-casing, dnsf_name.c's suffix hashes), written once. */
+#define DNSF_BYTE_MASKS_0_7                                                                        \
+	0, UINT64_C(0xff), UINT64_C(0xffff), UINT64_C(0xffffff), UINT64_C(0xffffffff),             \
+	    UINT64_C(0xffffffffff), UINT64_C(0xffffffffffff), UINT64_C(0xffffffffffffff)
+
 enum dnsf_dns_status {
 	DNSF_DNS_OK = 0,
 	DNSF_DNS_E_SHORT,       /* shorter than the 12-byte header */

@@ -104,14 +104,7 @@ tail(const char *p, unsigned len, unsigned r)
  * base register). */
 #define TAIL_LEN_TAG 9
 static const uint64_t tail_tab[TAIL_LEN_TAG + 64] = {
-    0,
-    UINT64_C(0xff),
-    UINT64_C(0xffff),
-    UINT64_C(0xffffff),
-    UINT64_C(0xffffffff),
-    UINT64_C(0xffffffffff),
-    UINT64_C(0xffffffffffff),
-    UINT64_C(0xffffffffffffff),
+    DNSF_BYTE_MASKS_0_7,
     UINT64_C(0xffffffffffffffff),
 #define T(n) ((uint64_t)(n) << 56)
 #define T8(n)                                                                                      \
