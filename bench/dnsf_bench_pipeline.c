@@ -552,6 +552,21 @@ all_indexes(uint32_t n)
 	return ix;
 }
 
+/* The frames of one kind into ix (as many as the mix has), cut to whole chunks when there are
+ * more than one chunk's worth (measure() keeps fixed chunk positions). Returns their count. */
+static uint32_t
+kind_indexes(const struct dnsf_bench_mix *mix, unsigned kind, uint32_t *ix)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < mix->n; i++)
+		if (mix->f[i].kind == kind)
+			ix[n++] = i;
+	if (n >= CHUNK)
+		n -= n % CHUNK;
+	return n;
+}
+
 static void
 bench_headline(struct dnsf_bench_mix *mix)
 {
@@ -573,12 +588,7 @@ bench_headline(struct dnsf_bench_mix *mix)
 	if (o.kind >= 0) {
 		/* One kind's frames after the whole mix's warm-up (the flows and holds of the
 		 * mix stay): what that kind costs, e.g. its instructions under callgrind.sh -K. */
-		uint32_t n = 0;
-		for (uint32_t i = 0; i < mix->n; i++)
-			if (mix->f[i].kind == (unsigned)o.kind)
-				ix[n++] = i;
-		if (n >= CHUNK)
-			n -= n % CHUNK; /* fixed chunk positions (measure()) */
+		const uint32_t n = kind_indexes(mix, (unsigned)o.kind, ix);
 		if (n == 0)
 			die("--kind: the mix has no frame of that kind");
 		const uint64_t seq = c.seq;
@@ -634,12 +644,7 @@ bench_headline(struct dnsf_bench_mix *mix)
 		printf("  by kind (same worker, frames of one kind at a time):\n");
 		dnsf_json_obj(&g_js, "by_kind");
 		for (unsigned k = 0; k < DNSF_BK__COUNT; k++) {
-			uint32_t n = 0;
-			for (uint32_t i = 0; i < mix->n; i++)
-				if (mix->f[i].kind == k)
-					ix[n++] = i;
-			if (n >= CHUNK)
-				n -= n % CHUNK; /* fixed chunk positions (measure()) */
+			const uint32_t n = kind_indexes(mix, k, ix);
 			if (n == 0)
 				continue;
 			struct ctx ck;
